@@ -1,0 +1,125 @@
+import { execa } from "execa";
+import { parse as parseLossless, isSafeNumber } from "lossless-json";
+import { z } from "zod";
+
+/** etcd prints uint64 ids as bare JSON numbers; they lose precision as doubles, so ids stay decimal strings. */
+const Uint64 = z.union([z.string().regex(/^[0-9]+$/), z.number().int().nonnegative()]).transform(String);
+const Count = z.union([z.number(), z.string().regex(/^[0-9]+$/)]).transform(Number);
+
+const Header = z.object({ cluster_id: Uint64, member_id: Uint64, raft_term: Count.optional() });
+
+export const Member = z.object({
+  ID: Uint64,
+  name: z.string().optional().default(""),
+  peerURLs: z.array(z.string()).optional().default([]),
+  clientURLs: z.array(z.string()).optional().default([]),
+  isLearner: z.boolean().optional().default(false),
+});
+export type Member = z.output<typeof Member>;
+
+const MemberList = z.object({ header: Header, members: z.array(Member).optional().default([]) });
+
+export const EndpointStatus = z.object({
+  Endpoint: z.string(),
+  Status: z.object({
+    header: Header.extend({ revision: Count.optional() }),
+    version: z.string(),
+    dbSize: Count,
+    leader: Uint64,
+    raftIndex: Count,
+    raftTerm: Count,
+    raftAppliedIndex: Count.optional(),
+    dbSizeInUse: Count.optional(),
+    isLearner: z.boolean().optional().default(false),
+    errors: z.array(z.string()).optional().default([]),
+  }),
+});
+export type EndpointStatus = z.output<typeof EndpointStatus>;
+
+export const EndpointHealth = z.object({
+  endpoint: z.string(),
+  health: z.boolean(),
+  took: z.string().optional().default(""),
+  error: z.string().optional(),
+});
+export type EndpointHealth = z.output<typeof EndpointHealth>;
+
+export class EtcdctlError extends Error {
+  override readonly name = "EtcdctlError";
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number | undefined,
+    readonly stderr: string,
+    readonly notInstalled = false,
+  ) {
+    super(notInstalled ? "etcdctl is not installed" : `etcdctl ${args.join(" ")} failed: ${firstErrorLine(stderr)}`);
+  }
+}
+
+/** The most telling line of etcdctl's stderr (it prefixes the reason with "Error:"). */
+export function firstErrorLine(stderr: string): string {
+  const lines = stderr.split("\n").map((line) => line.trim()).filter(Boolean);
+  const error = lines.find((line) => line.startsWith("Error:")) ?? lines.find((line) => /error/i.test(line));
+  return (error ?? lines[0] ?? "no output").replace(/^Error:\s*/, "");
+}
+
+export interface EtcdctlOptions {
+  readonly endpoints: readonly string[];
+  readonly dialTimeoutMs?: number;
+  readonly commandTimeoutMs?: number;
+  readonly binary?: string;
+}
+
+/** Parses etcdctl's JSON without losing uint64 precision. */
+export function parseEtcdJson(text: string): unknown {
+  return parseLossless(text, null, (value) => (isSafeNumber(value) ? Number(value) : value));
+}
+
+/** etcdctl (API v3) against a fixed set of endpoints; the only code that talks to etcd. */
+export class Etcdctl {
+  constructor(private readonly options: EtcdctlOptions) {}
+
+  private async run(args: readonly string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    const { endpoints, dialTimeoutMs = 2000, commandTimeoutMs = 5000, binary = "etcdctl" } = this.options;
+    const fullArgs = [
+      `--endpoints=${endpoints.join(",")}`,
+      `--dial-timeout=${dialTimeoutMs}ms`,
+      `--command-timeout=${commandTimeoutMs}ms`,
+      ...args,
+    ];
+    const result = await execa(binary, fullArgs, {
+      reject: false,
+      shell: false,
+      stdin: "ignore",
+      env: { ETCDCTL_API: "3" },
+      timeout: dialTimeoutMs + commandTimeoutMs + 5000,
+    });
+    if (result.exitCode === undefined) {
+      const missing = (result as { code?: string }).code === "ENOENT";
+      throw new EtcdctlError(fullArgs, undefined, result.stderr || String(result.originalMessage ?? ""), missing);
+    }
+    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
+  }
+
+  private async json<T extends z.ZodType>(args: readonly string[], schema: T, allowPartial = false): Promise<z.output<T>> {
+    const outcome = await this.run([...args, "-w", "json"]);
+    if (outcome.exitCode !== 0 && !(allowPartial && outcome.stdout.trim())) {
+      throw new EtcdctlError(args, outcome.exitCode, outcome.stderr);
+    }
+    return schema.parse(parseEtcdJson(outcome.stdout));
+  }
+
+  async memberList(): Promise<Member[]> {
+    return (await this.json(["member", "list"], MemberList)).members;
+  }
+
+  /** Status of the given endpoints, or with `cluster` of every member; members that do not answer are absent. */
+  endpointStatus(options: { cluster?: boolean } = {}): Promise<EndpointStatus[]> {
+    return this.json(["endpoint", "status", ...(options.cluster ? ["--cluster"] : [])], z.array(EndpointStatus), true);
+  }
+
+  /** Health of the given endpoints or every member; unhealthy ones are reported with `health: false`. */
+  endpointHealth(options: { cluster?: boolean } = {}): Promise<EndpointHealth[]> {
+    return this.json(["endpoint", "health", ...(options.cluster ? ["--cluster"] : [])], z.array(EndpointHealth), true);
+  }
+}

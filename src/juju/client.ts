@@ -1,0 +1,213 @@
+import { z } from "zod";
+import { HookToolError, HookToolOutputError, jujuErrorMessage } from "./errors.js";
+import { processToolRunner, type ToolRunner } from "./runner.js";
+
+/** Values Juju may hold for a config option (contract §3.6, §6.4). */
+export const ConfigValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+export type ConfigValues = z.infer<typeof ConfigValues>;
+
+/** A relation databag: every value is a string (contract §3.1). `null` means an empty bag. */
+const Databag = z
+  .record(z.string(), z.string())
+  .nullable()
+  .transform((bag) => bag ?? {});
+export type Databag = Record<string, string>;
+
+const StringList = z
+  .array(z.string())
+  .nullable()
+  .transform((list) => list ?? []);
+
+/** network-get's default JSON shape (contract §3.15). */
+export const NetworkInfo = z.object({
+  "bind-addresses": z
+    .array(
+      z.object({
+        "mac-address": z.string().optional(),
+        "interface-name": z.string().optional(),
+        addresses: z.array(z.object({ hostname: z.string().optional(), value: z.string(), cidr: z.string().optional() })),
+      }),
+    )
+    .nullable()
+    .optional()
+    .transform((list) => list ?? []),
+  "egress-subnets": StringList.optional().transform((list) => list ?? []),
+  "ingress-addresses": StringList.optional().transform((list) => list ?? []),
+});
+export type NetworkInfo = z.infer<typeof NetworkInfo>;
+
+export type WorkloadStatus = "maintenance" | "blocked" | "waiting" | "active";
+export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
+
+/** A JSON object of action results; nested objects become dotted keys for action-set (contract §3.13). */
+export interface ActionResults {
+  readonly [key: string]: string | number | boolean | ActionResults;
+}
+
+/**
+ * A typed client for the hook tools (contract §2–3). Every call spawns one tool without a shell, asks for
+ * JSON where the tool offers it, validates the output with zod and raises HookToolError on failure.
+ */
+export class HookTools {
+  /** Every tool call made through this client, in order: what a hook costs in processes. */
+  readonly calls: string[] = [];
+
+  constructor(private readonly runTool: ToolRunner = processToolRunner()) {}
+
+  private async run(tool: string, args: readonly string[], stdin?: string): Promise<string> {
+    this.calls.push(tool);
+    const outcome = await this.runTool(tool, args, stdin);
+    if (outcome.exitCode !== 0) {
+      throw new HookToolError(tool, args, outcome.exitCode, jujuErrorMessage(outcome.stderr));
+    }
+    return outcome.stdout;
+  }
+
+  private async json<T extends z.ZodType>(tool: string, args: readonly string[], schema: T): Promise<z.output<T>> {
+    const stdout = await this.run(tool, ["--format=json", ...args]);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(stdout);
+    } catch {
+      throw new HookToolOutputError(tool, stdout, "not JSON");
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) throw new HookToolOutputError(tool, stdout, z.prettifyError(parsed.error));
+    return parsed.data;
+  }
+
+  // --- config and leadership -------------------------------------------------------------------------------
+
+  /** All options that are set or have a default (config-get without a key, §3.6). */
+  configGet(): Promise<ConfigValues> {
+    return this.json("config-get", [], ConfigValues.nullable().transform((v) => v ?? {}));
+  }
+
+  isLeader(): Promise<boolean> {
+    return this.json("is-leader", [], z.boolean());
+  }
+
+  /** Leader settings; any unit may read them (§3.8). */
+  leaderGet(): Promise<Databag> {
+    return this.json("leader-get", [], Databag);
+  }
+
+  /** Writes leader settings immediately, not rolled back on hook failure; "" deletes a key (§3.8, §4). */
+  async leaderSet(values: Readonly<Record<string, string>>): Promise<void> {
+    const pairs = keyValueArgs(values);
+    if (pairs.length > 0) await this.run("leader-set", pairs);
+  }
+
+  // --- relations --------------------------------------------------------------------------------------------
+
+  /** `<endpoint>:<id>` of every live relation on the endpoint, sorted as Juju sorts them (§3.3). */
+  relationIds(endpoint: string): Promise<string[]> {
+    return this.json("relation-ids", [endpoint], StringList);
+  }
+
+  /** Remote units in the relation (for a peer relation: the other units of this application) (§3.4). */
+  relationList(relationId: string): Promise<string[]> {
+    return this.json("relation-list", ["-r", relationId], StringList);
+  }
+
+  /** Name of the application on the other side of the relation (§3.4 `--app`). */
+  relationRemoteApp(relationId: string): Promise<string> {
+    return this.json("relation-list", ["-r", relationId, "--app"], z.string());
+  }
+
+  /** A unit's databag, or with `app: true` an application's (§3.1). */
+  relationGet(relationId: string, unitOrApp: string, options: { app?: boolean } = {}): Promise<Databag> {
+    const args = ["-r", relationId, ...(options.app ? ["--app"] : []), "-", unitOrApp];
+    return this.json("relation-get", args, Databag);
+  }
+
+  /**
+   * Writes this unit's (or, as leader with `app: true`, this application's) databag; committed only if the
+   * hook exits 0. "" deletes a key. Sent as JSON on stdin (`--file -`), so values may hold any text (§3.2).
+   */
+  async relationSet(relationId: string, values: Readonly<Record<string, string>>, options: { app?: boolean } = {}): Promise<void> {
+    if (Object.keys(values).length === 0) return;
+    const args = ["-r", relationId, ...(options.app ? ["--app"] : []), "--file", "-"];
+    await this.run("relation-set", args, JSON.stringify(values));
+  }
+
+  // --- status, version, logs ----------------------------------------------------------------------------------
+
+  /** Applied at once and not rolled back (§3.9). `application: true` needs leadership. */
+  async statusSet(status: WorkloadStatus, message: string, options: { application?: boolean } = {}): Promise<void> {
+    await this.run("status-set", [...(options.application ? ["--application"] : []), status, "--", message]);
+  }
+
+  async applicationVersionSet(version: string): Promise<void> {
+    await this.run("application-version-set", ["--", version]);
+  }
+
+  async jujuLog(message: string, level: LogLevel = "INFO"): Promise<void> {
+    await this.run("juju-log", ["--log-level", level, "--", message]);
+  }
+
+  // --- addresses and ports -------------------------------------------------------------------------------------
+
+  unitGet(setting: "private-address" | "public-address"): Promise<string> {
+    return this.json("unit-get", [setting], z.string());
+  }
+
+  networkGet(binding: string, options: { relationId?: string } = {}): Promise<NetworkInfo> {
+    const args = [...(options.relationId ? ["-r", options.relationId] : []), binding];
+    return this.json("network-get", args, NetworkInfo);
+  }
+
+  async openPort(port: number, protocol: "tcp" | "udp" = "tcp"): Promise<void> {
+    await this.run("open-port", [`${port}/${protocol}`]);
+  }
+
+  async closePort(port: number, protocol: "tcp" | "udp" = "tcp"): Promise<void> {
+    await this.run("close-port", [`${port}/${protocol}`]);
+  }
+
+  // --- actions (only inside an action; elsewhere they fail with "not running an action") --------------------
+
+  /** The action's parameters, defaults already inserted by Juju (§3.13). */
+  actionGet(): Promise<Record<string, unknown>> {
+    return this.json(
+      "action-get",
+      [],
+      z
+        .record(z.string(), z.unknown())
+        .nullable()
+        .transform((v) => v ?? {}),
+    );
+  }
+
+  async actionSet(results: ActionResults): Promise<void> {
+    const pairs = keyValueArgs(flattenResults(results));
+    if (pairs.length > 0) await this.run("action-set", pairs);
+  }
+
+  async actionFail(message: string): Promise<void> {
+    await this.run("action-fail", ["--", message]);
+  }
+
+  async actionLog(message: string): Promise<void> {
+    await this.run("action-log", ["--", message]);
+  }
+}
+
+/** `key=value` arguments; keys are ours, values are passed verbatim as argv (no shell). */
+function keyValueArgs(values: Readonly<Record<string, string>>): string[] {
+  return Object.entries(values).map(([key, value]) => {
+    if (key === "" || key.includes("=")) throw new Error(`invalid key ${JSON.stringify(key)}`);
+    return `${key}=${value}`;
+  });
+}
+
+/** Nested results become dotted keys, the form action-set takes (§3.13). */
+export function flattenResults(results: ActionResults, prefix = ""): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [key, value] of Object.entries(results)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === "object") Object.assign(flat, flattenResults(value, path));
+    else flat[path] = String(value);
+  }
+  return flat;
+}

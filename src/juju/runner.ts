@@ -1,0 +1,33 @@
+import { execa } from "execa";
+
+export interface ToolOutcome {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/**
+ * Runs one hook tool. The only process-spawning seam of src/juju/: tests substitute fake tools on PATH,
+ * never this function, so the client is always exercised through real processes.
+ */
+export type ToolRunner = (tool: string, args: readonly string[], stdin?: string) => Promise<ToolOutcome>;
+
+/** Spawns the tool found on PATH, without a shell, so no argument is ever interpreted. */
+export function processToolRunner(env: NodeJS.ProcessEnv = process.env): ToolRunner {
+  return async (tool, args, stdin) => {
+    const result = await execa(tool, [...args], {
+      env,
+      extendEnv: false,
+      reject: false,
+      shell: false,
+      stripFinalNewline: false,
+      ...(stdin === undefined ? { stdin: "ignore" as const } : { input: stdin }),
+    });
+    if (result.exitCode === undefined) {
+      // Not started at all (ENOENT) or killed by a signal: report it like Juju's client would, exit 1.
+      const reason = result.signal ? `killed by ${result.signal}` : (result.originalMessage ?? result.shortMessage);
+      return { stdout: result.stdout, stderr: `ERROR ${reason}\n`, exitCode: 1 };
+    }
+    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
+  };
+}
