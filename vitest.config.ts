@@ -5,6 +5,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ["default"],
+    reporters: ["default", "./test/summary-reporter.ts"],
+    globalSetup: ["test/global-setup.ts"],
   },
 });

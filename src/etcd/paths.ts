@@ -2,7 +2,7 @@ import path from "node:path";
 
 /**
  * Where etcd's files live on a unit. Everything the charm writes is under one root, "/" on a real machine.
- * ETCD_CHARM_FS_ROOT moves that root (the local model gives each simulated machine its own); the charm's
+ * UNIT_FS_ROOT moves that root (the local model gives each simulated machine its own); the charm's
  * logic never branches on it, it only prefixes paths.
  */
 export interface EtcdPaths {
@@ -13,7 +13,7 @@ export interface EtcdPaths {
   readonly unitFile: string;
 }
 
-export function etcdPaths(root: string = process.env.ETCD_CHARM_FS_ROOT || "/"): EtcdPaths {
+export function etcdPaths(root: string = process.env.UNIT_FS_ROOT || "/"): EtcdPaths {
   const at = (...parts: string[]) => path.join(root, ...parts);
   return {
     root,
