@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { packCharms } from "../scripts/pack.js";
 import { repoRoot } from "../scripts/build.js";
+import { BASES, charmFileName, packCharms } from "../scripts/pack.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,11 +12,37 @@ declare module "vitest" {
   }
 }
 
-/** Packs the charm once per test run, exactly as `npm run pack` does, into build/test-charms. */
+const INPUTS = ["src", "scripts", "templates", "hooks", "actions", "dispatch", "metadata.yaml", "config.yaml", "actions.yaml", "package-lock.json", "runtime/package-lock.json"];
+
+async function inputsDigest(): Promise<string> {
+  const hash = createHash("sha256");
+  const visit = async (rel: string): Promise<void> => {
+    const full = path.join(repoRoot, rel);
+    let entries;
+    try {
+      entries = await readdir(full, { withFileTypes: true });
+    } catch {
+      hash.update(rel).update(await readFile(full));
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) await visit(path.join(rel, entry.name));
+  };
+  for (const input of INPUTS) await visit(input);
+  return hash.digest("hex");
+}
+
+/**
+ * Packs the charm once per test run, exactly as `npm run pack` does, into build/test-charms; skipped when
+ * nothing the charm is made of changed since the last pack.
+ */
 export default async function setup(project: TestProject): Promise<void> {
   const outDir = path.join(repoRoot, "build", "test-charms");
-  const files = await packCharms(outDir, path.join(outDir, "stage"));
-  const byBase: Record<string, string> = {};
-  for (const file of files) byBase[/ubuntu-([0-9.]+)-/.exec(file)![1]!] = file;
-  project.provide("packedCharms", byBase);
+  const stamp = path.join(outDir, "inputs.sha256");
+  const digest = await inputsDigest();
+  const previous = await readFile(stamp, "utf8").catch(() => "");
+  if (previous !== digest) {
+    await packCharms(outDir, path.join(outDir, "stage"));
+    await writeFile(stamp, digest);
+  }
+  project.provide("packedCharms", Object.fromEntries(BASES.map((base) => [base, path.join(outDir, charmFileName(base))])));
 }
