@@ -1,0 +1,200 @@
+import { z } from "zod";
+
+/**
+ * The charm's options (config.yaml) as one validated value. Pure: `config-get --format=json` output in,
+ * either the settings etcd is rendered from or every problem an operator has to fix, each one line that
+ * names the option, its value and the reason, for a `blocked` status.
+ */
+
+/** The options in config.yaml's order, which is also the order problems are reported in. */
+export const CHARM_OPTIONS = [
+  "client-port",
+  "peer-port",
+  "heartbeat-interval",
+  "election-timeout",
+  "snapshot-count",
+  "quota-backend-bytes",
+  "auto-compaction-mode",
+  "auto-compaction-retention",
+  "enable-v2",
+  "log-level",
+] as const;
+export type CharmOption = (typeof CHARM_OPTIONS)[number];
+
+export const COMPACTION_MODES = ["periodic", "revision"] as const;
+export type CompactionMode = (typeof COMPACTION_MODES)[number];
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "panic", "fatal"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The validated charm config, one field per option (camelCase of the option name). */
+export interface EtcdSettings {
+  readonly clientPort: number;
+  readonly peerPort: number;
+  /** Milliseconds. */
+  readonly heartbeatInterval: number;
+  /** Milliseconds, at least 5 × heartbeatInterval. */
+  readonly electionTimeout: number;
+  readonly snapshotCount: number;
+  readonly quotaBackendBytes: number;
+  readonly autoCompactionMode: CompactionMode;
+  /** As the operator wrote it, already known to be acceptable to etcd for autoCompactionMode. */
+  readonly autoCompactionRetention: string;
+  readonly enableV2: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export interface ConfigProblem {
+  readonly option: string;
+  /** One line for `juju status`: the option, its value and what is wrong with it. */
+  readonly message: string;
+}
+
+export type ConfigResult = { readonly ok: true; readonly settings: EtcdSettings } | { readonly ok: false; readonly problems: ConfigProblem[] };
+
+/** The JSON types config-get can hand over for an option; the message completes "<option> <value> …". */
+const WholeNumber = z.number({ error: "must be a whole number" });
+const Text = z.string({ error: "must be a string" });
+const Flag = z.boolean({ error: "must be true or false" });
+const choice = <const T extends readonly [string, ...string[]]>(allowed: T) => z.enum(allowed, { error: `must be one of ${allowed.join(", ")}` });
+
+/** A check of one option's value: undefined when fine, else the whole problem message. `subject` is "<option> <value>". */
+type Rule<T> = (value: T, subject: string) => string | undefined;
+
+export function parseCharmConfig(raw: Record<string, unknown>): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  /** The option's value when it has the right type and passes every rule; otherwise records the first problem. */
+  const read = <T>(option: CharmOption, schema: z.ZodType<T>, ...rules: Array<Rule<T>>): T | undefined => {
+    const input = raw[option];
+    const subject = `${option} ${show(input)}`;
+    const typed = schema.safeParse(input);
+    if (!typed.success) {
+      const reason = typed.error.issues[0]?.message ?? "is not valid";
+      problems.push({ option, message: input === undefined ? `${option} is not set` : `${subject} ${reason}` });
+      return undefined;
+    }
+    for (const rule of rules) {
+      const message = rule(typed.data, subject);
+      if (message !== undefined) {
+        problems.push({ option, message });
+        return undefined;
+      }
+    }
+    return typed.data;
+  };
+
+  // Each rule that involves a second option sees that option only when it is valid itself, so one bad
+  // value is reported once and not again through every rule that depends on it.
+  const clientPort = read("client-port", WholeNumber, between(1024, 65535));
+  const peerPort = read("peer-port", WholeNumber, between(1024, 65535), (port) =>
+    port === clientPort ? `client-port and peer-port must differ (both ${port})` : undefined,
+  );
+  const heartbeatInterval = read("heartbeat-interval", WholeNumber, between(10, 5000));
+  const electionTimeout = read("election-timeout", WholeNumber, atMost(50_000), (timeout, subject) =>
+    heartbeatInterval !== undefined && timeout < 5 * heartbeatInterval ? `${subject} must be ≥ 5 × heartbeat-interval (${heartbeatInterval})` : undefined,
+  );
+  const snapshotCount = read("snapshot-count", WholeNumber, atLeast(1000));
+  const quotaBackendBytes = read("quota-backend-bytes", WholeNumber, between(104_857_600, 8_589_934_592));
+  const autoCompactionMode = read("auto-compaction-mode", choice(COMPACTION_MODES));
+  const autoCompactionRetention = read("auto-compaction-retention", Text, (retention, subject) =>
+    autoCompactionMode === undefined ? undefined : retentionProblem(autoCompactionMode, retention, subject),
+  );
+  const enableV2 = read("enable-v2", Flag);
+  const logLevel = read("log-level", choice(LOG_LEVELS));
+
+  if (
+    problems.length > 0 ||
+    clientPort === undefined ||
+    peerPort === undefined ||
+    heartbeatInterval === undefined ||
+    electionTimeout === undefined ||
+    snapshotCount === undefined ||
+    quotaBackendBytes === undefined ||
+    autoCompactionMode === undefined ||
+    autoCompactionRetention === undefined ||
+    enableV2 === undefined ||
+    logLevel === undefined
+  ) {
+    return { ok: false, problems: problems.sort((a, b) => optionIndex(a.option) - optionIndex(b.option)) };
+  }
+  return {
+    ok: true,
+    settings: {
+      clientPort,
+      peerPort,
+      heartbeatInterval,
+      electionTimeout,
+      snapshotCount,
+      quotaBackendBytes,
+      autoCompactionMode,
+      autoCompactionRetention,
+      enableV2,
+      logLevel,
+    },
+  };
+}
+
+/** One status line for all problems: the first one in full, and how many more there are. */
+export function blockedMessage(problems: readonly ConfigProblem[]): string {
+  const [first, ...more] = problems;
+  if (first === undefined) return "";
+  return more.length === 0 ? first.message : `${first.message} (+${more.length} more)`;
+}
+
+function optionIndex(option: string): number {
+  return (CHARM_OPTIONS as readonly string[]).indexOf(option);
+}
+
+/** A value as the operator would type it: strings quoted, long ones cut so the message stays one short line. */
+function show(value: unknown): string {
+  const limit = 32;
+  if (typeof value === "string") return JSON.stringify(value.length > limit ? `${value.slice(0, limit)}…` : value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/** Whole numbers in a range; `undefined` leaves that end open. */
+function range(min: number | undefined, max: number | undefined): Rule<number> {
+  return (value, subject) => {
+    if (!Number.isInteger(value)) return `${subject} must be a whole number`;
+    const low = min !== undefined && value < min;
+    const high = max !== undefined && value > max;
+    if (min !== undefined && max !== undefined) return low || high ? `${subject} must be between ${min} and ${max}` : undefined;
+    return low ? `${subject} must be ≥ ${min}` : high ? `${subject} must be ≤ ${max}` : undefined;
+  };
+}
+const between = (min: number, max: number) => range(min, max);
+const atLeast = (min: number) => range(min, undefined);
+const atMost = (max: number) => range(undefined, max);
+
+/** Go's time.Duration is an int64 of nanoseconds; etcd cannot hold a longer retention. */
+const MAX_DURATION_NS = 9_223_372_036_854_775_807;
+const MAX_REVISIONS = 9_223_372_036_854_775_807n;
+const NS_PER_UNIT: Readonly<Record<string, number>> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/**
+ * etcd 3.4 reads auto-compaction-retention as a whole number first (hours when periodic, revisions when
+ * revision), else as a Go duration; a duration under revision mode would count nanoseconds as revisions.
+ */
+function retentionProblem(mode: CompactionMode, retention: string, subject: string): string | undefined {
+  if (mode === "revision") {
+    if (!/^[0-9]+$/.test(retention)) return `${subject} must be a whole number of revisions when auto-compaction-mode is revision`;
+    const revisions = BigInt(retention);
+    if (revisions === 0n) return `${subject} must not be zero`;
+    return revisions > MAX_REVISIONS ? `${subject} must be at most ${MAX_REVISIONS}` : undefined;
+  }
+  const nanoseconds = /^[0-9]+$/.test(retention) ? Number(retention) * NS_PER_UNIT.h! : goDurationNs(retention);
+  if (nanoseconds === undefined) return `${subject} must be a duration such as 30m, 1h or 1h30m, or a whole number of hours`;
+  if (nanoseconds === 0) return `${subject} must not be zero`;
+  // Shorter periods make etcd's periodic compactor poll in a busy loop.
+  if (nanoseconds < NS_PER_UNIT.s!) return `${subject} must be at least 1s`;
+  return nanoseconds > MAX_DURATION_NS ? `${subject} must be at most 2562047h` : undefined;
+}
+
+/** A positive Go duration ("1h30m", "90s", "1.5h") in nanoseconds, or undefined when Go would not parse it. */
+function goDurationNs(text: string): number | undefined {
+  if (!/^(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, value, unit] of text.matchAll(/([0-9.]+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(value) * (NS_PER_UNIT[unit ?? ""] ?? Number.NaN);
+  return Number.isFinite(total) ? total : undefined;
+}
