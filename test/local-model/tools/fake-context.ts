@@ -1,0 +1,340 @@
+/**
+ * An in-memory HookToolContext for testing the hook-tool commands without a model: state is set up by
+ * the test, and everything a tool changes is recorded for the test to inspect. Permission rules for
+ * databags follow the interface's contract (§3.1): units outside the relation and other applications'
+ * bags the unit may not see are "permission denied".
+ */
+import { runHookTool } from "../../../local-model/tools/index.js";
+import {
+  ToolRunError,
+  type ActionState,
+  type ConfigOption,
+  type ConfigValue,
+  type Databag,
+  type HookToolContext,
+  type LogLevel,
+  type NetworkInfo,
+  type OpenedPort,
+  type PortRange,
+  type RelationView,
+  type StatusValue,
+  type ToolResult,
+} from "../../../local-model/tools/types.js";
+
+export interface FakeRelationSetup {
+  readonly id: number;
+  readonly endpoint: string;
+  readonly remoteApp: string;
+  readonly isPeer?: boolean;
+  readonly broken?: boolean;
+  readonly remoteModelUuid?: string;
+  readonly members?: readonly string[];
+  /** Committed unit databags, this unit's own included. */
+  readonly unitData?: Readonly<Record<string, Databag>>;
+  /** Committed application databags. */
+  readonly appData?: Readonly<Record<string, Databag>>;
+}
+
+export class FakeRelation implements RelationView {
+  readonly id: number;
+  readonly endpoint: string;
+  readonly isPeer: boolean;
+  readonly remoteApp: string;
+  readonly broken: boolean;
+  readonly remoteModelUuid: string;
+  /** This hook's buffered writes, as the model would commit them. */
+  readonly pendingUnit: Databag = {};
+  readonly pendingApp: Databag = {};
+  private readonly memberNames: readonly string[];
+  private readonly unitData: Readonly<Record<string, Databag>>;
+  private readonly appData: Readonly<Record<string, Databag>>;
+
+  constructor(
+    private readonly ctx: FakeHookContext,
+    setup: FakeRelationSetup,
+  ) {
+    this.id = setup.id;
+    this.endpoint = setup.endpoint;
+    this.isPeer = setup.isPeer ?? false;
+    this.remoteApp = setup.remoteApp;
+    this.broken = setup.broken ?? false;
+    this.remoteModelUuid = setup.remoteModelUuid ?? ctx.modelUuid;
+    this.memberNames = setup.members ?? [];
+    this.unitData = setup.unitData ?? {};
+    this.appData = setup.appData ?? {};
+  }
+
+  members(): string[] {
+    return [...this.memberNames].sort();
+  }
+
+  readUnit(unit: string): Databag {
+    if (unit === this.ctx.unit) return applyPending(this.unitData[unit] ?? {}, this.pendingUnit);
+    const app = unit.split("/")[0];
+    if (app !== this.remoteApp && !(this.isPeer && app === this.ctx.app)) throw new ToolRunError("permission denied");
+    return { ...(this.unitData[unit] ?? {}) };
+  }
+
+  readApp(app: string): Databag {
+    if (app === this.ctx.app) {
+      if (this.ctx.isLeader()) return applyPending(this.appData[app] ?? {}, this.pendingApp);
+      if (!this.isPeer) throw new ToolRunError("permission denied");
+    } else if (app !== this.remoteApp) {
+      throw new ToolRunError("permission denied");
+    }
+    return { ...(this.appData[app] ?? {}) };
+  }
+
+  writeUnit(changes: Databag): void {
+    Object.assign(this.pendingUnit, changes);
+  }
+
+  writeApp(changes: Databag): void {
+    Object.assign(this.pendingApp, changes);
+  }
+}
+
+function applyPending(committed: Databag, pending: Databag): Databag {
+  const merged = { ...committed, ...pending };
+  for (const [key, value] of Object.entries(pending)) if (value === "") delete merged[key];
+  return merged;
+}
+
+export class FakeAction implements ActionState {
+  readonly results: Array<Record<string, string>> = [];
+  readonly logs: string[] = [];
+  failure: string | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly params: Record<string, unknown>,
+    readonly id = "7",
+  ) {}
+
+  setResults(values: Record<string, string>): void {
+    this.results.push(values);
+  }
+
+  fail(message: string): void {
+    this.failure = message;
+  }
+
+  log(message: string): void {
+    this.logs.push(message);
+  }
+}
+
+export interface FakeContextSetup {
+  readonly unit?: string;
+  readonly hookName?: string;
+  readonly relationId?: number;
+  readonly remoteUnit?: string;
+  readonly remoteApp?: string;
+  readonly action?: FakeAction;
+  readonly leader?: boolean;
+  readonly configSpec?: Readonly<Record<string, ConfigOption>>;
+  /** Explicitly set values; defaults come from configSpec. */
+  readonly configValues?: Readonly<Record<string, ConfigValue>>;
+  readonly leaderSettings?: Databag;
+  readonly relations?: readonly FakeRelationSetup[];
+  readonly unitStatus?: StatusValue;
+  readonly applicationStatus?: StatusValue;
+  readonly otherUnitStatuses?: Readonly<Record<string, StatusValue>>;
+  readonly privateAddress?: string;
+  readonly publicAddress?: string | null;
+  readonly bindings?: Readonly<Record<string, NetworkInfo>>;
+  readonly openedPorts?: readonly OpenedPort[];
+  readonly charmState?: Databag;
+  readonly goalState?: ReturnType<HookToolContext["goalState"]>;
+}
+
+export function networkInfo(address: string, extra: Partial<NetworkInfo> = {}): NetworkInfo {
+  return {
+    bindAddresses: [{ macAddress: "00:16:3e:aa:bb:cc", interfaceName: "eth0", addresses: [{ hostname: "", value: address, cidr: "10.0.0.0/24" }] }],
+    egressSubnets: [`${address}/32`],
+    ingressAddresses: [address],
+    ...extra,
+  };
+}
+
+const UNKNOWN_STATUS: StatusValue = { status: "unknown", message: "", data: {} };
+
+export class FakeHookContext implements HookToolContext {
+  readonly unit: string;
+  readonly app: string;
+  readonly modelUuid = "5f3c8a2e-0000-4000-8000-00000000abcd";
+  readonly modelName = "test-model";
+  readonly hookName: string;
+  readonly relationId: number | undefined;
+  readonly remoteUnit: string | undefined;
+  readonly remoteApp: string | undefined;
+  readonly action: FakeAction | undefined;
+  readonly fakeRelations: FakeRelation[];
+
+  // What tools changed, for the tests to inspect.
+  readonly logs: Array<{ level: LogLevel; message: string }> = [];
+  readonly leaderWrites: Databag[] = [];
+  readonly portChanges: Array<{ op: "open" | "close"; range: PortRange; endpoints: readonly string[] }> = [];
+  readonly reboots: boolean[] = [];
+  workloadVersion: string | undefined;
+  unitStatusValue: StatusValue;
+  applicationStatusValue: StatusValue;
+  state: Databag;
+  leaderSettingsValue: Databag;
+
+  private leader: boolean;
+  private readonly spec: Readonly<Record<string, ConfigOption>>;
+  private readonly configValues: Readonly<Record<string, ConfigValue>>;
+  private readonly otherUnitStatuses: Readonly<Record<string, StatusValue>>;
+  private readonly setup: FakeContextSetup;
+
+  constructor(setup: FakeContextSetup = {}) {
+    this.setup = setup;
+    this.unit = setup.unit ?? "etcd/0";
+    this.app = this.unit.split("/")[0] ?? "";
+    this.hookName = setup.action === undefined ? (setup.hookName ?? "install") : "";
+    this.relationId = setup.relationId;
+    this.remoteUnit = setup.remoteUnit;
+    this.remoteApp = setup.remoteApp;
+    this.action = setup.action;
+    this.leader = setup.leader ?? true;
+    this.spec = setup.configSpec ?? {};
+    this.configValues = setup.configValues ?? {};
+    this.leaderSettingsValue = { ...(setup.leaderSettings ?? {}) };
+    this.unitStatusValue = setup.unitStatus ?? UNKNOWN_STATUS;
+    this.applicationStatusValue = setup.applicationStatus ?? UNKNOWN_STATUS;
+    this.otherUnitStatuses = setup.otherUnitStatuses ?? {};
+    this.state = { ...(setup.charmState ?? {}) };
+    this.fakeRelations = (setup.relations ?? []).map((relation) => new FakeRelation(this, relation));
+  }
+
+  /** Runs a tool against this context, as the jujuc server would. */
+  run(tool: string, ...args: string[]): ToolResult {
+    return runHookTool(this, { tool, args, stdin: undefined });
+  }
+
+  runWithStdin(stdin: string, tool: string, ...args: string[]): ToolResult {
+    return runHookTool(this, { tool, args, stdin });
+  }
+
+  relation(id: number): FakeRelation {
+    const relation = this.fakeRelations.find((candidate) => candidate.id === id);
+    if (relation === undefined) throw new Error(`no relation ${id} in the fake`);
+    return relation;
+  }
+
+  loseLeadership(): void {
+    this.leader = false;
+  }
+
+  configSpec(): Readonly<Record<string, ConfigOption>> {
+    return this.spec;
+  }
+
+  config(): Readonly<Record<string, ConfigValue>> {
+    const values: Record<string, ConfigValue> = {};
+    for (const [name, option] of Object.entries(this.spec)) if (option.default !== undefined) values[name] = option.default;
+    return { ...values, ...this.configValues };
+  }
+
+  isLeader(): boolean {
+    return this.leader;
+  }
+
+  leaderSettings(): Databag {
+    return { ...this.leaderSettingsValue };
+  }
+
+  setLeaderSettings(changes: Databag): void {
+    this.leaderWrites.push({ ...changes });
+    this.leaderSettingsValue = applyPending(this.leaderSettingsValue, changes);
+  }
+
+  relations(): readonly RelationView[] {
+    return this.fakeRelations;
+  }
+
+  unitStatus(): StatusValue {
+    return this.unitStatusValue;
+  }
+
+  setUnitStatus(status: StatusValue): void {
+    this.unitStatusValue = status;
+  }
+
+  applicationStatus(): { readonly application: StatusValue; readonly units: Readonly<Record<string, StatusValue>> } {
+    return { application: this.applicationStatusValue, units: { ...this.otherUnitStatuses, [this.unit]: this.unitStatusValue } };
+  }
+
+  setApplicationStatus(status: StatusValue): void {
+    this.applicationStatusValue = status;
+  }
+
+  setWorkloadVersion(version: string): void {
+    this.workloadVersion = version;
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.logs.push({ level, message });
+  }
+
+  privateAddress(): string {
+    return this.setup.privateAddress ?? "10.0.0.5";
+  }
+
+  publicAddress(): string | undefined {
+    const address = this.setup.publicAddress;
+    return address === null ? undefined : (address ?? "203.0.113.5");
+  }
+
+  networkInfo(binding: string): NetworkInfo | undefined {
+    return this.setup.bindings?.[binding];
+  }
+
+  openedPorts(): readonly OpenedPort[] {
+    return this.setup.openedPorts ?? [];
+  }
+
+  openPort(range: PortRange, endpoints: readonly string[]): void {
+    this.portChanges.push({ op: "open", range, endpoints });
+  }
+
+  closePort(range: PortRange, endpoints: readonly string[]): void {
+    this.portChanges.push({ op: "close", range, endpoints });
+  }
+
+  charmState(): Databag {
+    return { ...this.state };
+  }
+
+  setCharmState(changes: Databag): void {
+    this.state = { ...this.state, ...changes };
+  }
+
+  deleteCharmState(key: string): void {
+    const { [key]: _deleted, ...rest } = this.state;
+    this.state = rest;
+  }
+
+  requestReboot(now: boolean): void {
+    this.reboots.push(now);
+  }
+
+  goalState(): ReturnType<HookToolContext["goalState"]> {
+    return this.setup.goalState ?? { units: {}, relations: {} };
+  }
+}
+
+/** A success with exactly this stdout and nothing on stderr. */
+export function ok(stdout = ""): ToolResult {
+  return { code: 0, stdout, stderr: "" };
+}
+
+/** A failure as cmd.Main reports it: `ERROR <message>` on stderr, exit 2 for usage errors, 1 for Run errors. */
+export function usageError(message: string): ToolResult {
+  return { code: 2, stdout: "", stderr: `ERROR ${message}\n` };
+}
+
+export function runError(message: string): ToolResult {
+  return { code: 1, stdout: "", stderr: `ERROR ${message}\n` };
+}
