@@ -1,11 +1,23 @@
 import { healthAction } from "./actions/health.js";
 import type { CharmRuntime, Handler } from "./charm/runtime.js";
-import { updateStatus } from "./hooks/update-status.js";
+import { lifecycleHook } from "./hooks/lifecycle.js";
+
+const LIFECYCLE_HOOKS = [
+  "install",
+  "config-changed",
+  "start",
+  "stop",
+  "remove",
+  "upgrade-charm",
+  "update-status",
+  "leader-elected",
+  "leader-settings-changed",
+  ...["created", "joined", "changed", "departed"].map((kind) => `cluster-relation-${kind}`),
+  ...["db", "proxy"].flatMap((endpoint) => ["created", "joined", "changed", "departed", "broken"].map((kind) => `${endpoint}-relation-${kind}`)),
+];
 
 /** Hooks the charm handles. hooks/ holds a shim for exactly these (a test keeps the two in step). */
-export const HOOK_HANDLERS: Readonly<Record<string, Handler>> = {
-  "update-status": updateStatus,
-};
+export const HOOK_HANDLERS: Readonly<Record<string, Handler>> = Object.fromEntries(LIFECYCLE_HOOKS.map((hook) => [hook, lifecycleHook]));
 
 /** Actions the charm implements; actions.yaml declares exactly these. */
 export const ACTION_HANDLERS: Readonly<Record<string, Handler>> = {

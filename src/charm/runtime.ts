@@ -12,8 +12,3 @@ export interface CharmRuntime {
 }
 
 export type Handler = (charm: CharmRuntime) => Promise<void>;
-
-/** etcd member name for a unit: the unit name without its slash (`etcd/0` → `etcd0`), as earlier etcd charms do. */
-export function memberName(unit: string): string {
-  return unit.replace("/", "");
-}

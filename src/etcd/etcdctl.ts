@@ -70,6 +70,11 @@ export interface EtcdctlOptions {
   readonly binary?: string;
 }
 
+/** etcdctl takes member ids in hex on its command line. */
+export function hexId(decimalId: string): string {
+  return BigInt(decimalId).toString(16);
+}
+
 /** Parses etcdctl's JSON without losing uint64 precision. */
 export function parseEtcdJson(text: string): unknown {
   return parseLossless(text, null, (value) => (isSafeNumber(value) ? Number(value) : value));
@@ -113,6 +118,42 @@ export class Etcdctl {
     return (await this.json(["member", "list"], MemberList)).members;
   }
 
+  /** Adds a learner (a non-voting member that catches up first) and returns the member list including it. */
+  async addLearner(name: string, peerUrl: string): Promise<{ added: Member; members: Member[] }> {
+    const result = await this.json(["member", "add", name, `--peer-urls=${peerUrl}`, "--learner"], MemberList.extend({ member: Member }));
+    return { added: result.member, members: result.members };
+  }
+
+  /** Makes a caught-up learner a voter; fails while it is still catching up. */
+  async promote(memberId: string): Promise<void> {
+    await this.check(["member", "promote", hexId(memberId)]);
+  }
+
+  async remove(memberId: string): Promise<void> {
+    await this.check(["member", "remove", hexId(memberId)]);
+  }
+
+  /** Hands raft leadership to another voter; must be sent to the current leader's endpoint. */
+  async moveLeader(toMemberId: string): Promise<void> {
+    await this.check(["move-leader", hexId(toMemberId)]);
+  }
+
+  /** Writes and reads a key: a round trip through raft. */
+  async put(key: string, value: string): Promise<void> {
+    await this.check(["put", key, value]);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const outcome = await this.run(["get", key, "--print-value-only"]);
+    if (outcome.exitCode !== 0) throw new EtcdctlError(["get", key], outcome.exitCode, outcome.stderr);
+    return outcome.stdout === "" ? undefined : outcome.stdout.replace(/\n$/, "");
+  }
+
+  private async check(args: readonly string[]): Promise<void> {
+    const outcome = await this.run(args);
+    if (outcome.exitCode !== 0) throw new EtcdctlError(args, outcome.exitCode, outcome.stderr);
+  }
+
   /** Status of the given endpoints, or with `cluster` of every member; members that do not answer are absent. */
   endpointStatus(options: { cluster?: boolean } = {}): Promise<EndpointStatus[]> {
     return this.json(["endpoint", "status", ...(options.cluster ? ["--cluster"] : [])], z.array(EndpointStatus), true);
@@ -121,5 +162,37 @@ export class Etcdctl {
   /** Health of the given endpoints or every member; unhealthy ones are reported with `health: false`. */
   endpointHealth(options: { cluster?: boolean } = {}): Promise<EndpointHealth[]> {
     return this.json(["endpoint", "health", ...(options.cluster ? ["--cluster"] : [])], z.array(EndpointHealth), true);
+  }
+}
+
+/**
+ * Runs `work` while holding an etcd lock (etcdctl lock, a lease-backed mutex in the cluster itself), so
+ * that units take turns, e.g. for rolling restarts. Released when `work` ends, or by lease expiry if this
+ * process dies.
+ */
+export async function withEtcdLock<T>(endpoints: readonly string[], name: string, acquireTimeoutMs: number, work: () => Promise<T>): Promise<T> {
+  const child = execa("etcdctl", [`--endpoints=${endpoints.join(",")}`, "--dial-timeout=2s", "lock", "--ttl=30", name], {
+    reject: false,
+    stdin: "ignore",
+    env: { ETCDCTL_API: "3" },
+    buffer: false,
+  });
+  const acquired = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`could not take the etcd lock "${name}" within ${acquireTimeoutMs / 1000}s`)), acquireTimeoutMs);
+    child.stdout?.once("data", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    void child.then((result) => {
+      clearTimeout(timer);
+      reject(new EtcdctlError(["lock", name], result.exitCode, String(result.stderr ?? "")));
+    });
+  });
+  try {
+    await acquired;
+    return await work();
+  } finally {
+    child.kill("SIGTERM");
+    await child;
   }
 }

@@ -131,6 +131,18 @@ export class HookTools {
     await this.run("relation-set", args, JSON.stringify(values));
   }
 
+  // --- unit state (kept by Juju, committed with the hook; contract §3.18) ----------------------------------
+
+  /** One key of this unit's state; "" when absent. */
+  stateGet(key: string): Promise<string> {
+    return this.json("state-get", [key], z.string().nullable().transform((v) => v ?? ""));
+  }
+
+  async stateSet(values: Readonly<Record<string, string>>): Promise<void> {
+    const pairs = keyValueArgs(values);
+    if (pairs.length > 0) await this.run("state-set", pairs);
+  }
+
   // --- status, version, logs ----------------------------------------------------------------------------------
 
   /** Applied at once and not rolled back (§3.9). `application: true` needs leadership. */

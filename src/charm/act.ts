@@ -1,0 +1,177 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Etcdctl, EtcdctlError, withEtcdLock } from "../etcd/etcdctl.js";
+import type { EtcdFiles } from "../etcd/files.js";
+import { etcdVersion, installEtcd } from "../etcd/install.js";
+import type { SystemdService } from "../etcd/service.js";
+import type { HookTools } from "../juju/client.js";
+import type { Logger } from "../log.js";
+import { LEADER_KEYS, LEFT_STATE_KEY } from "./cluster-data.js";
+import { initialClusterWith, type Action } from "./decide.js";
+import type { Observed } from "./observed.js";
+import type { JujuView } from "./observe.js";
+
+export interface ActDeps {
+  readonly tools: HookTools;
+  readonly files: EtcdFiles;
+  readonly service: SystemdService;
+  readonly log: Logger;
+}
+
+const etcdctl = (endpoints: readonly string[]) => new Etcdctl({ endpoints, dialTimeoutMs: 2000, commandTimeoutMs: 10_000 });
+
+/** Retries `attempt` until it succeeds or `timeoutMs` passes; the last error is rethrown. */
+async function retry<T>(timeoutMs: number, intervalMs: number, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() + intervalMs > deadline) throw error;
+      await sleep(intervalMs);
+    }
+  }
+}
+
+function localUrl(o: Observed): string {
+  return `http://${o.address}:${o.rendered.clientPort ?? 2379}`;
+}
+
+/** Client URLs of members that answer, this unit's own last. */
+function answering(o: Observed, withoutSelf = false): string[] {
+  const self = localUrl(o);
+  const urls = (o.cluster?.answering ?? []).filter((url) => url !== self);
+  return withoutSelf ? urls : [...urls, ...(o.cluster?.answering.includes(self) ? [self] : [])];
+}
+
+async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
+  await retry(timeoutMs, 250, async () => {
+    const [health] = await new Etcdctl({ endpoints: [url], dialTimeoutMs: 1000, commandTimeoutMs: 2000 }).endpointHealth();
+    if (!health?.health) throw new Error(`etcd at ${url} is not healthy yet${health?.error ? `: ${health.error}` : ""}`);
+  });
+}
+
+/** Restarts this member, one member of the cluster at a time (an etcd lock), moving raft leadership away first. */
+async function rollingRestart(o: Observed, deps: ActDeps): Promise<void> {
+  const self = localUrl(o);
+  const others = answering(o, true);
+  const restart = async () => {
+    const me = o.cluster?.members.find((m) => m.clientURLs.includes(self));
+    const successor = o.cluster?.members.find((m) => m !== me && !m.isLearner && m.name !== "" && others.includes(m.clientURLs[0] ?? ""));
+    if (me && successor && o.cluster?.raftLeaderId === me.ID) await etcdctl([self]).moveLeader(successor.ID);
+    await deps.service.restart();
+    await waitHealthy(self, 120_000);
+  };
+  if (others.length === 0) await restart();
+  else await withEtcdLock(others, "etcd-charm/restart", 600_000, restart);
+}
+
+/** Runs one decided action; returns what it changed in Juju's view so the next observation sees it. */
+export async function act(action: Action, o: Observed, juju: JujuView, deps: ActDeps): Promise<void> {
+  const { tools, files, service, log } = deps;
+  switch (action.kind) {
+    case "install": {
+      await installEtcd(files, service, log);
+      const version = await etcdVersion();
+      if (version) await tools.applicationVersionSet(version);
+      await tools.jujuLog(`installed etcd ${version ?? "(unknown version)"}`);
+      return;
+    }
+    case "claim-bootstrap": {
+      const token = juju.leaderData.token ?? randomBytes(16).toString("hex");
+      // Leader settings apply at once: the claim survives a hook that fails later, so no second bootstrap.
+      await tools.leaderSet({ [LEADER_KEYS.token]: token, [LEADER_KEYS.bootstrapMember]: o.memberName });
+      juju.leaderData = { ...juju.leaderData, token, bootstrapMember: o.memberName };
+      await tools.jujuLog(`bootstrapping a new etcd cluster with member ${o.memberName}`);
+      return;
+    }
+    case "write-files": {
+      await files.ensureDataDir();
+      await files.writeConfig(action.configText);
+      await files.writeUnit(action.unitText);
+      await service.daemonReload();
+      if (action.restart) {
+        await tools.jujuLog("restarting etcd to apply new settings");
+        await rollingRestart(o, deps);
+      }
+      return;
+    }
+    case "start": {
+      await files.ensureDataDir();
+      await service.enableAndStart();
+      const url = localUrl(o);
+      if (action.waitHealthy) await waitHealthy(url, 120_000);
+      else await retry(60_000, 250, () => etcdctl([url]).endpointStatus().then((s) => (s.length > 0 ? s : Promise.reject(new Error(`${url} does not answer`)))));
+      return;
+    }
+    case "stop":
+      await service.stopAndDisable();
+      return;
+    case "publish-peer":
+      if (!juju.clusterRelationId) return;
+      await tools.relationSet(juju.clusterRelationId, action.values);
+      juju.publishedPeerData = { ...juju.publishedPeerData, ...action.values };
+      return;
+    case "add-learner": {
+      const client = etcdctl(answering(o));
+      if (action.replacing) {
+        await tools.jujuLog(`removing stale member ${action.replacing} that holds ${action.peerUrl}`);
+        await client.remove(action.replacing);
+      }
+      const { added, members } = await client.addLearner(action.memberName, action.peerUrl);
+      await tools.jujuLog(`added ${action.memberName} (${action.peerUrl}) as a learner`);
+      await grant(action.memberName, initialClusterWith(members, added, action.memberName), juju, tools);
+      return;
+    }
+    case "grant-join":
+      await grant(action.memberName, action.initialCluster, juju, tools);
+      return;
+    case "promote":
+      // A learner can be promoted only once it has caught up with the leader's log.
+      await retry(60_000, 500, () => etcdctl(answering(o)).promote(action.memberId));
+      await tools.jujuLog(`promoted ${action.memberName} to a voting member`);
+      return;
+    case "move-leader": {
+      const leader = o.cluster?.members.find((m) => m.ID === o.cluster?.raftLeaderId);
+      await etcdctl(leader?.clientURLs.slice(0, 1) ?? answering(o)).moveLeader(action.toMemberId);
+      await tools.jujuLog(`moved raft leadership to member ${action.toMemberId}: ${action.reason}`);
+      return;
+    }
+    case "remove-member": {
+      const client = etcdctl(action.self ? answering(o, true) : answering(o));
+      await client.remove(action.memberId).catch((error: unknown) => {
+        // Already gone (a concurrent removal by the leader or by the unit itself) is the goal reached.
+        if (!(error instanceof EtcdctlError && /member not found/.test(error.stderr))) throw error;
+      });
+      await tools.jujuLog(`removed ${action.memberName} from the cluster`);
+      if (action.self) {
+        await tools.stateSet({ [LEFT_STATE_KEY]: "true" });
+        juju.leftCluster = true;
+        // A removed member exits and would be restarted by systemd into a member that no longer exists.
+        await service.stopAndDisable();
+      }
+      return;
+    }
+    case "record-members": {
+      const values: Record<string, string> = { [LEADER_KEYS.members]: action.members };
+      for (const name of action.dropGrants) values[`${LEADER_KEYS.grantPrefix}${name}`] = "";
+      await tools.leaderSet(values);
+      const grants = { ...juju.leaderData.grants };
+      for (const name of action.dropGrants) delete grants[name];
+      juju.leaderData = { ...juju.leaderData, members: action.members, grants };
+      return;
+    }
+    case "publish-consumers":
+      for (const [id, values] of Object.entries(action.bags)) {
+        await tools.relationSet(id, values);
+        const consumer = juju.consumers[id];
+        if (consumer) consumer.bag = { ...consumer.bag, ...values };
+      }
+      return;
+  }
+}
+
+async function grant(memberName: string, initialCluster: string, juju: JujuView, tools: HookTools): Promise<void> {
+  await tools.leaderSet({ [`${LEADER_KEYS.grantPrefix}${memberName}`]: initialCluster });
+  juju.leaderData = { ...juju.leaderData, grants: { ...juju.leaderData.grants, [memberName]: initialCluster } };
+}

@@ -1,0 +1,128 @@
+import { isIPv4, isIPv6 } from "node:net";
+import { z } from "zod";
+
+/**
+ * What units tell each other, validated: leader settings (written by the Juju leader) and each unit's bag in
+ * the `cluster` peer relation. Anything malformed is dropped and reported, never used.
+ */
+
+const MEMBER_NAME = /^[a-z][a-z0-9-]*[0-9]+$/;
+const TOKEN = /^[A-Za-z0-9]{16,64}$/;
+const PEER_URL = /^http:\/\/(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
+/** `name=http://ip:port,…`, the form etcd's initial-cluster takes. */
+const INITIAL_CLUSTER = /^[a-z][a-z0-9-]*[0-9]+=http:\/\/[0-9a-fA-F.:[\]]+:\d{1,5}(,[a-z][a-z0-9-]*[0-9]+=http:\/\/[0-9a-fA-F.:[\]]+:\d{1,5})*$/;
+
+export const MemberName = z.string().regex(MEMBER_NAME).max(64);
+export const PeerUrl = z.string().regex(PEER_URL).max(64);
+export const Address = z.string().refine((value) => isIPv4(value) || isIPv6(value), "not an IP address");
+
+export interface Rejected {
+  readonly key: string;
+  readonly reason: string;
+}
+
+/** Leader settings: the cluster token, who bootstrapped, and a join grant per member name. */
+export interface LeaderData {
+  readonly token: string | undefined;
+  readonly bootstrapMember: string | undefined;
+  /** member name → the initial-cluster string it must start with. */
+  readonly grants: Readonly<Record<string, string>>;
+  /** The voting members' names, sorted and comma-separated, as the leader last recorded them. */
+  readonly members: string | undefined;
+}
+
+export const LEADER_KEYS = { token: "cluster-token", bootstrapMember: "bootstrap-member", grantPrefix: "join-", members: "cluster-members" } as const;
+
+export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: LeaderData; rejected: Rejected[] } {
+  const rejected: Rejected[] = [];
+  const take = <T>(key: string, schema: z.ZodType<T>): T | undefined => {
+    if (!Object.hasOwn(raw, key)) return undefined;
+    const parsed = schema.safeParse(raw[key]);
+    if (parsed.success) return parsed.data;
+    rejected.push({ key, reason: parsed.error.issues[0]?.message ?? "invalid" });
+    return undefined;
+  };
+  const grants: Record<string, string> = {};
+  for (const key of Object.keys(raw)) {
+    if (!key.startsWith(LEADER_KEYS.grantPrefix)) continue;
+    const member = key.slice(LEADER_KEYS.grantPrefix.length);
+    const value = take(key, z.string().regex(INITIAL_CLUSTER).max(4096));
+    if (!MEMBER_NAME.test(member)) rejected.push({ key, reason: "not a member name" });
+    else if (value !== undefined) grants[member] = value;
+  }
+  return {
+    data: {
+      token: take(LEADER_KEYS.token, z.string().regex(TOKEN)),
+      bootstrapMember: take(LEADER_KEYS.bootstrapMember, MemberName),
+      grants,
+      members: take(LEADER_KEYS.members, z.string().regex(/^([a-z][a-z0-9-]*[0-9]+(,[a-z][a-z0-9-]*[0-9]+)*)?$/).max(4096)),
+    },
+    rejected,
+  };
+}
+
+/** A peer unit's bag: Juju's address keys plus what the charm publishes about its member. */
+export interface PeerUnitData {
+  readonly address: string | undefined;
+  readonly peerUrl: string | undefined;
+  readonly clientUrl: string | undefined;
+  /** The unit runs an etcd member (a learner or a voter). */
+  readonly started: boolean;
+}
+
+export const PEER_KEYS = { peerUrl: "peer-url", clientUrl: "client-url", state: "member-state" } as const;
+
+const PeerBag = z.object({
+  "ingress-address": Address.optional(),
+  "private-address": Address.optional(),
+  [PEER_KEYS.peerUrl]: PeerUrl.optional(),
+  [PEER_KEYS.clientUrl]: PeerUrl.optional(),
+  [PEER_KEYS.state]: z.enum(["started", "waiting"]).optional(),
+});
+
+export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data: PeerUnitData; rejected: Rejected[] } {
+  const rejected: Rejected[] = [];
+  const clean: Record<string, string> = {};
+  const shape = PeerBag.shape;
+  for (const [key, schema] of Object.entries(shape)) {
+    if (!Object.hasOwn(raw, key)) continue;
+    const parsed = schema.safeParse(raw[key]);
+    if (parsed.success && parsed.data !== undefined) clean[key] = parsed.data;
+    else rejected.push({ key, reason: parsed.success ? "empty" : (parsed.error.issues[0]?.message ?? "invalid") });
+  }
+  return {
+    data: {
+      address: clean["ingress-address"] ?? clean["private-address"],
+      peerUrl: clean[PEER_KEYS.peerUrl],
+      clientUrl: clean[PEER_KEYS.clientUrl],
+      started: clean[PEER_KEYS.state] === "started",
+    },
+    rejected,
+  };
+}
+
+/** Units this unit saw depart, kept in its Juju unit state (state-set) as a JSON array. */
+export const DEPARTED_STATE_KEY = "departed-units";
+/** Set in unit state once this unit has left the cluster: from then on every hook only winds down. */
+export const LEFT_STATE_KEY = "left-cluster";
+export const DepartedUnits = z.array(z.string().regex(/^[a-z][a-z0-9-]*\/[0-9]+$/));
+
+export function parseDepartedUnits(text: string | undefined): string[] {
+  if (!text) return [];
+  try {
+    const parsed = DepartedUnits.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+/** `http://ip:port`, bracketing IPv6. */
+export function memberUrl(address: string, port: number): string {
+  return `http://${isIPv6(address) ? `[${address}]` : address}:${port}`;
+}
+
+/** etcd member name for a unit: the unit name without its slash (`etcd/0` → `etcd0`), as earlier etcd charms do. */
+export function memberNameOf(unit: string): string {
+  return unit.replace("/", "");
+}

@@ -1,0 +1,61 @@
+import type { Member } from "../etcd/etcdctl.js";
+import type { ConfigResult } from "./config.js";
+import type { LeaderData } from "./cluster-data.js";
+
+/** Another unit of this application, as the cluster peer relation shows it. */
+export interface Peer {
+  readonly unit: string;
+  readonly memberName: string;
+  readonly address: string | undefined;
+  readonly peerUrl: string | undefined;
+  readonly clientUrl: string | undefined;
+  readonly started: boolean;
+}
+
+/** What the cluster says about itself, asked of whichever members answer. */
+export interface ClusterView {
+  readonly members: readonly Member[];
+  /** The raft leader's member id, when the members that answered agree on one. */
+  readonly raftLeaderId: string | undefined;
+  /** Client URLs of members that answered a status request. */
+  readonly answering: readonly string[];
+  readonly version: string | undefined;
+}
+
+/** The etcd config currently rendered on this unit, as far as the charm reads it back. */
+export interface RenderedState {
+  readonly configText: string | undefined;
+  readonly unitText: string | undefined;
+  readonly initialCluster: string | undefined;
+  readonly initialClusterState: "new" | "existing" | undefined;
+  readonly clientPort: number | undefined;
+  readonly peerPort: number | undefined;
+}
+
+/** Everything the decisions need, gathered fresh at the start of each step of a hook. */
+export interface Observed {
+  readonly unit: string;
+  readonly memberName: string;
+  readonly address: string;
+  readonly isLeader: boolean;
+  /** This unit is leaving: its own cluster-relation-departed, or stop/remove. */
+  readonly departing: boolean;
+  readonly config: ConfigResult;
+  readonly installed: boolean;
+  readonly etcdVersion: string | undefined;
+  readonly rendered: RenderedState;
+  readonly serviceActive: boolean;
+  /** The data dir holds a member (etcd's member/ directory): this unit has been part of the cluster. */
+  readonly hasMemberData: boolean;
+  readonly leaderData: LeaderData;
+  /** Other units in the cluster relation, by unit number. */
+  readonly peers: readonly Peer[];
+  /** What this unit last published in its own peer bag. */
+  readonly publishedPeerData: Readonly<Record<string, string>>;
+  /** Units this unit saw leave (kept in unit state): their members must go. */
+  readonly departedUnits: readonly string[];
+  /** undefined when no member answered. */
+  readonly cluster: ClusterView | undefined;
+  /** Relation id → this unit's own bag, for the db and proxy relations. */
+  readonly consumers: Readonly<Record<string, { readonly endpoint: "db" | "proxy"; readonly bag: Readonly<Record<string, string>> }>>;
+}

@@ -1,0 +1,54 @@
+import { EtcdFiles } from "../etcd/files.js";
+import { etcdBinariesPresent, etcdVersion } from "../etcd/install.js";
+import { loadTemplate } from "../etcd/render.js";
+import { SystemdService } from "../etcd/service.js";
+import { act } from "./act.js";
+import { DEPARTED_STATE_KEY } from "./cluster-data.js";
+import { decide, type Decision } from "./decide.js";
+import { observe, readJujuView } from "./observe.js";
+import type { CharmRuntime } from "./runtime.js";
+
+/** Enough for the longest path (install, bootstrap, re-render, publish, a membership change, consumers). */
+const MAX_STEPS = 25;
+
+export interface ReconcileOptions {
+  /** This unit is leaving the application (its own departure, stop, remove). */
+  readonly departing: boolean;
+  /** A peer unit that left, to remember so that its member is removed. */
+  readonly departedUnit?: string;
+  /** update-status only reports on a unit that was never installed: installing is the install hook's job. */
+  readonly mayInstall?: boolean;
+}
+
+/**
+ * One hook's work, level-triggered: observe, decide the next action, do it, and again, until nothing is left
+ * to do; then report the status. The same state always leads to the same actions, and a converged unit
+ * does nothing.
+ */
+export async function reconcile(charm: CharmRuntime, options: ReconcileOptions): Promise<Decision> {
+  const { tools, log, paths, event } = charm;
+  const files = new EtcdFiles(paths);
+  const service = new SystemdService();
+  const juju = await readJujuView(tools, event.unit, log);
+  if (options.departedUnit && !juju.departedUnits.includes(options.departedUnit)) {
+    juju.departedUnits = [...juju.departedUnits, options.departedUnit];
+    await tools.stateSet({ [DEPARTED_STATE_KEY]: JSON.stringify(juju.departedUnits) });
+  }
+  const templates = { config: await loadTemplate(event.charmDir, "etcd.conf.yml"), unit: await loadTemplate(event.charmDir, "etcd.service") };
+  const machine = { files, service, installed: etcdBinariesPresent, etcdVersion };
+  let last: Decision | undefined;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const observed = await observe(juju, machine, options.departing);
+    const decision = decide({ observed, templates, paths });
+    if (!decision.action || (decision.action.kind === "install" && options.mayInstall === false)) {
+      const status = decision.action ? { kind: "waiting" as const, message: "waiting for etcd to be installed" } : decision.status;
+      await tools.statusSet(status.kind, status.message);
+      return decision;
+    }
+    log.info({ action: decision.action.kind, step }, decision.status.message);
+    if (decision.status.message !== last?.status.message) await tools.statusSet(decision.status.kind, decision.status.message);
+    await act(decision.action, observed, juju, { tools, files, service, log });
+    last = decision;
+  }
+  throw new Error(`no convergence after ${MAX_STEPS} steps; the last action was ${last?.action?.kind ?? "none"}`);
+}

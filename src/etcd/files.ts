@@ -1,0 +1,86 @@
+import { access, chmod, chown, lstat, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { EtcdPaths } from "./paths.js";
+
+/** uid and gid of a system account, from /etc/passwd and /etc/group (Node has no getpwnam). */
+export async function systemAccount(name: string): Promise<{ uid: number; gid: number }> {
+  const field = async (file: string, index: number) => {
+    const line = (await readFile(file, "utf8")).split("\n").find((l) => l.split(":")[0] === name);
+    const value = Number(line?.split(":")[index]);
+    if (!line || !Number.isInteger(value)) throw new Error(`no ${name} entry in ${file}: is etcd installed?`);
+    return value;
+  };
+  return { uid: await field("/etc/passwd", 2), gid: await field("/etc/group", 2) };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readIfRegular(file: string): Promise<string | undefined> {
+  try {
+    const info = await lstat(file);
+    return info.isFile() ? await readFile(file, "utf8") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes whole or not at all (temporary file, then rename), replacing a symlink (a mask) rather than following it. */
+async function writeAtomically(file: string, text: string, mode: number, owner?: { uid: number; gid: number }): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+  const temporary = `${file}.charm-new`;
+  await writeFile(temporary, text, { mode });
+  await chmod(temporary, mode);
+  if (owner) await chown(temporary, owner.uid, owner.gid);
+  const current = await lstat(file).catch(() => undefined);
+  if (current?.isSymbolicLink()) await unlink(file);
+  await rename(temporary, file);
+}
+
+/** The files of etcd's member on this unit: its config, our unit file and its data dir. */
+export class EtcdFiles {
+  constructor(readonly paths: EtcdPaths) {}
+
+  readConfig(): Promise<string | undefined> {
+    return readIfRegular(this.paths.configFile);
+  }
+
+  readUnit(): Promise<string | undefined> {
+    return readIfRegular(this.paths.unitFile);
+  }
+
+  /** Something occupies our unit's path: our unit, or the mask that keeps the packaged unit from starting. */
+  async unitPathTaken(): Promise<boolean> {
+    return (await lstat(this.paths.unitFile).catch(() => undefined)) !== undefined;
+  }
+
+  /** The config is readable by etcd's group only: root owns it, etcd reads it. */
+  async writeConfig(text: string): Promise<void> {
+    const etcd = await systemAccount("etcd");
+    await writeAtomically(this.paths.configFile, text, 0o640, { uid: 0, gid: etcd.gid });
+  }
+
+  async writeUnit(text: string): Promise<void> {
+    await writeAtomically(this.paths.unitFile, text, 0o644);
+  }
+
+  /** The data dir exists, belongs to etcd and is private (0700) before etcd starts; its contents are never touched. */
+  async ensureDataDir(): Promise<void> {
+    const etcd = await systemAccount("etcd");
+    const parent = path.dirname(this.paths.dataDir);
+    for (const dir of [parent, this.paths.dataDir]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chown(dir, etcd.uid, etcd.gid);
+      await chmod(dir, 0o700);
+    }
+  }
+
+  /** etcd keeps its WAL and snapshots in <data-dir>/member once it has started as a member. */
+  hasMemberData(): Promise<boolean> {
+    return exists(path.join(this.paths.dataDir, "member"));
+  }
+}

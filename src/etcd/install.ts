@@ -1,0 +1,56 @@
+import { access, constants } from "node:fs/promises";
+import { execa } from "execa";
+import type { Logger } from "../log.js";
+import type { EtcdFiles } from "./files.js";
+import type { SystemdService } from "./service.js";
+
+export const ETCD_PACKAGES = ["etcd-server", "etcd-client"] as const;
+const APT_ENV = { DEBIAN_FRONTEND: "noninteractive", PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" };
+/** Wait for another apt or dpkg run (unattended-upgrades, cloud-init) instead of failing. */
+const LOCK_WAIT = ["-o", "DPkg::Lock::Timeout=600", "-o", "Acquire::Retries=3"];
+
+async function packagesInstalled(): Promise<boolean> {
+  const result = await execa("dpkg-query", ["-W", "-f=${Status}\\n", ...ETCD_PACKAGES], { reject: false });
+  const lines = result.stdout.split("\n").filter(Boolean);
+  return result.exitCode === 0 && lines.length === ETCD_PACKAGES.length && lines.every((line) => line.endsWith("install ok installed"));
+}
+
+async function aptInstall(log: Logger): Promise<void> {
+  const install = () => execa("apt-get", ["install", "-y", "--no-install-recommends", ...LOCK_WAIT, ...ETCD_PACKAGES], { env: APT_ENV, reject: false });
+  let result = await install();
+  if (result.exitCode !== 0 && /Unable to locate package|has no installation candidate/.test(result.stderr)) {
+    log.info("package lists are stale; running apt-get update");
+    await execa("apt-get", ["update", ...LOCK_WAIT], { env: APT_ENV });
+    result = await install();
+  }
+  if (result.exitCode !== 0) throw new Error(`apt-get install ${ETCD_PACKAGES.join(" ")} failed: ${result.stderr.trim().split("\n").pop()}`);
+}
+
+/**
+ * Installs etcd from the distribution so that its packaged service never runs a stray default member:
+ * stopped if it already runs, masked before the package's postinst could start it. Our own unit later
+ * replaces the mask.
+ */
+export async function installEtcd(files: EtcdFiles, service: SystemdService, log: Logger): Promise<void> {
+  if (!(await files.unitPathTaken())) {
+    if (await service.isActive()) await service.stop();
+    await service.mask();
+  }
+  if (!(await packagesInstalled())) await aptInstall(log);
+}
+
+/** "3.4.23" from `etcd --version`. */
+export async function etcdVersion(): Promise<string | undefined> {
+  const result = await execa("etcd", ["--version"], { reject: false });
+  return /etcd Version:\s*(\S+)/.exec(result.stdout)?.[1];
+}
+
+export async function etcdBinariesPresent(): Promise<boolean> {
+  const executable = (file: string) =>
+    access(file, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+  const present = await Promise.all(["/usr/bin/etcd", "/usr/bin/etcdctl"].map(executable));
+  return present.every(Boolean);
+}
