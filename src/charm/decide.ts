@@ -192,13 +192,16 @@ function nextMembershipChange(o: Observed, peerPort: number): Decision | undefin
   }
   if (learners.length > 0) return undefined;
 
+  // A member on a unit's peer URL under a name no unit has is stale (its machine's address was reused).
+  const unitNames = new Set(units.map((u) => u.memberName));
+  const holds = (m: Member, u: Peer) => m.name === u.memberName || (m.peerURLs.includes(peerUrlOf(u)!) && (m.name === "" || unitNames.has(m.name)));
   const joiner = units
     .filter((u) => u.address !== undefined && !(u.unit === o.unit && o.hasMemberData))
     .sort((a, b) => unitNumber(a.unit) - unitNumber(b.unit))
-    .find((u) => !cluster.members.some((m) => m.name === u.memberName || m.peerURLs.includes(peerUrlOf(u)!)));
+    .find((u) => !cluster.members.some((m) => holds(m, u)));
   if (!joiner) return undefined;
   const peerUrl = peerUrlOf(joiner)!;
-  const stale = cluster.members.find((m) => m.peerURLs.includes(peerUrl) && m.name !== joiner.memberName);
+  const stale = cluster.members.find((m) => m.peerURLs.includes(peerUrl));
   return decision({ kind: "add-learner", memberName: joiner.memberName, peerUrl, replacing: stale?.ID }, "maintenance", `adding ${joiner.unit} as a learner`);
 }
 
