@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+import { mkdir, open } from "node:fs/promises";
+import { request } from "node:http";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { controllerSocketPath, type CliRequest, type CliResponse } from "./protocol.js";
+
+const binPath = path.join(path.dirname(fileURLToPath(import.meta.url)), "bin", "local-model.mjs");
+
+function post(socketPath: string, body: unknown): Promise<CliResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: "/cli", method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as CliResponse);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+export interface ControllerOptions {
+  readonly seed: number | undefined;
+  readonly subnet: string;
+}
+
+/** Talks to the model's controller, starting it in the background on first use. */
+export class ModelClient {
+  readonly socket: string;
+
+  constructor(readonly modelDir: string) {
+    this.socket = controllerSocketPath(modelDir);
+  }
+
+  async isRunning(): Promise<boolean> {
+    return post(this.socket, { request: { verb: "ping" } }).then(
+      (response) => response.ok,
+      () => false,
+    );
+  }
+
+  async ensureController(options: ControllerOptions): Promise<void> {
+    if (await this.isRunning()) return;
+    await mkdir(this.modelDir, { recursive: true });
+    const log = await open(path.join(this.modelDir, "controller.log"), "a");
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const child = spawn(process.execPath, [binPath, "--seed", String(seed), "--subnet", options.subnet, "__controller", this.modelDir], {
+      detached: true,
+      stdio: ["ignore", log.fd, log.fd],
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: "" },
+    });
+    child.unref();
+    await log.close();
+    for (let i = 0; i < 300; i++) {
+      if (await this.isRunning()) return;
+      if (child.exitCode !== null) break;
+      await sleep(100);
+    }
+    throw new Error(`the model controller did not start; see ${path.join(this.modelDir, "controller.log")}`);
+  }
+
+  async send(request: CliRequest, timeoutMs?: number): Promise<unknown> {
+    const response = await post(this.socket, { request, ...(timeoutMs ? { timeoutMs } : {}) });
+    if (!response.ok) throw new Error(response.error ?? "the controller refused the request");
+    return response.result;
+  }
+}

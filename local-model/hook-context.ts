@@ -1,0 +1,322 @@
+import type { CharmSpec } from "./charm.js";
+import { effectiveConfig } from "./config-values.js";
+import type { ActionRecord, HookSpec, ModelState, RelationState, UnitState } from "./state.js";
+import { compareUnitNames, isBrokenFor, localEndpoint, relationsOfUnit, remoteAppOf } from "./topology.js";
+import {
+  ToolRunError,
+  type ActionState,
+  type ConfigOption,
+  type ConfigValue,
+  type Databag,
+  type HookToolContext,
+  type LogLevel,
+  type NetworkInfo,
+  type OpenedPort,
+  type PortRange,
+  type RelationView,
+  type StatusValue,
+} from "./tools/types.js";
+
+/** Writes a hook buffers until it exits 0 (contract §4): relation data, charm state, ports. */
+export interface PendingChanges {
+  readonly unitData: Map<number, Databag>;
+  readonly appData: Map<number, Databag>;
+  readonly charmState: Map<string, string | null>;
+  readonly ports: Array<{ op: "open" | "close"; range: PortRange; endpoints: readonly string[] }>;
+  reboot: "none" | "after" | "now";
+}
+
+export interface HookLogLine {
+  readonly level: LogLevel;
+  readonly message: string;
+}
+
+/** Effects that are not transactional reach the model through these callbacks, at once. */
+export interface ImmediateEffects {
+  leaderSettingsChanged(app: string): void;
+  statusChanged(): void;
+}
+
+function mergeBag(base: Databag, changes: Databag | undefined): Databag {
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(changes ?? {})) {
+    if (value === "") delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+const sameRange = (a: PortRange, b: PortRange) => a.protocol === b.protocol && a.from === b.from && a.to === b.to;
+
+/**
+ * The hook tools' view of the model for one running hook or action. Reads see committed state plus this
+ * hook's own pending writes; status, leader settings, logs and action results apply at once.
+ */
+export class HookContext implements HookToolContext {
+  readonly pending: PendingChanges = { unitData: new Map(), appData: new Map(), charmState: new Map(), ports: [], reboot: "none" };
+  readonly logLines: HookLogLine[] = [];
+  private leaderLatchedFalse = false;
+  private leaderSettingsCache: Databag | undefined;
+  readonly action: ActionState | undefined;
+
+  constructor(
+    private readonly state: ModelState,
+    private readonly self: UnitState,
+    private readonly charm: CharmSpec,
+    readonly hook: HookSpec | undefined,
+    private readonly effects: ImmediateEffects,
+    actionRecord?: ActionRecord,
+  ) {
+    this.action = actionRecord ? actionState(actionRecord) : undefined;
+  }
+
+  get unit(): string {
+    return this.self.name;
+  }
+  get app(): string {
+    return this.self.app;
+  }
+  get modelUuid(): string {
+    return this.state.uuid;
+  }
+  get modelName(): string {
+    return this.state.name;
+  }
+  get hookName(): string {
+    return this.hook?.name ?? "";
+  }
+  get relationId(): number | undefined {
+    return this.hook?.relationId;
+  }
+  get remoteUnit(): string | undefined {
+    return this.hook?.remoteUnit || undefined;
+  }
+  get remoteApp(): string | undefined {
+    return this.hook?.remoteApp;
+  }
+
+  configSpec(): Readonly<Record<string, ConfigOption>> {
+    return this.charm.config;
+  }
+
+  config(): Readonly<Record<string, ConfigValue>> {
+    return effectiveConfig(this.charm, this.state.applications[this.self.app]!.config);
+  }
+
+  isLeader(): boolean {
+    if (this.leaderLatchedFalse) return false;
+    const leader = this.state.applications[this.self.app]!.leader === this.self.name;
+    if (!leader) this.leaderLatchedFalse = true;
+    return leader;
+  }
+
+  leaderSettings(): Databag {
+    this.leaderSettingsCache ??= { ...this.state.applications[this.self.app]!.leaderSettings };
+    return { ...this.leaderSettingsCache };
+  }
+
+  setLeaderSettings(changes: Databag): void {
+    const app = this.state.applications[this.self.app]!;
+    const next = mergeBag(app.leaderSettings, changes);
+    this.leaderSettingsCache = undefined;
+    if (JSON.stringify(next) === JSON.stringify(app.leaderSettings)) return;
+    app.leaderSettings = next;
+    app.leaderSettingsVersion++;
+    this.effects.leaderSettingsChanged(app.name);
+  }
+
+  relations(): readonly RelationView[] {
+    return relationsOfUnit(this.state, this.self).map((relation) => this.relationView(relation));
+  }
+
+  private relationView(relation: RelationState): RelationView {
+    const context = this;
+    const unit = this.self;
+    const endpoint = localEndpoint(relation, unit.app)!;
+    const remoteApp = remoteAppOf(relation, unit.app);
+    const peer = relation.endpoints.length === 1;
+    const apps = new Set(relation.endpoints.map((end) => end.app));
+    return {
+      id: relation.id,
+      endpoint: endpoint.endpoint,
+      isPeer: peer,
+      remoteApp,
+      broken: isBrokenFor(relation, unit),
+      remoteModelUuid: this.state.uuid,
+      members(): string[] {
+        const local = unit.relations[String(relation.id)];
+        const members = new Set(Object.keys(local?.known ?? {}));
+        const hook = context.hook;
+        if (hook?.relationId === relation.id && hook.remoteUnit) {
+          if (hook.name.endsWith("-relation-joined")) members.add(hook.remoteUnit);
+          if (hook.name.endsWith("-relation-departed")) members.delete(hook.remoteUnit);
+        }
+        if (hook?.relationId === relation.id && hook.name.endsWith("-relation-broken")) members.clear();
+        return [...members].sort(compareUnitNames);
+      },
+      readUnit(name: string): Databag {
+        if (name === unit.name) return mergeBag(relation.unitData[name]?.data ?? {}, context.pending.unitData.get(relation.id));
+        const other = context.state.units[name]?.app ?? name.split("/")[0];
+        if (!other || !apps.has(other)) throw new ToolRunError("permission denied");
+        return { ...(relation.unitData[name]?.data ?? {}) };
+      },
+      readApp(name: string): Databag {
+        if (!apps.has(name)) throw new ToolRunError("permission denied");
+        if (name === unit.app) {
+          if (context.isLeader()) return mergeBag(relation.appData[name]?.data ?? {}, context.pending.appData.get(relation.id));
+          if (!peer) throw new ToolRunError("permission denied");
+        }
+        return { ...(relation.appData[name]?.data ?? {}) };
+      },
+      writeUnit(changes: Databag): void {
+        context.pending.unitData.set(relation.id, { ...context.pending.unitData.get(relation.id), ...changes });
+      },
+      writeApp(changes: Databag): void {
+        context.pending.appData.set(relation.id, { ...context.pending.appData.get(relation.id), ...changes });
+      },
+    };
+  }
+
+  unitStatus(): StatusValue {
+    return { status: this.self.workload.current, message: this.self.workload.message, data: this.self.workload.data };
+  }
+
+  setUnitStatus(status: StatusValue): void {
+    this.self.workload = { current: status.status, message: status.message, data: status.data, since: new Date().toISOString() };
+    this.self.statusSet = true;
+    this.effects.statusChanged();
+  }
+
+  applicationStatus(): { application: StatusValue; units: Record<string, StatusValue> } {
+    const app = this.state.applications[this.self.app]!;
+    const units: Record<string, StatusValue> = {};
+    for (const name of app.units) {
+      const workload = this.state.units[name]?.workload;
+      if (workload) units[name] = { status: workload.current, message: workload.message, data: workload.data };
+    }
+    return { application: { status: app.status.current, message: app.status.message, data: app.status.data }, units };
+  }
+
+  setApplicationStatus(status: StatusValue): void {
+    const app = this.state.applications[this.self.app]!;
+    app.status = { current: status.status, message: status.message, data: status.data, since: new Date().toISOString() };
+    this.effects.statusChanged();
+  }
+
+  setWorkloadVersion(version: string): void {
+    this.self.workloadVersion = version;
+    this.effects.statusChanged();
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.logLines.push({ level, message });
+  }
+
+  privateAddress(): string {
+    return this.self.address;
+  }
+
+  publicAddress(): string | undefined {
+    return this.self.address;
+  }
+
+  /** Every binding of a simulated machine is its one loopback address. */
+  networkInfo(binding: string): NetworkInfo | undefined {
+    const known = binding === "" || Object.hasOwn(this.charm.endpoints, binding) || this.charm.extraBindings.includes(binding);
+    if (!known) return undefined;
+    const address = this.self.address;
+    return {
+      bindAddresses: [{ macAddress: "", interfaceName: "lo", addresses: [{ hostname: "", value: address, cidr: "127.0.0.0/8" }] }],
+      egressSubnets: [`${address}/32`],
+      ingressAddresses: [address],
+    };
+  }
+
+  openedPorts(): readonly OpenedPort[] {
+    let ports: OpenedPort[] = [...this.self.ports];
+    for (const change of this.pending.ports) {
+      ports = ports.filter((port) => !sameRange(port, change.range));
+      if (change.op === "open") ports.push({ ...change.range, endpoints: [...change.endpoints] });
+    }
+    return ports;
+  }
+
+  /** Each simulated machine hosts one unit, so no other unit's range can conflict. */
+  openPort(range: PortRange, endpoints: readonly string[]): void {
+    this.pending.ports.push({ op: "open", range, endpoints });
+  }
+
+  closePort(range: PortRange, endpoints: readonly string[]): void {
+    this.pending.ports.push({ op: "close", range, endpoints });
+  }
+
+  charmState(): Databag {
+    const merged = { ...this.self.charmState };
+    for (const [key, value] of this.pending.charmState) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    return merged;
+  }
+
+  setCharmState(changes: Databag): void {
+    for (const [key, value] of Object.entries(changes)) this.pending.charmState.set(key, value);
+  }
+
+  deleteCharmState(key: string): void {
+    this.pending.charmState.set(key, null);
+  }
+
+  requestReboot(now: boolean): void {
+    this.pending.reboot = now ? "now" : "after";
+  }
+
+  goalState() {
+    const since = new Date().toISOString();
+    const app = this.state.applications[this.self.app]!;
+    const units: Record<string, { status: string; since: string }> = {};
+    for (const name of app.units) {
+      const unit = this.state.units[name];
+      if (unit) units[name] = { status: unit.life === "dying" ? "dying" : unit.workload.current, since };
+    }
+    const relations: Record<string, Record<string, { status: string; since: string }>> = {};
+    for (const relation of relationsOfUnit(this.state, this.self)) {
+      const endpoint = localEndpoint(relation, this.self.app)!.endpoint;
+      const remoteApp = remoteAppOf(relation, this.self.app);
+      const entry = (relations[endpoint] ??= {});
+      entry[remoteApp] = { status: relation.life === "dying" ? "dying" : "joined", since };
+      for (const name of this.state.applications[remoteApp]?.units ?? []) {
+        const unit = this.state.units[name];
+        if (unit && name !== this.self.name) entry[name] = { status: unit.life === "dying" ? "dying" : unit.workload.current, since };
+      }
+    }
+    return { units, relations };
+  }
+}
+
+/** Action results arrive as dotted keys and are kept nested, as Juju reports them. */
+function actionState(record: ActionRecord): ActionState {
+  return {
+    name: record.name,
+    id: record.id,
+    params: record.params,
+    setResults(values: Record<string, string>): void {
+      for (const [dotted, value] of Object.entries(values)) {
+        const keys = dotted.split(".");
+        let node = record.results;
+        for (const key of keys.slice(0, -1)) {
+          const child = node[key];
+          node = (typeof child === "object" && child !== null ? child : (node[key] = {})) as Record<string, unknown>;
+        }
+        node[keys[keys.length - 1]!] = value;
+      }
+    },
+    fail(message: string): void {
+      record.status = "failed";
+      record.message = message;
+    },
+    log(message: string): void {
+      record.logs.push(message);
+    },
+  };
+}

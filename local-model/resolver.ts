@@ -1,0 +1,116 @@
+import { configDigest } from "./config-values.js";
+import type { CharmSpec } from "./charm.js";
+import type { HookSpec, ModelState, RelationState, UnitState } from "./state.js";
+import { compareUnitNames, isPeer, relationsOfUnit, remoteAppOf, remoteMembers } from "./topology.js";
+
+export type Operation = { kind: "hook"; hook: HookSpec } | { kind: "action"; actionId: string };
+
+export interface ResolverInput {
+  readonly state: ModelState;
+  readonly unit: UnitState;
+  readonly charm: CharmSpec;
+  readonly now: number;
+  readonly updateStatusIntervalMs: number;
+  /** Relation ids in the order this unit considers them this round (seeded; non-peer first). */
+  readonly relationOrder: readonly RelationState[];
+}
+
+/**
+ * What the unit agent does next, in the order Juju's uniter resolver asks (contract §5.1): a failed hook
+ * blocks everything but actions; then install, relation-created, leadership, actions, queued hooks,
+ * teardown of a dying unit, upgrade-charm, config-changed, relation hooks (§5.3), update-status.
+ */
+export function nextOperation(input: ResolverInput): Operation | undefined {
+  const { state, unit, now } = input;
+  const app = state.applications[unit.app]!;
+  const hook = (spec: HookSpec): Operation => ({ kind: "hook", hook: spec });
+
+  if (unit.failed) {
+    if (unit.actions.length > 0) return { kind: "action", actionId: unit.actions[0]! };
+    if (unit.failed.retryAt !== null && now >= unit.failed.retryAt) return hook(unit.failed.hook);
+    return undefined;
+  }
+  if (!unit.installed) return hook({ name: "install" });
+
+  if (unit.life === "alive") {
+    for (const relation of input.relationOrder) {
+      const local = unit.relations[String(relation.id)];
+      if (relation.life === "alive" && !local?.created) {
+        const endpoint = relation.endpoints.find((end) => end.app === unit.app)!.endpoint;
+        return hook({ name: `${endpoint}-relation-created`, relationId: relation.id, remoteApp: remoteAppOf(relation, unit.app) });
+      }
+    }
+  }
+
+  if (app.leader === unit.name) {
+    if (!unit.leaderElectedRun) return hook({ name: "leader-elected" });
+  } else if (unit.leaderSettingsSeen !== app.leaderSettingsVersion && unit.life === "alive") {
+    return hook({ name: "leader-settings-changed", version: app.leaderSettingsVersion });
+  }
+
+  if (unit.actions.length > 0) return { kind: "action", actionId: unit.actions[0]! };
+  const digest = configDigest(input.charm, app.config);
+  const queued = unit.queued[0];
+  if (queued) return hook(queued.name === "config-changed" ? { ...queued, configDigest: digest } : queued);
+
+  if (unit.life === "dying") {
+    for (const relation of input.relationOrder) {
+      const next = nextRelationHook(state, relation, unit);
+      if (next) return hook(next);
+    }
+    if (unit.started) return hook({ name: "stop" });
+    return hook({ name: "remove" });
+  }
+
+  if (unit.charmRevision !== app.charmRevision) return hook({ name: "upgrade-charm", revision: app.charmRevision });
+  if (unit.configSeen !== digest) return hook({ name: "config-changed", configDigest: digest });
+
+  for (const relation of input.relationOrder) {
+    const next = nextRelationHook(state, relation, unit);
+    if (next) return hook(next);
+  }
+
+  if (unit.started && now - unit.lastUpdateStatus >= input.updateStatusIntervalMs) return hook({ name: "update-status" });
+  return undefined;
+}
+
+/** The next hook of one relation for one unit, by the priorities of contract §5.3. */
+export function nextRelationHook(state: ModelState, relation: RelationState, unit: UnitState): HookSpec | undefined {
+  const local = unit.relations[String(relation.id)];
+  if (!local?.created || local.broken) return undefined;
+  const endpoint = relation.endpoints.find((end) => end.app === unit.app)!.endpoint;
+  const remoteApp = remoteAppOf(relation, unit.app);
+  const base = { relationId: relation.id, remoteApp };
+  const members = remoteMembers(state, relation, unit);
+  const known = Object.keys(local.known).sort(compareUnitNames);
+  const versionOf = (name: string) => relation.unitData[name]?.version ?? 0;
+
+  // 1. relation-changed right after relation-joined for the same unit.
+  if (local.changedPending && members.includes(local.changedPending)) {
+    const name = local.changedPending;
+    return { name: `${endpoint}-relation-changed`, ...base, remoteUnit: name, version: versionOf(name) };
+  }
+  // 2. departed for every known member that left (the departing unit is this one when it is dying).
+  const gone = known.filter((name) => !members.includes(name));
+  if (gone.length > 0) {
+    const leaving = unit.life === "dying" || state.applications[unit.app]?.life === "dying" ? unit.name : gone[0]!;
+    return { name: `${endpoint}-relation-departed`, ...base, remoteUnit: gone[0]!, departingUnit: leaving };
+  }
+  // 3. broken, never for peers, once every member departed.
+  if (!isPeer(relation) && (unit.life === "dying" || relation.life === "dying")) {
+    return { name: `${endpoint}-relation-broken`, ...base };
+  }
+  // 4. application-level changed (the leader never gets its own peer application's changes).
+  const appVersion = relation.appData[remoteApp]?.version ?? 0;
+  const isLeader = state.applications[unit.app]?.leader === unit.name;
+  if (appVersion !== 0 && appVersion !== local.appVersion && !(isPeer(relation) && isLeader)) {
+    return { name: `${endpoint}-relation-changed`, ...base, version: appVersion };
+  }
+  // 5. joined, in unit order.
+  const joining = members.find((name) => !(name in local.known));
+  if (joining) return { name: `${endpoint}-relation-joined`, ...base, remoteUnit: joining };
+  // 6. changed for members whose settings moved on.
+  const changed = known.find((name) => local.known[name] !== versionOf(name));
+  if (changed) return { name: `${endpoint}-relation-changed`, ...base, remoteUnit: changed, version: versionOf(changed) };
+  return undefined;
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from "node:crypto";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Databag, OpenedPort } from "./tools/types.js";
+
+/**
+ * Everything the model knows, as plain JSON persisted in <model>/state.json after every change so that
+ * separate CLI invocations and a restarted controller see the same model.
+ */
+
+export interface StatusRecord {
+  current: string;
+  message: string;
+  since: string;
+  data: Record<string, unknown>;
+}
+
+/** A hook to run, with what it was about (contract §1.3). */
+export interface HookSpec {
+  name: string;
+  relationId?: number;
+  remoteUnit?: string;
+  remoteApp?: string;
+  departingUnit?: string;
+  /** For relation-changed and leader-settings-changed: the version delivered, recorded as seen on commit. */
+  version?: number;
+  /** For config-changed: the config digest delivered. */
+  configDigest?: string;
+  /** For upgrade-charm: the charm revision delivered. */
+  revision?: number;
+}
+
+export interface UnitRelationState {
+  /** relation-created has run. */
+  created: boolean;
+  /** Remote units this unit has seen join, with the settings version it last saw (-1 until changed runs). */
+  known: Record<string, number>;
+  /** The remote application settings version last delivered (0: never written). */
+  appVersion: number;
+  /** relation-joined for this unit ran; relation-changed for it comes next (§5.3 rule 1). */
+  changedPending: string | null;
+  /** relation-broken has run. */
+  broken: boolean;
+}
+
+export interface FailedHook {
+  hook: HookSpec;
+  attempts: number;
+  /** When the automatic retry runs (epoch ms), or null to wait for `resolved`. */
+  retryAt: number | null;
+}
+
+export interface UnitState {
+  name: string;
+  app: string;
+  number: number;
+  address: string;
+  life: "alive" | "dying";
+  /** The simulated machine: its filesystem root, charm dir and tools dir live under here. */
+  dir: string;
+  charmRevision: number;
+  installed: boolean;
+  started: boolean;
+  /** Leader-elected has run since this unit last became leader. */
+  leaderElectedRun: boolean;
+  /** leader settings version delivered by leader-settings-changed (-1: never). */
+  leaderSettingsSeen: number;
+  /** Digest of the config last delivered by config-changed (null: never). */
+  configSeen: string | null;
+  /** Hooks queued by commits (start after the first config-changed, config-changed after upgrade-charm). */
+  queued: HookSpec[];
+  failed: FailedHook | null;
+  workload: StatusRecord;
+  agent: StatusRecord;
+  /** The charm set a workload status in some hook (Juju then stops defaulting it, §1.4). */
+  statusSet: boolean;
+  workloadVersion: string;
+  relations: Record<string, UnitRelationState>;
+  charmState: Databag;
+  ports: OpenedPort[];
+  /** Action ids waiting to run, in order. */
+  actions: string[];
+  lastUpdateStatus: number;
+}
+
+export interface AppState {
+  name: string;
+  charmName: string;
+  charmDir: string;
+  charmRevision: number;
+  /** Values the operator set; defaults come from the charm. */
+  config: Record<string, string | number | boolean>;
+  units: string[];
+  nextUnit: number;
+  leader: string | null;
+  leaderSettings: Databag;
+  leaderSettingsVersion: number;
+  status: StatusRecord;
+  life: "alive" | "dying";
+}
+
+export interface RelationEndpoint {
+  app: string;
+  endpoint: string;
+  role: "peer" | "provider" | "requirer";
+  interface: string;
+}
+
+export interface RelationState {
+  id: number;
+  endpoints: RelationEndpoint[];
+  life: "alive" | "dying";
+  /** Units that entered the relation's scope (visible to the other side). */
+  scope: string[];
+  unitData: Record<string, { data: Databag; version: number }>;
+  appData: Record<string, { data: Databag; version: number }>;
+}
+
+export interface ActionRecord {
+  id: string;
+  unit: string;
+  name: string;
+  params: Record<string, unknown>;
+  status: "pending" | "running" | "completed" | "failed";
+  message: string;
+  results: Record<string, unknown>;
+  logs: string[];
+  stdout: string;
+  stderr: string;
+  returnCode: number | null;
+  enqueued: string;
+  started: string | null;
+  completed: string | null;
+}
+
+export interface ModelConfig {
+  "update-status-hook-interval": string;
+  "automatically-retry-hooks": boolean;
+}
+
+export interface ModelState {
+  version: 1;
+  uuid: string;
+  name: string;
+  seed: number;
+  /** The seeded generator's state, so a replay continues the same sequence. */
+  rng: number;
+  modelConfig: ModelConfig;
+  /** The /24 of 127.0.0.0/8 this model's machines get addresses from, e.g. "127.0.0". */
+  subnet: string;
+  nextAddress: number;
+  nextRelationId: number;
+  nextActionId: number;
+  hookCounter: number;
+  applications: Record<string, AppState>;
+  units: Record<string, UnitState>;
+  relations: Record<string, RelationState>;
+  actions: Record<string, ActionRecord>;
+}
+
+export function newModelState(name: string, seed: number, subnet = "127.0.0"): ModelState {
+  return {
+    version: 1,
+    uuid: randomUUID(),
+    name,
+    seed,
+    rng: seed >>> 0,
+    modelConfig: { "update-status-hook-interval": "5m", "automatically-retry-hooks": true },
+    subnet,
+    nextAddress: 0,
+    nextRelationId: 0,
+    nextActionId: 1,
+    hookCounter: 0,
+    applications: {},
+    units: {},
+    relations: {},
+    actions: {},
+  };
+}
+
+export function statusRecord(current: string, message = ""): StatusRecord {
+  return { current, message, since: new Date().toISOString(), data: {} };
+}
+
+export async function loadModelState(dir: string): Promise<ModelState | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, "state.json"), "utf8")) as ModelState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Atomic: write a temporary file, then rename over state.json. */
+export async function saveModelState(dir: string, state: ModelState): Promise<void> {
+  const file = path.join(dir, "state.json");
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(state, null, 1));
+  await rename(temporary, file);
+}
+
+/** mulberry32: small, fast and good enough to make every choice of the model replayable from a seed. */
+export function nextRandom(state: ModelState): number {
+  let t = (state.rng = (state.rng + 0x6d2b79f5) >>> 0);
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+export function shuffled<T>(state: ModelState, items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(nextRandom(state) * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
+/** Address of the model's n-th machine (from 0): <subnet>.11, .12, … up to .254. */
+export function machineAddress(subnet: string, n: number): string {
+  if (n > 243) throw new Error(`the model has used every address of ${subnet}.0/24`);
+  return `${subnet}.${11 + n}`;
+}

@@ -1,0 +1,145 @@
+import type { CharmSpec } from "./charm.js";
+import { SIMULATED_JUJU_VERSION } from "./controller.js";
+import type { ModelState, StatusRecord, UnitState } from "./state.js";
+import { isPeer, localEndpoint, remoteAppOf } from "./topology.js";
+
+interface StatusInfo {
+  current: string;
+  message?: string;
+  since: string;
+}
+
+const info = (status: StatusRecord): StatusInfo => ({ current: status.current, ...(status.message ? { message: status.message } : {}), since: status.since });
+
+/** What `juju status` shows for a unit: a failed hook shows as error in both columns (contract §1.4). */
+function unitStatuses(unit: UnitState): { workload: StatusInfo; agent: StatusInfo } {
+  const agent = info(unit.agent);
+  if (unit.failed) {
+    const message = `hook failed: "${unit.failed.hook.name}"`;
+    return { workload: { current: "error", message, since: unit.agent.since }, agent: { current: "error", message, since: unit.agent.since } };
+  }
+  return { workload: info(unit.workload), agent };
+}
+
+const SEVERITY = ["error", "blocked", "maintenance", "waiting", "active", "unknown", "terminated"];
+
+/** An application's status: the leader's if it set one, else the most severe of its units'. */
+function applicationStatus(state: ModelState, appName: string): StatusInfo {
+  const app = state.applications[appName]!;
+  if (app.status.current !== "unknown") return info(app.status);
+  const units = app.units.map((name) => state.units[name]).filter((u): u is UnitState => u !== undefined).map((u) => unitStatuses(u).workload);
+  units.sort((a, b) => SEVERITY.indexOf(a.current) - SEVERITY.indexOf(b.current));
+  return units[0] ?? info(app.status);
+}
+
+/** `juju status --format=json`, for what exists in this model. */
+export function statusJson(state: ModelState, charms: Readonly<Record<string, CharmSpec>>): Record<string, unknown> {
+  const machines: Record<string, unknown> = {};
+  const applications: Record<string, unknown> = {};
+  for (const app of Object.values(state.applications).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const units: Record<string, unknown> = {};
+    for (const name of app.units) {
+      const unit = state.units[name];
+      if (!unit) continue;
+      const { workload, agent } = unitStatuses(unit);
+      const machine = unit.name.replace("/", "-");
+      machines[machine] = {
+        "juju-status": { current: "started", since: unit.agent.since },
+        "dns-name": unit.address,
+        "ip-addresses": [unit.address],
+        "instance-id": machine,
+        "machine-status": { current: "running", since: unit.agent.since },
+        base: { name: "ubuntu", channel: "24.04" },
+      };
+      units[name] = {
+        "workload-status": workload,
+        "juju-status": { ...agent, version: SIMULATED_JUJU_VERSION },
+        ...(app.leader === name ? { leader: true } : {}),
+        machine,
+        "public-address": unit.address,
+        ...(unit.ports.length > 0 ? { "open-ports": unit.ports.map((p) => (p.protocol === "icmp" ? "icmp" : p.from === p.to ? `${p.from}/${p.protocol}` : `${p.from}-${p.to}/${p.protocol}`)) } : {}),
+        ...(unit.life === "dying" ? { life: "dying" } : {}),
+      };
+    }
+    const relations: Record<string, Array<Record<string, string>>> = {};
+    for (const relation of Object.values(state.relations)) {
+      const end = localEndpoint(relation, app.name);
+      if (!end) continue;
+      (relations[end.endpoint] ??= []).push({ "related-application": remoteAppOf(relation, app.name), interface: end.interface, scope: "global" });
+    }
+    const versions = app.units.map((n) => state.units[n]?.workloadVersion).filter((v): v is string => Boolean(v));
+    applications[app.name] = {
+      charm: charms[app.name]?.name ?? app.charmName,
+      "charm-origin": "local",
+      "charm-name": app.charmName,
+      "charm-rev": app.charmRevision,
+      exposed: false,
+      base: { name: "ubuntu", channel: "24.04" },
+      "application-status": applicationStatus(state, app.name),
+      ...(Object.keys(relations).length > 0 ? { relations } : {}),
+      units,
+      ...(versions.length > 0 ? { version: versions[0] } : {}),
+      ...(app.life === "dying" ? { life: "dying" } : {}),
+    };
+  }
+  return {
+    model: {
+      name: state.name,
+      type: "iaas",
+      controller: "local-model",
+      cloud: "localhost",
+      region: "localhost",
+      version: SIMULATED_JUJU_VERSION,
+      "model-status": { current: "available", since: new Date().toISOString() },
+      sla: "unsupported",
+    },
+    machines,
+    applications,
+    storage: {},
+    controller: { timestamp: new Date().toISOString().slice(11, 19) + "Z" },
+  };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  ").trimEnd()).join("\n");
+}
+
+/** The plain `juju status` tables. */
+export function statusTable(state: ModelState): string {
+  const now = new Date().toISOString().slice(11, 19) + "Z";
+  const sections = [table([["Model", "Controller", "Cloud/Region", "Version", "SLA", "Timestamp"], [state.name, "local-model", "localhost/localhost", SIMULATED_JUJU_VERSION, "unsupported", now]])];
+  const apps = Object.values(state.applications).sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (apps.length > 0) {
+    const rows = [["App", "Version", "Status", "Scale", "Charm", "Channel", "Rev", "Exposed", "Message"]];
+    for (const app of apps) {
+      const status = applicationStatus(state, app.name);
+      const version = app.units.map((n) => state.units[n]?.workloadVersion).find(Boolean) ?? "";
+      rows.push([app.name, version, status.current, String(app.units.length), app.charmName, "", String(app.charmRevision), "no", status.message ?? ""]);
+    }
+    sections.push(table(rows));
+    const unitRows = [["Unit", "Workload", "Agent", "Machine", "Public address", "Ports", "Message"]];
+    for (const app of apps) {
+      for (const name of app.units) {
+        const unit = state.units[name];
+        if (!unit) continue;
+        const { workload, agent } = unitStatuses(unit);
+        const ports = unit.ports.map((p) => (p.from === p.to ? `${p.from}/${p.protocol}` : `${p.from}-${p.to}/${p.protocol}`)).join(",");
+        unitRows.push([`${name}${app.leader === name ? "*" : ""}`, workload.current, agent.current, name.replace("/", "-"), unit.address, ports, workload.message ?? ""]);
+      }
+    }
+    sections.push(table(unitRows));
+  }
+  const relations = Object.values(state.relations).sort((a, b) => a.id - b.id);
+  if (relations.length > 0) {
+    const rows = [["Integration provider", "Requirer", "Interface", "Type", "Message"]];
+    for (const relation of relations) {
+      const [a, b = relation.endpoints[0]!] = relation.endpoints;
+      const provider = a!.role === "requirer" ? b : a!;
+      const requirer = provider === a ? b : a!;
+      rows.push([`${provider.app}:${provider.endpoint}`, `${requirer.app}:${requirer.endpoint}`, provider.interface, isPeer(relation) ? "peer" : "regular", relation.life === "dying" ? "dying" : ""]);
+    }
+    sections.push(table(rows));
+  }
+  return `${sections.join("\n\n")}\n`;
+}

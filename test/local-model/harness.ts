@@ -1,0 +1,109 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { repoRoot } from "../../scripts/build.js";
+import type { DebugLogEntry } from "../../local-model/controller.js";
+
+export const localModelBin = path.join(repoRoot, "local-model", "bin", "local-model.mjs");
+export const testCharm = (name: string) => path.join(repoRoot, "test", "charms", name);
+
+export interface CliResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** The hook runs of one unit as (hook, JUJU_REMOTE_UNIT) pairs, in order. */
+export interface HookRun {
+  readonly unit: string;
+  readonly hook: string;
+  readonly env: Record<string, string>;
+  readonly entry: DebugLogEntry;
+}
+
+/**
+ * A throwaway model driven through the real `local-model` command, exactly as an operator runs it. Each
+ * test file gives its model its own /24 of 127.0.0.0/8 so files can run in parallel.
+ */
+export class LocalModelFixture {
+  private constructor(
+    readonly dir: string,
+    private readonly globals: string[],
+  ) {}
+
+  static async create(subnet: string, seed = 1, extra: string[] = []): Promise<LocalModelFixture> {
+    const dir = await mkdtemp(path.join(tmpdir(), "lm-"));
+    return new LocalModelFixture(path.join(dir, "model"), ["-m", path.join(dir, "model"), "--subnet", subnet, "--seed", String(seed), ...extra]);
+  }
+
+  async run(...args: string[]): Promise<CliResult> {
+    const result = await execa(process.execPath, [localModelBin, ...this.globals, ...args], { reject: false, env: { NODE_EXTRA_CA_CERTS: "" } });
+    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1 };
+  }
+
+  /** Runs a verb that must succeed. */
+  async ok(...args: string[]): Promise<string> {
+    const result = await this.run(...args);
+    if (result.exitCode !== 0) throw new Error(`local-model ${args.join(" ")} exited ${result.exitCode}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  async status(): Promise<StatusJson> {
+    return JSON.parse(await this.ok("status", "--format=json")) as StatusJson;
+  }
+
+  async debugLog(): Promise<DebugLogEntry[]> {
+    const text = await this.ok("debug-log", "--format=json");
+    return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as DebugLogEntry);
+  }
+
+  /** Hook runs, optionally of one unit, with the environment the recorder charm printed. */
+  async hookRuns(unit?: string): Promise<HookRun[]> {
+    return (await this.debugLog())
+      .filter((entry) => entry.kind === "hook" && (unit === undefined || entry.unit === unit))
+      .map((entry) => ({ unit: entry.unit, hook: entry.name, env: printedEnv(entry.stdout), entry }));
+  }
+
+  async destroy(): Promise<void> {
+    await this.run("destroy");
+  }
+}
+
+export function printedEnv(stdout: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of stdout.split("\n")) {
+    const match = /^env:([A-Z_]+)=(.*)$/.exec(line);
+    if (match) env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+
+/** The probe's output lines between its markers. */
+export function probeOutput(stdout: string): string[] {
+  const lines = stdout.split("\n");
+  const begin = lines.indexOf("probe-begin");
+  const end = lines.indexOf("probe-end");
+  return begin >= 0 && end > begin ? lines.slice(begin + 1, end) : [];
+}
+
+export interface UnitStatusJson {
+  "workload-status": { current: string; message?: string };
+  "juju-status": { current: string; message?: string };
+  leader?: boolean;
+  "public-address": string;
+  machine: string;
+}
+
+export interface StatusJson {
+  model: { name: string; type: string };
+  applications: Record<
+    string,
+    {
+      "application-status": { current: string; message?: string };
+      units?: Record<string, UnitStatusJson>;
+      relations?: Record<string, Array<{ "related-application": string; interface: string }>>;
+      version?: string;
+    }
+  >;
+}
