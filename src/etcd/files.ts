@@ -72,6 +72,8 @@ export class EtcdFiles {
   async ensureDataDir(): Promise<void> {
     const etcd = await systemAccount("etcd");
     const parent = path.dirname(this.paths.dataDir);
+    // Ancestors (/var/lib) are world-traversable as on any machine; only etcd's own dirs are private.
+    await mkdir(path.dirname(parent), { recursive: true, mode: 0o755 });
     for (const dir of [parent, this.paths.dataDir]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await chown(dir, etcd.uid, etcd.gid);
