@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { chmod, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -34,6 +34,8 @@ export class LocalModelFixture {
 
   static async create(subnet: string, seed = 1, extra: string[] = []): Promise<LocalModelFixture> {
     const dir = await mkdtemp(path.join(tmpdir(), "lm-"));
+    // Services run as their own users (etcd): the machines' roots must be reachable, as / is.
+    await chmod(dir, 0o755);
     return new LocalModelFixture(path.join(dir, "model"), ["-m", path.join(dir, "model"), "--subnet", subnet, "--seed", String(seed), ...extra]);
   }
 
