@@ -1,4 +1,4 @@
-import { chmod, mkdtemp } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -69,6 +69,7 @@ export class LocalModelFixture {
 
   async destroy(): Promise<void> {
     await this.run("destroy");
+    await rm(path.dirname(this.dir), { recursive: true, force: true });
   }
 }
 
