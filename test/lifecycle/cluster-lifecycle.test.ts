@@ -22,7 +22,17 @@ interface ListedMember {
   clientURLs?: string[];
 }
 
-/** After each step: every unit active and idle, the member list equals the units, all voters, every key readable. */
+/** What the consumer charm received from one etcd unit on one of its endpoints. */
+async function consumerView(model: LocalModelFixture, endpoint: "db" | "proxy", unit: string): Promise<Record<string, string>> {
+  const command = `relation-get -r $(relation-ids ${endpoint}) - ${unit} --format=json`;
+  const out = JSON.parse(await model.ok("run", "consumer/0", "exec", `command=${command}`, "--format=json"));
+  return JSON.parse(out["consumer/0"].results.stdout as string) as Record<string, string>;
+}
+
+/**
+ * After each step: every unit active and idle, the member list equals the units, all voters, every key
+ * readable on every member, and the consumer told the current cluster by every unit.
+ */
 async function expectConvergedCluster(model: LocalModelFixture, keys: Record<string, string>): Promise<StatusJson> {
   const status = await model.status();
   const units = status.applications.etcd!.units!;
@@ -41,12 +51,22 @@ async function expectConvergedCluster(model: LocalModelFixture, keys: Record<str
       expect(await etcdctl(`http://${unit["public-address"]}:2379`, "get", key, "--print-value-only"), `${key} on ${unit["public-address"]}`).toBe(value);
     }
   }
+  if (status.applications.consumer) {
+    const clientUrls = names.map((name) => `http://${units[name]!["public-address"]}:2379`).sort();
+    const cluster = names.map((name) => `${name.replace("/", "")}=http://${units[name]!["public-address"]}:2380`).sort();
+    for (const name of names) {
+      const db = await consumerView(model, "db", name);
+      expect(db.version).toBe("3.4.23");
+      expect(db.connection_string!.split(",").sort(), `connection_string from ${name}`).toEqual(clientUrls);
+      expect((await consumerView(model, "proxy", name)).cluster!.split(",").sort(), `cluster from ${name}`).toEqual(cluster);
+    }
+  }
   return status;
 }
 
 const leaderOf = (status: StatusJson) => Object.entries(status.applications.etcd!.units!).find(([, u]) => u.leader)![0];
 
-describe("an etcd cluster through its whole life, on the packed 24.04 charm and real etcd", () => {
+describe("an etcd cluster through its whole life, on the packed 24.04 charm and real etcd", { timeout: 300_000 }, () => {
   let model: LocalModelFixture;
   const keys: Record<string, string> = {};
   const write = async (status: StatusJson, key: string) => {
@@ -62,8 +82,14 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
     await model.destroy();
   });
 
-  it("deploy: the Juju leader bootstraps a one-member cluster", async () => {
+  /** etcd processes started for this model's machines (their config files live under the model dir). */
+  const etcdProcesses = async () => (await execa("pgrep", ["-f", `${model.dir}/units/.*/etcd.conf.yml`], { reject: false })).stdout.split("\n").filter(Boolean);
+
+  it("deploy: the Juju leader bootstraps a one-member cluster and tells its consumer", async () => {
     await model.ok("deploy", charm);
+    await model.ok("deploy", testCharm("etcd-consumer"), "consumer");
+    await model.ok("integrate", "consumer:db", "etcd:db");
+    await model.ok("integrate", "consumer:proxy", "etcd:proxy");
     const status = await expectConvergedCluster(model, keys);
     expect(status.applications.etcd!.version).toBe("3.4.23");
     await write(status, "after-deploy");
@@ -113,27 +139,13 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
       for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     });
 
-    it("a consumer receives `cluster` on proxy and `connection_string` and `version` on db", async () => {
-      await model.ok("deploy", testCharm("etcd-consumer"), "consumer");
-      await model.ok("integrate", "consumer:db", "etcd:db");
-      await model.ok("integrate", "consumer:proxy", "etcd:proxy");
+    it("the consumer's `cluster` and `connection_string` are the live members'", async () => {
       const status = await model.status();
-      const units = Object.keys(status.applications.etcd!.units!);
-      const read = async (endpoint: string, unit: string) => {
-        const command = `relation-get -r $(relation-ids ${endpoint}) - ${unit} --format=json`;
-        const out = JSON.parse(await model.ok("run", "consumer/0", "exec", `command=${command}`, "--format=json"));
-        return JSON.parse(out["consumer/0"].results.stdout as string) as Record<string, string>;
-      };
-      const addresses = units.map((unit) => status.applications.etcd!.units![unit]!["public-address"]).sort();
-      for (const unit of units) {
-        const db = await read("db", unit);
-        expect(db.version).toBe("3.4.23");
-        expect(db.connection_string!.split(",").sort()).toEqual(addresses.map((a) => `http://${a}:2379`));
-        const proxy = await read("proxy", unit);
-        expect(proxy.cluster!.split(",").sort()).toEqual(units.map((u) => `${u.replace("/", "")}=http://${status.applications.etcd!.units![u]!["public-address"]}:2380`).sort());
-        clusterString = proxy.cluster!;
-        connectionString = db.connection_string!;
-      }
+      const unit = Object.keys(status.applications.etcd!.units!)[0]!;
+      clusterString = (await consumerView(model, "proxy", unit)).cluster!;
+      connectionString = (await consumerView(model, "db", unit)).connection_string!;
+      expect(clusterString.split(",")).toHaveLength(3);
+      expect(connectionString.split(",")).toHaveLength(3);
     });
 
     it("`etcd --proxy on --initial-cluster <cluster>` serves v2 reads and writes", async () => {
@@ -181,5 +193,23 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
       expect(Number(member["round-trip-ms"])).toBeGreaterThan(0);
     }
     expect(Object.values(members).filter((m) => m["raft-leader"] === "true")).toHaveLength(1);
+  });
+
+  it("remove-application: every unit leaves and tears down without a hook error, the last one included", async () => {
+    await model.ok("remove-relation", "consumer:db", "etcd:db");
+    await model.ok("remove-relation", "consumer:proxy", "etcd:proxy");
+    await model.ok("remove-application", "etcd");
+    const status = await model.status();
+    expect(status.applications.etcd).toBeUndefined();
+    const failures = (await model.debugLog()).filter((entry) => entry.unit.startsWith("etcd/") && entry.exitCode !== 0);
+    expect(failures.map((entry) => `${entry.unit} ${entry.name}: ${entry.stderr}`)).toEqual([]);
+    expect(await etcdProcesses()).toEqual([]);
+  });
+
+  it("destroy leaves no etcd running", async () => {
+    await model.ok("deploy", charm, "again");
+    expect(await etcdProcesses()).toHaveLength(1);
+    await model.ok("destroy");
+    expect(await etcdProcesses()).toEqual([]);
   });
 });

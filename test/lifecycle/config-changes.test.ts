@@ -35,7 +35,7 @@ async function renderedConfig(model: LocalModelFixture, unit: string): Promise<s
   return readFile(path.join(model.dir, "units", unit.replace("/", "-"), "root", "etc", "etcd", "etcd.conf.yml"), "utf8");
 }
 
-describe("config changes on a running three-member cluster", () => {
+describe("config changes on a running three-member cluster", { timeout: 300_000 }, () => {
   let model: LocalModelFixture;
   let endpoints: string;
   beforeAll(async () => {
