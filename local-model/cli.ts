@@ -151,6 +151,31 @@ program
   });
 
 program
+  .command("exec")
+  .description("run a shell command on a unit in a hook context, as `juju exec` does")
+  .requiredOption("-u, --unit <unit>", "the unit to run on")
+  .option("-r, --relation <id>", "relation context (e.g. db:3)")
+  .option("--remote-unit <unit>", "remote unit of the relation context")
+  .addOption(new Option("--format <format>", "output format").choices(["plain", "json"]).default("plain"))
+  .argument("<command...>", "the command (put it after --)")
+  .action(async (command: string[], opts: { unit: string; relation?: string; remoteUnit?: string; format: string }) => {
+    const record = (await send({
+      verb: "exec",
+      unit: opts.unit,
+      command: command.join(" "),
+      ...(opts.relation ? { relation: opts.relation } : {}),
+      ...(opts.remoteUnit ? { remoteUnit: opts.remoteUnit } : {}),
+    })) as ActionRecord;
+    if (opts.format === "json") {
+      console.log(JSON.stringify({ [record.unit]: { id: record.id, results: { "return-code": record.returnCode ?? 0, stdout: record.stdout, stderr: record.stderr }, status: record.status, unit: record.unit } }));
+    } else {
+      process.stdout.write(record.stdout);
+      process.stderr.write(record.stderr);
+    }
+    process.exitCode = record.returnCode ?? 1;
+  });
+
+program
   .command("status")
   .addOption(new Option("--format <format>", "output format").choices(["tabular", "json", "yaml"]).default("tabular"))
   .action(async (opts: { format: string }) => {

@@ -4,7 +4,8 @@ import { HookContext } from "./hook-context.js";
 import { findHandler, runHookProcess, type HookProcessResult, type RunningHook } from "./hook-runner.js";
 import { linkCharmTree, Model, ModelError } from "./model.js";
 import { nextOperation, type Operation } from "./resolver.js";
-import { saveModelState, shuffled, statusRecord, type ActionRecord, type HookSpec, type UnitState } from "./state.js";
+import { saveModelState, shuffled, statusRecord, type ActionRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
+import { remoteAppOf } from "./topology.js";
 import type { ServiceManager } from "./systemd/service-manager.js";
 import { HOOK_TOOL_NAMES, runHookTool } from "./tools/index.js";
 import type { ToolInvocation, ToolResult } from "./tools/types.js";
@@ -25,7 +26,7 @@ export interface DebugLogEntry {
   /** When the hook process started. */
   readonly time: string;
   readonly unit: string;
-  readonly kind: "hook" | "action";
+  readonly kind: "hook" | "action" | "exec";
   readonly name: string;
   readonly relation?: string;
   readonly remoteUnit?: string;
@@ -36,6 +37,8 @@ export interface DebugLogEntry {
   readonly stdout: string;
   readonly stderr: string;
   readonly logs: ReadonlyArray<{ level: string; message: string }>;
+  /** Hook tools the run called, in order (what it cost in tool processes, and what it wrote). */
+  readonly tools: readonly string[];
 }
 
 interface Running {
@@ -153,6 +156,7 @@ export class Controller {
     const id = String(this.state.nextActionId++);
     const record: ActionRecord = {
       id,
+      kind: "action",
       unit: unit.name,
       name,
       params,
@@ -173,11 +177,27 @@ export class Controller {
     return record;
   }
 
+  /** `juju exec`: a shell command run in a hook context of the unit, queued like an action. */
+  enqueueExec(unitName: string, command: string, relationId: number | undefined, remoteUnit: string | undefined): ActionRecord {
+    if (relationId !== undefined) {
+      const relation = this.state.relations[String(relationId)];
+      const unit = this.model.unit(unitName);
+      if (!relation || !relation.endpoints.some((end) => end.app === unit.app)) throw new ModelError(`unit "${unitName}" is not in relation ${relationId}`);
+    }
+    const record = this.enqueueAction(unitName, "exec", {});
+    record.kind = "exec";
+    record.command = command;
+    if (relationId !== undefined) record.relationId = relationId;
+    if (remoteUnit !== undefined) record.remoteUnit = remoteUnit;
+    return record;
+  }
+
   // --- hook tools ------------------------------------------------------------------------------------------
 
   async handleTool(contextId: string, invocation: ToolInvocation): Promise<ToolResult> {
     const context = this.contexts.get(contextId);
     if (!context) return { code: 1, stdout: "", stderr: `ERROR bad request: bad context: ${contextId}\n` };
+    context.toolCalls.push(invocation.tool);
     return runHookTool(context, invocation);
   }
 
@@ -256,13 +276,20 @@ export class Controller {
   private async prepare(unit: UnitState, op: Operation) {
     const charm = await this.model.charmOf(unit.app);
     const action = op.kind === "action" ? this.state.actions[op.actionId] : undefined;
+    const exec = action?.kind === "exec" ? action : undefined;
     const hook = op.kind === "hook" ? op.hook : undefined;
-    const label = hook ? hook.name : `action ${action!.name}`;
+    const label = hook ? hook.name : exec ? "exec" : `action ${action!.name}`;
     const contextId = `${unit.name}-${label.replace(/\s/g, "-")}-${++this.state.hookCounter}`;
-    const context = new HookContext(this.state, unit, charm, hook, {
-      leaderSettingsChanged: () => this.notify(),
-      statusChanged: () => {},
-    }, action);
+    // exec runs in a hook context without a hook: its relation (if any) is the context's default.
+    const execSpec = exec ? execHookSpec(this.state, unit, exec) : undefined;
+    const context = new HookContext(
+      this.state,
+      unit,
+      charm,
+      hook ?? execSpec,
+      { leaderSettingsChanged: () => this.notify(), statusChanged: () => {} },
+      exec ? undefined : action,
+    );
     this.lastLabel.set(unit.name, label);
 
     if (hook?.name === "upgrade-charm") await this.refreshUnitCharm(unit);
@@ -272,15 +299,16 @@ export class Controller {
       action.started = new Date().toISOString();
     }
     const charmDir = path.join(unit.dir, "charm");
-    const handler = hook ? await findHandler(charmDir, "hooks", hook.name) : await findHandler(charmDir, "actions", action!.name);
-    const env = await this.hookEnvironment(unit, contextId, hook, action);
+    const handler = hook ? await findHandler(charmDir, "hooks", hook.name) : exec ? "/bin/sh" : await findHandler(charmDir, "actions", action!.name);
+    const env = exec ? await this.execEnvironment(unit, contextId, execSpec!) : await this.hookEnvironment(unit, contextId, hook, action);
+    const args = exec ? ["-c", exec.command ?? ""] : [];
     const entry: Running = { unit: unit.name, label, started: Date.now() };
 
     const run = async (): Promise<HookProcessResult> => {
       this.contexts.set(contextId, context);
       this.running.set(unit.name, entry);
       if (hook?.name !== "update-status") unit.agent = statusRecord("executing", action ? `running action ${action.name}` : `running ${hook!.name} hook`);
-      entry.process = runHookProcess(handler, charmDir, env);
+      entry.process = runHookProcess(handler, charmDir, env, args);
       try {
         return await entry.process.done;
       } finally {
@@ -336,7 +364,11 @@ export class Controller {
     action.stderr = result.stderr;
     action.returnCode = result.exitCode;
     action.completed = new Date().toISOString();
-    if (!result.found) {
+    if (action.kind === "exec") {
+      action.status = result.exitCode === 0 ? "completed" : "failed";
+      if (result.exitCode !== 0) action.message = result.signal ? `terminated by ${result.signal}` : `exit status ${result.exitCode}`;
+      else this.model.commitCharmChanges(unit, context);
+    } else if (!result.found) {
       action.status = "failed";
       action.message = `action not implemented on unit "${unit.name}"`;
     } else if (result.exitCode !== 0) {
@@ -432,7 +464,15 @@ export class Controller {
       env.JUJU_ACTION_UUID = action.id;
       env.JUJU_ACTION_TAG = `action-${action.id}`;
     }
-    env.JUJU_DISPATCH_PATH = hook ? `hooks/${hook.name}` : `actions/${action!.name}`;
+    env.JUJU_DISPATCH_PATH = action ? `actions/${action.name}` : `hooks/${hook?.name ?? ""}`;
+    return env;
+  }
+
+  /** juju exec's context: a hook environment without a hook (no JUJU_DISPATCH_PATH, empty JUJU_HOOK_NAME). */
+  private async execEnvironment(unit: UnitState, contextId: string, spec: HookSpec): Promise<Record<string, string>> {
+    const env = await this.hookEnvironment(unit, contextId, spec, undefined);
+    delete env.JUJU_DISPATCH_PATH;
+    env.JUJU_HOOK_NAME = "";
     return env;
   }
 
@@ -440,8 +480,8 @@ export class Controller {
     const entry: DebugLogEntry = {
       time: new Date(result.startedAt).toISOString(),
       unit: unit.name,
-      kind: hook ? "hook" : "action",
-      name: hook ? hook.name : action!.name,
+      kind: hook ? "hook" : action!.kind,
+      name: hook ? hook.name : action!.kind === "exec" ? (action!.command ?? "") : action!.name,
       ...(hook?.relationId !== undefined ? { relation: String(hook.relationId) } : {}),
       ...(hook?.remoteUnit ? { remoteUnit: hook.remoteUnit } : {}),
       exitCode: result.exitCode,
@@ -451,7 +491,15 @@ export class Controller {
       stdout: result.stdout,
       stderr: result.stderr,
       logs: context.logLines,
+      tools: context.toolCalls,
     };
     await appendFile(path.join(this.model.dir, "debug-log.jsonl"), `${JSON.stringify(entry)}\n`);
   }
+}
+
+function execHookSpec(state: ModelState, unit: UnitState, exec: ActionRecord): HookSpec {
+  if (exec.relationId === undefined) return { name: "" };
+  const relation = state.relations[String(exec.relationId)];
+  const remoteApp = relation ? remoteAppOf(relation, unit.app) : undefined;
+  return { name: "", relationId: exec.relationId, ...(remoteApp ? { remoteApp } : {}), ...(exec.remoteUnit ? { remoteUnit: exec.remoteUnit } : {}) };
 }

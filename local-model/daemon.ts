@@ -164,6 +164,16 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           return { ok: false, error: error instanceof Error ? error.message : String(error) };
         }
       }
+      case "exec": {
+        try {
+          const relationId = request.relation === undefined ? undefined : Number(request.relation.split(":").pop());
+          if (relationId !== undefined && !Number.isInteger(relationId)) throw new ModelError(`invalid relation id "${request.relation}"`);
+          const record = controller.enqueueExec(request.unit, request.command, relationId, request.remoteUnit);
+          return { ok: true, result: await controller.waitAction(record.id, waitMs) };
+        } catch (error) {
+          return { ok: false, error: error instanceof Error ? error.message : String(error) };
+        }
+      }
       case "resolved":
         return settled(() => model.resolved(request.unit, request.retry));
       case "status": {

@@ -55,6 +55,8 @@ const sameRange = (a: PortRange, b: PortRange) => a.protocol === b.protocol && a
 export class HookContext implements HookToolContext {
   readonly pending: PendingChanges = { unitData: new Map(), appData: new Map(), charmState: new Map(), ports: [], reboot: "none" };
   readonly logLines: HookLogLine[] = [];
+  /** Names of the hook tools called in this context, in order. */
+  readonly toolCalls: string[] = [];
   private leaderLatchedFalse = false;
   private leaderSettingsCache: Databag | undefined;
   readonly action: ActionState | undefined;

@@ -38,12 +38,12 @@ export interface RunningHook {
  * Runs one hook process the way Juju's runner does (contract §1.2): only the constructed environment, cwd
  * = charm dir, stdin from /dev/null, stdout and stderr captured.
  */
-export function runHookProcess(handler: string | undefined, charmDir: string, env: Record<string, string>): RunningHook {
+export function runHookProcess(handler: string | undefined, charmDir: string, env: Record<string, string>, args: readonly string[] = []): RunningHook {
   const started = Date.now();
   if (!handler) {
     return { done: Promise.resolve({ found: false, exitCode: 0, signal: null, stdout: "", stderr: "", durationMs: 0, startedAt: started }), kill: () => {} };
   }
-  const child = spawn(handler, [], { cwd: charmDir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(handler, [...args], { cwd: charmDir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));

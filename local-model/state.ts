@@ -118,8 +118,14 @@ export interface RelationState {
 
 export interface ActionRecord {
   id: string;
+  /** An action from actions.yaml, or a command run in a hook context (`exec`, like `juju exec`). */
+  kind: "action" | "exec";
   unit: string;
   name: string;
+  /** exec only: the shell command and the relation context it runs in. */
+  command?: string;
+  relationId?: number;
+  remoteUnit?: string;
   params: Record<string, unknown>;
   status: "pending" | "running" | "completed" | "failed";
   message: string;

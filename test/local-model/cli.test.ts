@@ -141,3 +141,34 @@ describe("units run concurrently, and a seed replays the same run", () => {
     expect(latestStart).toBeLessThanOrEqual(earliestEnd);
   });
 });
+
+describe("local-model exec: a command in a hook context, as `juju exec`", () => {
+  let model: LocalModelFixture;
+  beforeAll(async () => {
+    model = await LocalModelFixture.create("127.0.17", 2);
+    await model.ok("deploy", testCharm("recorder"), "-n", "2");
+  });
+  afterAll(async () => {
+    await model.destroy();
+  });
+
+  it("hook tools work, there is no hook name, and a relation context sets the relation's variables", async () => {
+    expect(await model.ok("exec", "--unit", "recorder/0", "--", 'echo "hook=[$JUJU_HOOK_NAME]"; relation-ids ring')).toBe("hook=[]\nring:0");
+    const inRelation = await model.ok("exec", "--unit", "recorder/0", "-r", "ring:0", "--remote-unit", "recorder/1", "--", "echo $JUJU_RELATION_ID $JUJU_REMOTE_UNIT; relation-get - | grep private-address");
+    expect(inRelation).toBe("ring:0 recorder/1\nprivate-address: 127.0.17.12");
+  });
+
+  it("its relation-set commits when it exits 0 and is discarded when it fails (§1.4)", async () => {
+    const failed = await model.run("exec", "--unit", "recorder/1", "--", "relation-set -r ring:0 lost=yes; exit 4");
+    expect(failed.exitCode).toBe(4);
+    await model.ok("exec", "--unit", "recorder/1", "--", "relation-set -r ring:0 kept=yes");
+    const seen = await model.ok("exec", "--unit", "recorder/0", "--", "relation-get -r ring:0 - recorder/1 --format=json");
+    expect(JSON.parse(seen)).toMatchObject({ kept: "yes" });
+    expect(JSON.parse(seen)).not.toHaveProperty("lost");
+  });
+
+  it("the debug log names the tools each run called", async () => {
+    const [last] = (await model.debugLog()).slice(-1);
+    expect(last).toMatchObject({ kind: "exec", tools: ["relation-get"] });
+  });
+});
