@@ -252,9 +252,11 @@ function reportedStatus(o: Observed, self: Member | undefined, hasIdentity: bool
   const silent = cluster.members.filter((m) => !cluster.answering.includes(m.clientURLs[0] ?? ""));
   const leader = cluster.members.find((m) => m.ID === cluster.raftLeaderId);
   const leaderText = leader ? `raft leader ${unitOfMember(o, leader.name)}` : "no raft leader";
+  // A crash or kill that systemd recovered from is still worth an operator's attention.
+  const restarted = o.serviceRestarts > 0 ? `; etcd here was restarted by systemd ${o.serviceRestarts} time${o.serviceRestarts === 1 ? "" : "s"}` : "";
   if (silent.length > 0) {
     const names = silent.map((m) => (m.name ? unitOfMember(o, m.name) : "an unstarted learner")).join(", ");
-    return ["active", `${count}, degraded: ${names} not answering, ${leaderText}`];
+    return ["active", `${count}, degraded: ${names} not answering, ${leaderText}${restarted}`];
   }
-  return ["active", `${count}, healthy, ${leaderText}`];
+  return ["active", `${count}, healthy, ${leaderText}${restarted}`];
 }

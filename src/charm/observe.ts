@@ -146,12 +146,13 @@ export interface MachineDeps {
 
 /** Juju's view plus this machine's files, service and the cluster as it answers now. */
 export async function observe(juju: JujuView, machine: MachineDeps, departing: boolean): Promise<Observed> {
-  const [binaries, unitPathTaken, configText, unitText, serviceActive, hasMemberData] = await Promise.all([
+  const [binaries, unitPathTaken, configText, unitText, serviceActive, serviceRestarts, hasMemberData] = await Promise.all([
     machine.installed(),
     machine.files.unitPathTaken(),
     machine.files.readConfig(),
     machine.files.readUnit(),
     machine.service.isActive(),
+    machine.service.restartCount(),
     machine.files.hasMemberData(),
   ]);
   const rendered = renderedState(configText, unitText);
@@ -169,6 +170,7 @@ export async function observe(juju: JujuView, machine: MachineDeps, departing: b
     etcdVersion: cluster?.version ?? (binaries ? await machine.etcdVersion() : undefined),
     rendered,
     serviceActive,
+    serviceRestarts,
     hasMemberData,
     leaderData: juju.leaderData,
     peers: juju.peers,

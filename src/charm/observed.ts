@@ -45,6 +45,8 @@ export interface Observed {
   readonly etcdVersion: string | undefined;
   readonly rendered: RenderedState;
   readonly serviceActive: boolean;
+  /** Times systemd restarted etcd by itself (after a crash or a kill) since the charm last started it. */
+  readonly serviceRestarts: number;
   /** The data dir holds a member (etcd's member/ directory): this unit has been part of the cluster. */
   readonly hasMemberData: boolean;
   readonly leaderData: LeaderData;

@@ -21,6 +21,13 @@ export class SystemdService {
     return (await this.systemctl("is-active", "--quiet", this.unit)).exitCode === 0;
   }
 
+  /** How often systemd restarted the service by itself (Restart=) since it was last started by hand. */
+  async restartCount(): Promise<number> {
+    const result = await this.systemctl("show", "-p", "NRestarts", "--value", this.unit);
+    const count = Number(result.stdout.trim());
+    return result.exitCode === 0 && Number.isInteger(count) ? count : 0;
+  }
+
   daemonReload(): Promise<void> {
     return this.must("daemon-reload");
   }

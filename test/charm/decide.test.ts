@@ -54,6 +54,7 @@ function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     etcdVersion: "3.4.23",
     rendered: rendered(n, `etcd0=${peerUrl(0)}`),
     serviceActive: true,
+    serviceRestarts: 0,
     hasMemberData: true,
     leaderData: { token: TOKEN, bootstrapMember: "etcd0", grants: {}, members: "etcd0,etcd1,etcd2" },
     peers: [0, 1, 2].filter((i) => i !== n).map((i) => peer(i)),
@@ -71,6 +72,10 @@ const action = (observed: Observed): Action | undefined => run(observed).action;
 describe("a converged unit does nothing and reports the cluster", () => {
   it("the leader: no action, active with members, health and the raft leader's unit", () => {
     expect(run(converged(0))).toEqual({ action: undefined, status: { kind: "active", message: "3 members, healthy, raft leader etcd/0" } });
+  });
+
+  it("a member systemd had to restart says so", () => {
+    expect(run(converged(1, { serviceRestarts: 1 })).status.message).toBe("3 members, healthy, raft leader etcd/0; etcd here was restarted by systemd 1 time");
   });
 
   it("a follower: no action either", () => {

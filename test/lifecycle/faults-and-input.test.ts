@@ -1,0 +1,102 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { LocalModelFixture, testCharm } from "../local-model/harness.js";
+
+const charm = inject("packedCharms")["24.04"]!;
+const SUBNET = "127.0.53";
+const endpoints = [11, 12, 13].map((host) => `http://${SUBNET}.${host}:2379`).join(",");
+const etcdctl = (...args: string[]) => execa("etcdctl", [`--endpoints=${endpoints}`, "--dial-timeout=2s", ...args], { env: { ETCDCTL_API: "3" }, reject: false });
+
+describe("faults and hostile input on a three-member cluster", { timeout: 300_000 }, () => {
+  let model: LocalModelFixture;
+  const unitRoot = (unit: string) => path.join(model.dir, "units", unit.replace("/", "-"), "root");
+  const hookFailures = async () => (await model.debugLog()).filter((e) => e.unit.startsWith("etcd/") && e.kind === "hook" && e.exitCode !== 0);
+
+  beforeAll(async () => {
+    model = await LocalModelFixture.create(SUBNET, 11, ["--timeout", "300"]);
+    await model.ok("deploy", charm, "-n", "3");
+    await model.ok("deploy", testCharm("etcd-consumer"), "consumer");
+    await model.ok("integrate", "consumer:db", "etcd:db");
+    await model.ok("integrate", "consumer:proxy", "etcd:proxy");
+    expect((await etcdctl("put", "survivor", "still-here")).exitCode).toBe(0);
+  });
+  afterAll(async () => {
+    await model.destroy();
+  });
+
+  it("etcd runs as the etcd user; its config, unit and data dir have the right owners and modes", async () => {
+    const { uid: etcdUid, gid: etcdGid } = await stat(path.join(unitRoot("etcd/0"), "var", "lib", "etcd", "member-data"));
+    const passwd = (await readFile("/etc/passwd", "utf8")).split("\n").find((line) => line.startsWith("etcd:"))!.split(":");
+    expect(etcdUid).toBe(Number(passwd[2]));
+    const mode = async (file: string) => {
+      const info = await stat(path.join(unitRoot("etcd/0"), file));
+      return { mode: (info.mode & 0o7777).toString(8), uid: info.uid, gid: info.gid };
+    };
+    expect(await mode("var/lib/etcd/member-data")).toEqual({ mode: "700", uid: etcdUid, gid: etcdGid });
+    expect(await mode("etc/etcd/etcd.conf.yml")).toEqual({ mode: "640", uid: 0, gid: etcdGid });
+    expect(await mode("etc/systemd/system/etcd.service")).toMatchObject({ mode: "644", uid: 0 });
+    const pids = (await execa("pgrep", ["-f", `${model.dir}/units/.*/etcd.conf.yml`])).stdout.split("\n").filter(Boolean);
+    expect(pids).toHaveLength(3);
+    const owners = await execa("ps", ["-o", "user=", "-p", pids.join(",")]);
+    expect(owners.stdout.split("\n").map((user) => user.trim())).toEqual(["etcd", "etcd", "etcd"]);
+  });
+
+  it("a SIGKILLed member comes back by itself, healthy with all keys, and update-status says what happened", async () => {
+    const config = path.join(unitRoot("etcd/1"), "etc", "etcd", "etcd.conf.yml");
+    const pid = (await execa("pgrep", ["-f", config])).stdout.trim().split("\n")[0]!;
+    process.kill(Number(pid), "SIGKILL");
+    let healthy = false;
+    for (let i = 0; i < 120 && !healthy; i++) {
+      await sleep(500);
+      const health = await execa("etcdctl", [`--endpoints=http://${SUBNET}.12:2379`, "--dial-timeout=1s", "endpoint", "health"], { env: { ETCDCTL_API: "3" }, reject: false });
+      healthy = health.exitCode === 0;
+    }
+    expect(healthy).toBe(true);
+    const value = await execa("etcdctl", [`--endpoints=http://${SUBNET}.12:2379`, "get", "survivor", "--print-value-only"], { env: { ETCDCTL_API: "3" } });
+    expect(value.stdout).toBe("still-here");
+    await model.ok("exec", "--unit", "etcd/1", "--", "JUJU_DISPATCH_PATH=hooks/update-status ./dispatch");
+    const workload = (await model.status()).applications.etcd!.units!["etcd/1"]!["workload-status"];
+    expect(workload.current).toBe("active");
+    expect(workload.message).toMatch(/healthy, raft leader etcd\/[0-2]; etcd here was restarted by systemd 1 time$/);
+  });
+
+  it("a consumer's hostile relation data causes no hook error and nothing executes", async () => {
+    const marker = `/tmp/etcd-charm-pwned-${process.pid}`;
+    const hostile = [
+      `connection_string=http://x:1; touch ${marker}`,
+      `cluster=$(touch ${marker})`,
+      `version=\`touch ${marker}\``,
+      `newline=a\nb\n[Service]\nExecStart=/bin/sh -c 'touch ${marker}'`,
+      `long=${"x".repeat(70_000)}`,
+    ];
+    for (const endpoint of ["db", "proxy"]) {
+      const id = (await model.ok("exec", "--unit", "consumer/0", "--", `relation-ids ${endpoint}`)).trim();
+      const args = hostile.map((pair) => `'${pair.replace(/'/g, `'\\''`)}'`).join(" ");
+      await model.ok("exec", "--unit", "consumer/0", "--", `relation-set -r ${id} ${args}`);
+    }
+    await model.ok("wait");
+    expect(await hookFailures()).toEqual([]);
+    await expect(stat(marker)).rejects.toThrow();
+    for (const unit of ["etcd/0", "etcd/1", "etcd/2"]) {
+      for (const file of ["etc/etcd/etcd.conf.yml", "etc/systemd/system/etcd.service"]) {
+        expect(await readFile(path.join(unitRoot(unit), file), "utf8")).not.toMatch(/touch|pwned|x{100}/);
+      }
+    }
+  });
+
+  it("a peer's malformed cluster data is logged and ignored; membership and files are untouched", async () => {
+    const marker = `/tmp/etcd-charm-peer-pwned-${process.pid}`;
+    const before = JSON.parse((await etcdctl("member", "list", "-w", "json")).stdout) as { members: Array<{ name: string }> };
+    await model.ok("exec", "--unit", "etcd/2", "--", `relation-set -r cluster:0 'peer-url=http://10.1.1.1:2380;touch ${marker}' 'client-url=$(touch ${marker})' member-state=owned`);
+    await model.ok("wait");
+    expect(await hookFailures()).toEqual([]);
+    await expect(stat(marker)).rejects.toThrow();
+    const after = JSON.parse((await etcdctl("member", "list", "-w", "json")).stdout) as { members: Array<{ name: string }> };
+    expect(after.members.map((m) => m.name).sort()).toEqual(before.members.map((m) => m.name).sort());
+    const stderr = (await model.debugLog()).filter((e) => e.unit !== "etcd/2" && e.unit.startsWith("etcd/")).map((e) => e.stderr).join("\n");
+    expect(stderr).toMatch(/ignoring malformed data/);
+  });
+});
