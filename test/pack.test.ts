@@ -29,7 +29,7 @@ describe("the packed charm (contract §6)", () => {
   it("holds metadata, manifest, config, actions, dispatch, shims, templates, runtime and bundle with their modes", async () => {
     const entries = await listCharmArchive(charms["24.04"]!);
     const modes = Object.fromEntries(entries.map((e) => [e.name, e.mode.toString(8)]));
-    for (const file of ["metadata.yaml", "manifest.yaml", "config.yaml", "actions.yaml", "templates/etcd.service", "templates/etcd.conf.yml"]) {
+    for (const file of ["metadata.yaml", "manifest.yaml", "config.yaml", "actions.yaml", "templates/etcd.service", "templates/etcd.conf.yml", "dist/charm-main.mjs"]) {
       expect(modes[file], file).toBe("644");
     }
     for (const file of ["dispatch", "bin/node", "dist/charm.mjs", "actions/health", ...Object.keys(HOOK_HANDLERS).map((h) => `hooks/${h}`)]) {
