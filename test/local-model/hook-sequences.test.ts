@@ -153,3 +153,29 @@ describe("integrate and remove-relation (contract §5.6)", () => {
     expect(last!.entry.stdout).toContain("probe-begin\n[]\nprobe-end");
   });
 });
+
+describe("refresh: a new charm revision (contract §5.8)", () => {
+  let model: LocalModelFixture;
+  beforeAll(async () => {
+    model = await LocalModelFixture.create("127.0.18", 4);
+    await model.ok("deploy", testCharm("recorder"), "-n", "2");
+  });
+  afterAll(async () => {
+    await model.destroy();
+  });
+
+  it("every unit runs upgrade-charm then config-changed, no start and no relation hooks; status shows the revision", async () => {
+    const before = (await model.hookRuns()).length;
+    await model.ok("refresh", "recorder", "--path", testCharm("recorder"));
+    const runs = (await model.hookRuns()).slice(before);
+    for (const unit of ["recorder/0", "recorder/1"]) expect(sequence(runs, unit)).toEqual(["upgrade-charm", "config-changed"]);
+    expect((await model.ok("status")).match(/^recorder\s+unknown\s+2\s+recorder\s+2\s+no/m)).not.toBeNull();
+  });
+
+  it("a charm of another name is refused", async () => {
+    const result = await model.run("refresh", "recorder", "--path", testCharm("dispatcher"));
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/charm "dispatcher" is not "recorder"/);
+  });
+});
+
