@@ -1,0 +1,90 @@
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { DebugLogEntry } from "../../local-model/controller.js";
+import type { ModelState } from "../../local-model/state.js";
+import { repoRoot } from "../../scripts/build.js";
+import { must, onCleanup, type RunResult, run } from "./proc.js";
+
+const cli = path.join(repoRoot, "local-model", "bin", "local-model.mjs");
+
+/**
+ * A throwaway local model on its own /24 of 127.0.0.0/8, driven through the real `local-model` command as
+ * an operator would run it, and destroyed (controller, services, files) by destroy() or the bench's cleanup.
+ */
+export class BenchModel {
+  private constructor(
+    readonly dir: string,
+    private readonly globals: readonly string[],
+    readonly destroy: () => Promise<void>,
+  ) {}
+
+  static async create(subnet: string, timeoutSeconds = 600): Promise<BenchModel> {
+    const parent = await mkdtemp(path.join(tmpdir(), "bench-model-"));
+    // Services run as their own users (etcd): the machines' roots must be reachable, as / is.
+    await chmod(parent, 0o755);
+    const dir = path.join(parent, "model");
+    const globals = ["-m", dir, "--subnet", subnet, "--seed", "1", "--timeout", String(timeoutSeconds)];
+    const destroy = onCleanup(async () => {
+      await run(process.execPath, [cli, ...globals, "destroy"], { timeoutMs: 60_000 });
+      await rm(parent, { recursive: true, force: true });
+    });
+    return new BenchModel(dir, globals, destroy);
+  }
+
+  /** Runs a verb (mutating verbs wait until the model is idle); throws if it fails. */
+  ok(...args: string[]): Promise<string> {
+    return must(process.execPath, [cli, ...this.globals, ...args], { timeoutMs: 15 * 60_000 });
+  }
+
+  /** Starts a verb without waiting for it. */
+  start(...args: string[]): Promise<RunResult> {
+    return run(process.execPath, [cli, ...this.globals, ...args], { timeoutMs: 15 * 60_000 });
+  }
+
+  async debugLog(): Promise<DebugLogEntry[]> {
+    const text = await this.ok("debug-log", "--format=json");
+    return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as DebugLogEntry);
+  }
+
+  /** The model's saved state (written atomically by the controller after every round). */
+  async state(): Promise<ModelState | undefined> {
+    try {
+      return JSON.parse(await readFile(path.join(this.dir, "state.json"), "utf8")) as ModelState;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Client URLs of the units that are alive now, by unit name. */
+  async clientUrls(): Promise<Record<string, string>> {
+    const units = Object.values((await this.state())?.units ?? {}).filter((unit) => unit.life === "alive");
+    return Object.fromEntries(units.map((unit) => [unit.name, `http://${unit.address}:2379`]));
+  }
+
+  async controllerPid(): Promise<number> {
+    return Number((await readFile(path.join(this.dir, "controller.pid"), "utf8")).trim());
+  }
+
+  get socket(): string {
+    return path.join(this.dir, "controller.sock");
+  }
+
+  unitDir(unit: string): string {
+    return path.join(this.dir, "units", unit.replace("/", "-"));
+  }
+
+  /** How often the unit's etcd.service was started: "Started" lines in its service log. */
+  async serviceStarts(unit: string): Promise<number> {
+    const file = path.join(this.dir, "services", "logs", unit.replace("/", "-"), "etcd.service.log");
+    const text = await readFile(file, "utf8").catch(() => "");
+    return text.split("\n").filter((line) => / systemd\[1\]: etcd\.service: Started /.test(line)).length;
+  }
+
+  /** The main PID of every unit's etcd.service, from the service manager's record. */
+  async servicePids(): Promise<Record<string, number>> {
+    const text = await readFile(path.join(this.dir, "services", "services.json"), "utf8").catch(() => "{}");
+    const record = JSON.parse(text) as { processes?: Array<{ machine: string; unit: string; pid: number }> };
+    return Object.fromEntries((record.processes ?? []).filter((p) => p.unit === "etcd.service").map((p) => [p.machine, p.pid]));
+  }
+}
