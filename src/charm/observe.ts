@@ -116,16 +116,14 @@ function renderedState(configText: string | undefined, unitText: string | undefi
  * not answering.
  */
 export async function readClusterView(endpoints: readonly string[]): Promise<ClusterView | undefined> {
-  let members: Member[] | undefined;
-  for (const endpoint of endpoints) {
-    try {
-      members = await new Etcdctl({ endpoints: [endpoint], dialTimeoutMs: 1000, commandTimeoutMs: 2000 }).memberList();
-      break;
-    } catch {
-      // try the next member
-    }
+  // One call with every endpoint: the client fails over by itself, and a learner alone (which refuses
+  // member list until it is promoted) would spend the whole command timeout.
+  let members: Member[];
+  try {
+    members = await new Etcdctl({ endpoints, dialTimeoutMs: 1000, commandTimeoutMs: 2000 }).memberList();
+  } catch {
+    return undefined;
   }
-  if (!members) return undefined;
   const urls = members.flatMap((m) => m.clientURLs.slice(0, 1));
   const statuses = urls.length > 0 ? await new Etcdctl({ endpoints: urls, dialTimeoutMs: 1000, commandTimeoutMs: 2000 }).endpointStatus().catch(() => []) : [];
   const leaders = new Set(statuses.map((s) => s.Status.leader).filter((id) => id !== "0"));
