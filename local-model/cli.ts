@@ -192,6 +192,13 @@ program
     await send({ verb: "resolved", unit, retry: opts.retry });
   });
 
+program
+  .command("elect <unit>")
+  .description("fault injection, not a Juju verb: move the application's leadership to <unit> (leader-elected there, leader-settings-changed elsewhere)")
+  .action(async (unit: string) => {
+    await send({ verb: "elect", unit });
+  });
+
 program.command("wait").description("wait until no hook can run").action(async () => {
   await send({ verb: "wait" });
 });
@@ -214,7 +221,7 @@ program
         continue;
       }
       const what = entry.kind === "action" ? `action ${entry.name}` : entry.name;
-      const outcome = entry.found ? `exit ${entry.exitCode}${entry.signal ? ` (${entry.signal})` : ""}` : "skipped (missing)";
+      const outcome = entry.found ? `exit ${entry.exitCode}${entry.signal ? ` (${entry.signal})` : ""}${entry.injected ? ` [injected ${entry.injected}]` : ""}` : "skipped (missing)";
       console.log(`${entry.time} unit-${entry.unit.replace("/", "-")}: ${what} ${outcome} in ${entry.durationMs}ms`);
       for (const log of entry.logs) console.log(`  ${log.level} juju-log: ${log.message}`);
       for (const line of entry.stdout.split("\n").filter(Boolean)) console.log(`  DEBUG stdout: ${line}`);

@@ -1,5 +1,6 @@
 import { appendFile, chmod, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { drawHookFault, withHookFault, type FaultKind } from "./faults.js";
 import { HookContext } from "./hook-context.js";
 import { findHandler, runHookProcess, type HookProcessResult, type RunningHook } from "./hook-runner.js";
 import { linkCharmTree, Model, ModelError } from "./model.js";
@@ -39,6 +40,8 @@ export interface DebugLogEntry {
   readonly logs: ReadonlyArray<{ level: string; message: string }>;
   /** Hook tools the run called, in order (what it cost in tool processes, and what it wrote). */
   readonly tools: readonly string[];
+  /** A fault the model injected into the run (model-config fault-injection, faults.ts). */
+  readonly injected?: FaultKind;
 }
 
 interface Running {
@@ -303,12 +306,14 @@ export class Controller {
     const env = exec ? await this.execEnvironment(unit, contextId, execSpec!) : await this.hookEnvironment(unit, contextId, hook, action);
     const args = exec ? ["-c", exec.command ?? ""] : [];
     const entry: Running = { unit: unit.name, label, started: Date.now() };
+    // Fault injection (faults.ts): hook runs only, drawn here so that the round's order fixes the draws.
+    const fault = hook && handler ? drawHookFault(this.state) : undefined;
 
     const run = async (): Promise<HookProcessResult> => {
       this.contexts.set(contextId, context);
       this.running.set(unit.name, entry);
       if (hook?.name !== "update-status") unit.agent = statusRecord("executing", action ? `running action ${action.name}` : `running ${hook!.name} hook`);
-      entry.process = runHookProcess(handler, charmDir, env, args);
+      entry.process = withHookFault(runHookProcess(handler, charmDir, env, args), fault);
       try {
         return await entry.process.done;
       } finally {
@@ -492,6 +497,7 @@ export class Controller {
       stderr: result.stderr,
       logs: context.logLines,
       tools: context.toolCalls,
+      ...(result.injected ? { injected: result.injected } : {}),
     };
     await appendFile(path.join(this.model.dir, "debug-log.jsonl"), `${JSON.stringify(entry)}\n`);
   }

@@ -4,8 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { parseActionArguments, validateActionParams } from "./action-params.js";
-import { Controller, parseDurationMs } from "./controller.js";
+import { Controller } from "./controller.js";
 import { Model, ModelError } from "./model.js";
+import { applyModelConfig } from "./model-config.js";
 import { CliEnvelope, SystemctlRequest, ToolRequest, controllerSocketPath, type CliRequest, type CliResponse } from "./protocol.js";
 import { loadModelState, newModelState, type ModelState } from "./state.js";
 import { statusJson, statusTable } from "./status.js";
@@ -138,20 +139,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       }
       case "model-config": {
         if (request.set.length === 0) return { ok: true, result: state.modelConfig };
-        return settled(() => {
-          for (const assignment of request.set) {
-            const [key, value = ""] = assignment.split(/=(.*)/s);
-            if (key === "update-status-hook-interval") {
-              parseDurationMs(value);
-              state.modelConfig[key] = value;
-            } else if (key === "automatically-retry-hooks") {
-              if (!["true", "false"].includes(value)) throw new ModelError(`automatically-retry-hooks: expected true or false, got "${value}"`);
-              state.modelConfig[key] = value === "true";
-            } else {
-              throw new ModelError(`unknown model config key "${key}"`);
-            }
-          }
-        });
+        return settled(() => applyModelConfig(state.modelConfig, request.set));
       }
       case "run": {
         try {
@@ -176,6 +164,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       }
       case "resolved":
         return settled(() => model.resolved(request.unit, request.retry));
+      case "elect":
+        return settled(() => model.elect(request.unit));
       case "status": {
         const charms = Object.fromEntries(Object.keys(state.applications).map((name) => [name, model.cachedCharm(name)]));
         return { ok: true, result: { json: statusJson(state, charms), table: statusTable(state) } };

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import path from "node:path";
+import type { FaultKind } from "./faults.js";
 
 export interface HookProcessResult {
   /** false when the charm has no handler for the event (Juju skips such a hook and still commits it). */
@@ -12,6 +13,8 @@ export interface HookProcessResult {
   readonly durationMs: number;
   /** When the process started (epoch ms). */
   readonly startedAt: number;
+  /** The fault the model injected into this run, when it took effect (faults.ts). */
+  readonly injected?: FaultKind;
 }
 
 async function isExecutable(file: string): Promise<boolean> {

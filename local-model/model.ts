@@ -301,6 +301,24 @@ export class Model {
     }
   }
 
+  /**
+   * Fault injection, not a Juju verb: leadership moves to `name` as when the lease changes hands. The new
+   * leader runs leader-elected; every other unit of the application, the old leader included, runs
+   * leader-settings-changed.
+   */
+  elect(name: string): void {
+    const unit = this.unit(name);
+    const app = this.app(unit.app);
+    if (unit.life !== "alive") throw new ModelError(`cannot elect unit "${name}": unit is not alive`);
+    if (app.leader === name) throw new ModelError(`unit "${name}" is already the leader of "${app.name}"`);
+    app.leader = name;
+    unit.leaderElectedRun = false;
+    for (const other of app.units) {
+      const follower = this.state.units[other];
+      if (follower && other !== name && follower.life === "alive") follower.leaderSettingsSeen = -1;
+    }
+  }
+
   // --- what a hook's success changes (contract §5.1 commit rules, §5.3) ----------------------------------
 
   /** Applies the charm's buffered writes of a hook that exited 0 (contract §1.4). */

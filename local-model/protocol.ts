@@ -18,6 +18,7 @@ export const CliRequest = z.discriminatedUnion("verb", [
   z.object({ verb: z.literal("run"), unit: z.string(), action: z.string(), args: z.array(z.string()) }),
   z.object({ verb: z.literal("exec"), unit: z.string(), command: z.string(), relation: z.string().optional(), remoteUnit: z.string().optional() }),
   z.object({ verb: z.literal("resolved"), unit: z.string(), retry: z.boolean() }),
+  z.object({ verb: z.literal("elect"), unit: z.string() }),
   z.object({ verb: z.literal("status") }),
   z.object({ verb: z.literal("wait") }),
   z.object({ verb: z.literal("destroy") }),

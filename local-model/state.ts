@@ -142,6 +142,8 @@ export interface ActionRecord {
 export interface ModelConfig {
   "update-status-hook-interval": string;
   "automatically-retry-hooks": boolean;
+  /** Not Juju's: injected hook faults, e.g. "hook-failure:0.05,hook-kill:0.05" ("" is off; see faults.ts). */
+  "fault-injection"?: string;
 }
 
 export interface ModelState {
@@ -151,6 +153,8 @@ export interface ModelState {
   seed: number;
   /** The seeded generator's state, so a replay continues the same sequence. */
   rng: number;
+  /** The fault-injection generator's state, from the first time fault injection was on (faults.ts). */
+  faults?: { rng: number };
   modelConfig: ModelConfig;
   /** The /24 of 127.0.0.0/8 this model's machines get addresses from, e.g. "127.0.0". */
   subnet: string;
@@ -171,7 +175,7 @@ export function newModelState(name: string, seed: number, subnet = "127.0.0"): M
     name,
     seed,
     rng: seed >>> 0,
-    modelConfig: { "update-status-hook-interval": "5m", "automatically-retry-hooks": true },
+    modelConfig: { "update-status-hook-interval": "5m", "automatically-retry-hooks": true, "fault-injection": "" },
     subnet,
     nextAddress: 0,
     nextRelationId: 0,
@@ -206,7 +210,7 @@ export async function saveModelState(dir: string, state: ModelState): Promise<vo
 }
 
 /** mulberry32: small, fast and good enough to make every choice of the model replayable from a seed. */
-export function nextRandom(state: ModelState): number {
+export function nextRandom(state: { rng: number }): number {
   let t = (state.rng = (state.rng + 0x6d2b79f5) >>> 0);
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

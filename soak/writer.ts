@@ -1,0 +1,132 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Etcdctl, EtcdctlError } from "../src/etcd/etcdctl.js";
+
+/** One write attempt of the client, acknowledged or not. */
+export interface WriteAttempt {
+  readonly n: number;
+  readonly key: string;
+  /** Epoch ms. */
+  readonly start: number;
+  readonly end: number;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/** A stretch in which every write failed for longer than QUORUM_LOSS_MS (see soak/README.md). */
+export interface Unavailability {
+  readonly from: number;
+  readonly to: number;
+  readonly ms: number;
+  readonly failedAttempts: number;
+  readonly lastError: string;
+}
+
+/** Writes failing for longer than this, continuously, count as a quorum loss. */
+export const QUORUM_LOSS_MS = 3000;
+/** Pause after each attempt: with etcdctl's own time that is a write round trip every ~250-400 ms. */
+const PAUSE_MS = 200;
+
+export interface WriterOptions {
+  /** Key prefix, unique to the run. */
+  readonly prefix: string;
+  /** At most this many attempts, and no attempt after this long. */
+  readonly maxWrites: number;
+  readonly maxMs: number;
+}
+
+/**
+ * The client: writes unique keys with increasing values (`<prefix>000001` = "1", …) one after another
+ * through the current members' client URLs (etcdctl fails over between them), and records every attempt.
+ * A write is acknowledged when etcdctl exits 0; only those must survive.
+ */
+export class Writer {
+  readonly attempts: WriteAttempt[] = [];
+  /** Acknowledged writes: key → value, in the order they were acknowledged. */
+  readonly acknowledged = new Map<string, string>();
+  private endpoints: readonly string[];
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private started = 0;
+
+  constructor(
+    private readonly options: WriterOptions,
+    endpoints: readonly string[],
+  ) {
+    this.endpoints = endpoints;
+  }
+
+  /** The client URLs writes go through from the next attempt on. */
+  setEndpoints(endpoints: readonly string[]): void {
+    if (endpoints.length === 0) throw new Error("the writer needs at least one endpoint");
+    this.endpoints = endpoints;
+  }
+
+  start(): void {
+    this.started = Date.now();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { prefix, maxWrites, maxMs } = this.options;
+    for (let n = 1; n <= maxWrites && !this.stopped && Date.now() - this.started < maxMs; n++) {
+      const key = `${prefix}${String(n).padStart(7, "0")}`;
+      const value = String(n);
+      const start = Date.now();
+      try {
+        await new Etcdctl({ endpoints: this.endpoints, dialTimeoutMs: 1000, commandTimeoutMs: 2000 }).put(key, value);
+        this.attempts.push({ n, key, start, end: Date.now(), ok: true });
+        this.acknowledged.set(key, value);
+      } catch (error) {
+        const message = error instanceof EtcdctlError ? error.message.replace(/^etcdctl put \S+ \S+ failed: /, "") : String(error);
+        this.attempts.push({ n, key, start, end: Date.now(), ok: false, error: message });
+      }
+      await sleep(PAUSE_MS);
+    }
+  }
+}
+
+/**
+ * Quorum losses in a list of attempts: each maximal run of failed attempts lasting more than QUORUM_LOSS_MS,
+ * from the start of its first failed attempt to the start of the next acknowledged one (or the end of its
+ * last attempt when none followed).
+ */
+export function unavailabilities(attempts: readonly WriteAttempt[]): Unavailability[] {
+  const found: Unavailability[] = [];
+  let first: WriteAttempt | undefined;
+  let failed = 0;
+  let lastError = "";
+  const close = (to: number) => {
+    if (first && to - first.start > QUORUM_LOSS_MS) found.push({ from: first.start, to, ms: to - first.start, failedAttempts: failed, lastError });
+    first = undefined;
+    failed = 0;
+  };
+  for (const attempt of attempts) {
+    if (attempt.ok) {
+      close(attempt.start);
+      continue;
+    }
+    first ??= attempt;
+    failed++;
+    lastError = attempt.error ?? "";
+  }
+  const last = attempts.at(-1);
+  if (last) close(last.end);
+  return found;
+}
+
+/** The longest time between two consecutive acknowledgements (from `since` to the first one, too). */
+export function longestGap(attempts: readonly WriteAttempt[], since: number): { ms: number; from: number; to: number } {
+  let previous = since;
+  let longest = { ms: 0, from: since, to: since };
+  for (const attempt of attempts) {
+    if (!attempt.ok) continue;
+    if (attempt.end - previous > longest.ms) longest = { ms: attempt.end - previous, from: previous, to: attempt.end };
+    previous = attempt.end;
+  }
+  return longest;
+}
