@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { EtcdFiles } from "../etcd/files.js";
 import { etcdBinariesPresent, etcdVersion } from "../etcd/install.js";
 import { loadTemplate } from "../etcd/render.js";
@@ -10,6 +11,8 @@ import type { CharmRuntime } from "./runtime.js";
 
 /** Enough for the longest path (install, bootstrap, re-render, publish, a membership change, consumers). */
 const MAX_STEPS = 25;
+/** How many times (a second apart) a hook looks again at a cluster that names no raft leader. */
+const ELECTION_WAITS = 8;
 
 export interface ReconcileOptions {
   /** This unit is leaving the application (its own departure, stop, remove). */
@@ -37,9 +40,18 @@ export async function reconcile(charm: CharmRuntime, options: ReconcileOptions):
   const templates = { config: await loadTemplate(event.charmDir, "etcd.conf.yml"), unit: await loadTemplate(event.charmDir, "etcd.service") };
   const machine = { files, service, installed: etcdBinariesPresent, etcdVersion };
   let last: Decision | undefined;
+  let electionWaits = 0;
   for (let step = 0; step < MAX_STEPS; step++) {
     const observed = await observe(juju, machine, options.departing);
     const decision = decide({ observed, templates, paths });
+    // Members that answer but name no raft leader are usually mid-election (e.g. right after a restart):
+    // look again shortly rather than report a leaderless cluster that is about to have a leader.
+    if (!decision.action && observed.cluster && !observed.cluster.raftLeaderId && electionWaits < ELECTION_WAITS) {
+      electionWaits++;
+      step--;
+      await sleep(1000);
+      continue;
+    }
     if (!decision.action || (decision.action.kind === "install" && options.mayInstall === false)) {
       const status = decision.action ? { kind: "waiting" as const, message: "waiting for etcd to be installed" } : decision.status;
       await tools.statusSet(status.kind, status.message);
