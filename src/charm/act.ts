@@ -118,7 +118,9 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
         await tools.jujuLog(`removing stale member ${action.replacing} that holds ${action.peerUrl}`);
         await client.remove(action.replacing);
       }
-      const { added, members } = await client.addLearner(action.memberName, action.peerUrl);
+      // etcd refuses a reconfiguration right after the previous one ("unhealthy cluster") until every voter
+      // is connected again: wait for it rather than fail the hook.
+      const { added, members } = await retry(30_000, 500, () => client.addLearner(action.memberName, action.peerUrl));
       await tools.jujuLog(`added ${action.memberName} (${action.peerUrl}) as a learner`);
       await grant(action.memberName, initialClusterWith(members, added, action.memberName), juju, tools);
       return;
