@@ -56,6 +56,7 @@ for (let r = 0; r < options.runs; r++) {
   for (const loss of report.quorumLosses) console.log(`  quorum loss: writes failed for ${seconds(loss.ms)} (${loss.failedAttempts} attempts) in ${loss.step}: ${loss.lastError}`);
   for (const error of errors.genuine) console.log(`  genuine hook error: ${error.time} ${error.unit} ${error.hook} ${error.exit}: ${error.stderrTail}`);
   for (const problem of report.problems) console.log(`  problem: ${problem}`);
+  for (const anomaly of report.anomalies) console.log(`  anomaly: ${anomaly}`);
   if (report.evidence) console.log(`  evidence: ${path.relative(repoRoot, report.evidence)}`);
   if (runFailed(report)) console.log(`  FAILED run ${r}, seed ${seed}; replay: npm run soak -- --runs 1 --seed ${seed} --steps ${options.steps}`);
 }
@@ -65,7 +66,7 @@ const failedRuns = reports.filter(runFailed);
 console.log(
   `soak: injected faults: ${total((r) => r.hookErrors.injectedFailures)} hook failures, ${total((r) => r.hookErrors.injectedKills)} hook kills; ` +
     `genuine hook errors (exited non-zero or killed, not injected): ${total((r) => r.hookErrors.genuine.length)}; ` +
-    `${total((r) => r.resolved)} resolved; ${failedRuns.length} failed runs${failedRuns.length > 0 ? ` (seeds ${failedRuns.map((r) => r.seed).join(", ")})` : ""}`,
+    `${total((r) => r.resolved)} resolved; ${total((r) => r.anomalies.length)} anomalies; ${failedRuns.length} failed runs${failedRuns.length > 0 ? ` (seeds ${failedRuns.map((r) => r.seed).join(", ")})` : ""}`,
 );
 console.log(
   `soak: ${reports.length} runs, ${total((r) => r.acknowledged)} acknowledged writes, ${total((r) => r.lostKeys.length)} lost, ` +

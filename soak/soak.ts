@@ -71,6 +71,8 @@ export interface RunReport {
   readonly converged: boolean;
   /** Broken invariants and anything that stopped the run. */
   readonly problems: string[];
+  /** Charm behaviour worth a look that breaks no invariant (reported, not failing the run). */
+  readonly anomalies: string[];
   readonly durationMs: number;
   readonly evidence?: string;
 }
@@ -373,6 +375,14 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
     return step ? `step ${step.index} ${step.kind} (${step.detail})` : "after the last step";
   };
   const gap = longestGap(writer.attempts, writerStarted || Date.now());
+  // A unit being removed must not be (re-)added as a member: look for "added etcdN (…) as a learner" after its removal began.
+  const anomalies = steps.flatMap((step) => {
+    const victim = /^removed (\S+)/.exec(step.detail)?.[1];
+    if (step.kind !== "remove-unit" || !victim) return [];
+    return entries
+      .filter((entry) => Date.parse(entry.time) >= step.started && entry.logs.some((line) => line.message.includes(`added ${memberName(victim)} (`)))
+      .map((entry) => `${entry.time} ${entry.unit} ${entry.name}: added ${memberName(victim)} as a learner while ${victim} was being removed (step ${step.index})`);
+  });
   const report: RunReport = {
     seed: options.seed,
     subnet: options.subnet,
@@ -391,10 +401,11 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
     resolved,
     converged,
     problems,
+    anomalies,
     durationMs: Date.now() - began,
   };
   let evidence: string | undefined;
-  if ((runFailed(report) || genuine.length > 0) && options.evidenceDir) {
+  if ((runFailed(report) || genuine.length > 0 || anomalies.length > 0) && options.evidenceDir) {
     evidence = path.join(options.evidenceDir, `seed-${options.seed}`);
     await saveEvidence(model.dir, evidence, report, writer).catch((error: unknown) => log(`  could not save evidence: ${String(error)}`));
   }
