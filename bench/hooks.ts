@@ -88,7 +88,6 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
     const tool = () => run(path.join(tools, "is-leader"), ["--format=json"], { env: toolEnv });
     // Concurrent calls of the sizes update-status makes them (9 for a Promise.all of nine tools), else 2.
     const batches = [...new Set(callPhases(traced[0] ?? []).map((phase) => phase.tools).filter((k) => k > 1))];
-    const body = JSON.stringify({ contextId: "bench-no-such-context", tool: "is-leader", args: ["--format=json"] });
     const endpoint = (await model.clientUrls())["etcd/0"]!;
     const concurrent = (k: number): Timed => ({
       once: async () => {
@@ -101,7 +100,6 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
     const parts: Record<string, Timed> = {
       tool: { once: tool, code: 1 },
       ...Object.fromEntries((batches.length > 0 ? batches : [2]).map((k) => [`tools${k}`, concurrent(k)])),
-      curl: { once: () => run("curl", ["-s", "--unix-socket", model.socket, "-H", "content-type: application/json", "-d", body, "http://local-model/tool"]) },
       etcdctl: {
         once: () => run("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=1000ms", "--command-timeout=2000ms", "endpoint", "status", "-w", "json"], { env: childEnv({ ETCDCTL_API: "3" }) }),
       },
@@ -151,11 +149,10 @@ function report(options: HookOptions, nodeVersion: string, samples: Record<strin
       row("(b) update-status, idle healthy 1-unit model", "updateStatus"),
       row("host node -e 0 (Node 20: runs every hook tool)", "hostNode"),
       ...(samples.hostNodeCa ? [row("  same with NODE_EXTRA_CA_CERTS (as the shell has it)", "hostNodeCa")] : []),
-      row("1 hook-tool call (sh → node jujuc → controller)", "tool"),
+      row("1 hook-tool call (perl jujuc → controller)", "tool"),
       ...Object.keys(samples)
         .filter((key) => /^tools[0-9]+$/.test(key))
         .map((key) => row(`${key.slice(5)} hook-tool calls at once`, key)),
-      row("  what-if: 1 call by curl --unix-socket (no Node)", "curl"),
       row("1 etcdctl endpoint status", "etcdctl"),
     ],
     notes: [
@@ -181,8 +178,8 @@ function report(options: HookOptions, nodeVersion: string, samples: Record<strin
       title: "1b. Processes one update-status spawns (idle 1-unit model)",
       columns: ["process", "per hook", "which"],
       rows: [
-        ["hook tools (node jujuc tool …)", perKind("hook-tool"), names("hook-tool")],
-        ["systemctl (node jujuc systemctl …)", perKind("systemctl"), names("systemctl")],
+        ["hook tools (jujuc)", perKind("hook-tool"), names("hook-tool")],
+        ["systemctl (jujuc systemctl …)", perKind("systemctl"), names("systemctl")],
         ["etcdctl", perKind("etcdctl"), names("etcdctl")],
         ["charm Node (bin/node dist/charm.mjs)", perKind("charm-node"), ""],
         ["other (dispatch's sh helpers)", perKind("other"), names("other")],

@@ -1,4 +1,4 @@
-import { appendFile, chmod, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { drawHookFault, withHookFault, type FaultKind } from "./faults.js";
 import { HookContext } from "./hook-context.js";
@@ -18,9 +18,8 @@ const RETRY_MAX_MS = 300_000;
 
 export interface ControllerPaths {
   readonly socket: string;
-  /** The bundled tool client (jujuc.ts) and the Node that runs it. */
+  /** The hook-tool client (jujuc.pl), executable, named `jujuc`. */
   readonly jujuc: string;
-  readonly node: string;
 }
 
 export interface DebugLogEntry {
@@ -406,18 +405,18 @@ export class Controller {
 
   private async toolsDir(unit: UnitState): Promise<string> {
     const dir = path.join(unit.dir, "tools");
-    const marker = path.join(dir, ".complete");
+    // Named after the client: a model created by an older controller gets its wrappers rewritten.
+    const marker = path.join(dir, ".complete-jujuc-pl");
     const present = await readdir(dir).catch(() => [] as string[]);
-    if (present.includes(".complete")) return dir;
+    if (present.includes(".complete-jujuc-pl")) return dir;
+    await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-    for (const tool of HOOK_TOOL_NAMES) {
-      await writeFile(path.join(dir, tool), `#!/bin/sh\nexec ${quote(this.paths.node)} ${quote(this.paths.jujuc)} tool ${tool} "$@"\n`);
-      await chmod(path.join(dir, tool), 0o755);
-    }
+    // Like Juju's: every hook tool is a symlink to the one client, which reads the tool's name from argv[0].
+    for (const tool of HOOK_TOOL_NAMES) await symlink(this.paths.jujuc, path.join(dir, tool));
     await writeFile(
       path.join(dir, "systemctl"),
-      `#!/bin/sh\nLOCAL_MODEL_SOCKET=${quote(this.paths.socket)} exec ${quote(this.paths.node)} ${quote(this.paths.jujuc)} systemctl ${quote(unit.name)} "$@"\n`,
+      `#!/bin/sh\nLOCAL_MODEL_SOCKET=${quote(this.paths.socket)} exec ${quote(this.paths.jujuc)} systemctl ${quote(unit.name)} "$@"\n`,
     );
     await chmod(path.join(dir, "systemctl"), 0o755);
     await writeFile(marker, "");

@@ -1,8 +1,7 @@
-import { readdir, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { chmod, copyFile, readdir, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { parseActionArguments, validateActionParams } from "./action-params.js";
 import { Controller } from "./controller.js";
 import { Model, ModelError } from "./model.js";
@@ -33,6 +32,15 @@ function reply(res: ServerResponse, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** A tool's answer as jujuc.pl reads it: "<code> <stdout bytes> <stderr bytes>\n", stdout, stderr. */
+function replyFramed(res: ServerResponse, answer: { code: number; stdout: string; stderr: string }): void {
+  const stdout = Buffer.from(answer.stdout, "utf8");
+  const stderr = Buffer.from(answer.stderr, "utf8");
+  const body = Buffer.concat([Buffer.from(`${answer.code} ${stdout.length} ${stderr.length}\n`), stdout, stderr]);
+  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length });
+  res.end(body);
+}
+
 /** Units' machines as the service manager knows them. */
 const machineOf = (unit: { name: string; dir: string }) => ({ name: unit.name, root: path.join(unit.dir, "root") });
 
@@ -44,8 +52,9 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const { modelDir } = options;
   await mkdir(path.join(modelDir, "bin"), { recursive: true });
   const socket = controllerSocketPath(modelDir);
-  const jujuc = path.join(modelDir, "bin", "jujuc.mjs");
-  await build({ entryPoints: [path.join(here, "jujuc.ts")], outfile: jujuc, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" });
+  const jujuc = path.join(modelDir, "bin", "jujuc");
+  await copyFile(path.join(here, "jujuc.pl"), jujuc);
+  await chmod(jujuc, 0o755);
 
   const restored = await loadModelState(modelDir);
   const state: ModelState = restored ?? newModelState(path.basename(path.resolve(modelDir)).replace(/^\./, "") || "local", options.seed, options.subnet);
@@ -53,7 +62,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   if (restored) await ServiceManager.killRecorded(servicesDir);
   const services = new ServiceManager({ stateDir: servicesDir });
   const model = new Model(modelDir, state);
-  const controller = new Controller(model, services, { socket, jujuc, node: process.execPath });
+  const controller = new Controller(model, services, { socket, jujuc });
   for (const app of Object.keys(state.applications)) await model.charmOf(app);
   if (restored) await bootMachines(state, services);
 
@@ -66,12 +75,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         const body = await readBody(req);
         if (req.url === "/tool") {
           const call = ToolRequest.parse(body);
-          reply(res, await controller.handleTool(call.contextId, { tool: call.tool, args: call.args, stdin: call.stdin }));
+          replyFramed(res, await controller.handleTool(call.contextId, { tool: call.tool, args: call.args, stdin: call.stdin }));
         } else if (req.url === "/systemctl") {
           const call = SystemctlRequest.parse(body);
           const unit = state.units[call.unit];
-          if (!unit) return reply(res, { code: 1, stdout: "", stderr: `Unit machine ${call.unit} is gone.\n` });
-          reply(res, await services.systemctl(machineOf(unit), call.args));
+          if (!unit) return replyFramed(res, { code: 1, stdout: "", stderr: `Unit machine ${call.unit} is gone.\n` });
+          replyFramed(res, await services.systemctl(machineOf(unit), call.args));
         } else if (req.url === "/cli") {
           const { request, timeoutMs } = CliEnvelope.parse(body);
           const response = await handleCli(request, timeoutMs ?? defaultWaitMs);

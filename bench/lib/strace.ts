@@ -53,8 +53,9 @@ const clock = (time: string) => {
 function classify(file: string, args: readonly string[]): Pick<SpawnedProcess, "kind" | "what"> {
   const base = file.split("/").pop() ?? file;
   if (args.includes("dist/charm.mjs")) return { kind: "charm-node", what: "bin/node dist/charm.mjs" };
-  const jujuc = args.findIndex((arg) => arg.endsWith("jujuc.mjs"));
-  if (jujuc >= 0) return args[jujuc + 1] === "tool" ? { kind: "hook-tool", what: args[jujuc + 2] ?? "?" } : { kind: "systemctl", what: args.slice(jujuc + 3).join(" ") };
+  // Hook tools are symlinks to the model's jujuc in the unit's tools dir; its systemctl is a wrapper that execs jujuc.
+  if (base === "jujuc" && args[1] === "systemctl") return { kind: "systemctl", what: args.slice(3).join(" ") };
+  if (/\/tools\/[^/]+$/.test(file) && base !== "systemctl") return { kind: "hook-tool", what: base };
   if (base === "etcdctl") return { kind: "etcdctl", what: args.filter((arg) => !arg.startsWith("-")).slice(1, 3).join(" ") };
   return { kind: "other", what: base };
 }

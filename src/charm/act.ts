@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Etcdctl, EtcdctlError, withEtcdLock } from "../etcd/etcdctl.js";
 import type { EtcdFiles } from "../etcd/files.js";
+import { accepting } from "../etcd/listening.js";
 import { etcdVersion, installEtcd } from "../etcd/install.js";
 import type { SystemdService } from "../etcd/service.js";
 import type { HookTools } from "../juju/client.js";
@@ -44,8 +45,21 @@ function answering(o: Observed, withoutSelf = false): string[] {
   return withoutSelf ? urls : [...urls, ...(o.cluster?.answering.includes(self) ? [self] : [])];
 }
 
+/** Waits until etcd listens on its client URL (a quick TCP probe), then until `ready` says it is ready. */
+async function waitServing(url: string, timeoutMs: number, ready: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await accepting(url)) && Date.now() < deadline) await sleep(50);
+  await retry(Math.max(deadline - Date.now(), 0), 100, ready);
+}
+
+/** Client URLs of answering voting members: membership changes are asked of them. */
+function voters(o: Observed): string[] {
+  const learnerUrls = new Set((o.cluster?.members ?? []).filter((m) => m.isLearner).flatMap((m) => m.clientURLs));
+  return answering(o).filter((url) => !learnerUrls.has(url));
+}
+
 async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
-  await retry(timeoutMs, 250, async () => {
+  await waitServing(url, timeoutMs, async () => {
     const [health] = await new Etcdctl({ endpoints: [url], dialTimeoutMs: 1000, commandTimeoutMs: 2000 }).endpointHealth();
     if (!health?.health) throw new Error(`etcd at ${url} is not healthy yet${health?.error ? `: ${health.error}` : ""}`);
   });
@@ -101,7 +115,13 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       await service.enableAndStart();
       const url = localUrl(o);
       if (action.waitHealthy) await waitHealthy(url, 120_000);
-      else await retry(60_000, 250, () => etcdctl([url]).endpointStatus().then((s) => (s.length > 0 ? s : Promise.reject(new Error(`${url} does not answer`)))));
+      else {
+        // A learner answers a status request as soon as it serves clients; it is not healthy until promoted.
+        const answers = new Etcdctl({ endpoints: [url], dialTimeoutMs: 1000, commandTimeoutMs: 2000 });
+        await waitServing(url, 60_000, async () => {
+          if ((await answers.endpointStatus()).length === 0) throw new Error(`${url} does not answer`);
+        });
+      }
       return;
     }
     case "stop":
@@ -128,11 +148,15 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
     case "grant-join":
       await grant(action.memberName, action.initialCluster, juju, tools);
       return;
-    case "promote":
-      // A learner can be promoted only once it has caught up with the leader's log.
-      await retry(60_000, 500, () => etcdctl(answering(o)).promote(action.memberId));
-      await tools.jujuLog(`promoted ${action.memberName} to a voting member`);
+    case "promote": {
+      // A learner can be promoted only once it has caught up with the leader's log; it is asked of voters,
+      // since a learner serves no such request. The unit itself and the leader may both try: either is done.
+      const client = etcdctl(voters(o));
+      if ((await retry(60_000, 200, () => client.promote(action.memberId))) === "promoted") {
+        await tools.jujuLog(`promoted ${action.memberName} to a voting member`);
+      }
       return;
+    }
     case "move-leader": {
       const leader = o.cluster?.members.find((m) => m.ID === o.cluster?.raftLeaderId);
       await etcdctl(leader?.clientURLs.slice(0, 1) ?? answering(o)).moveLeader(action.toMemberId);
@@ -155,12 +179,12 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       return;
     }
     case "record-members": {
-      const values: Record<string, string> = { [LEADER_KEYS.members]: action.members };
+      const values: Record<string, string> = { [LEADER_KEYS.members]: action.members, [LEADER_KEYS.clientUrls]: action.clientUrls };
       for (const name of action.dropGrants) values[`${LEADER_KEYS.grantPrefix}${name}`] = "";
       await tools.leaderSet(values);
       const grants = { ...juju.leaderData.grants };
       for (const name of action.dropGrants) delete grants[name];
-      juju.leaderData = { ...juju.leaderData, members: action.members, grants };
+      juju.leaderData = { ...juju.leaderData, members: action.members, clientUrls: action.clientUrls === "" ? [] : action.clientUrls.split(","), grants };
       return;
     }
     case "publish-consumers":

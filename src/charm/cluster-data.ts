@@ -14,6 +14,12 @@ const INITIAL_CLUSTER = /^[a-z][a-z0-9-]*[0-9]+=http:\/\/[0-9a-fA-F.:[\]]+:\d{1,
 
 export const MemberName = z.string().regex(MEMBER_NAME).max(64);
 export const PeerUrl = z.string().regex(PEER_URL).max(64);
+/** Comma-separated URLs (possibly none), at most 64 of them. */
+const ClientUrlList = z
+  .string()
+  .max(4096)
+  .transform((text) => (text === "" ? [] : text.split(",")))
+  .pipe(z.array(PeerUrl).max(64));
 export const Address = z.string().refine((value) => isIPv4(value) || isIPv6(value), "not an IP address");
 
 export interface Rejected {
@@ -29,9 +35,14 @@ export interface LeaderData {
   readonly grants: Readonly<Record<string, string>>;
   /** The voting members' names, sorted and comma-separated, as the leader last recorded them. */
   readonly members: string | undefined;
+  /**
+   * The voting members' client URLs (in the same order), as the leader last recorded them: where a unit
+   * that has not seen its peers yet (a joiner, before its cluster-relation-joined hooks) finds the cluster.
+   */
+  readonly clientUrls: readonly string[];
 }
 
-export const LEADER_KEYS = { token: "cluster-token", bootstrapMember: "bootstrap-member", grantPrefix: "join-", members: "cluster-members" } as const;
+export const LEADER_KEYS = { token: "cluster-token", bootstrapMember: "bootstrap-member", grantPrefix: "join-", members: "cluster-members", clientUrls: "cluster-client-urls" } as const;
 
 export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: LeaderData; rejected: Rejected[] } {
   const rejected: Rejected[] = [];
@@ -56,6 +67,7 @@ export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: 
       bootstrapMember: take(LEADER_KEYS.bootstrapMember, MemberName),
       grants,
       members: take(LEADER_KEYS.members, z.string().regex(/^([a-z][a-z0-9-]*[0-9]+(,[a-z][a-z0-9-]*[0-9]+)*)?$/).max(4096)),
+      clientUrls: take(LEADER_KEYS.clientUrls, ClientUrlList) ?? [],
     },
     rejected,
   };

@@ -23,7 +23,7 @@ export type Action =
   | { readonly kind: "promote"; readonly memberId: string; readonly memberName: string }
   | { readonly kind: "move-leader"; readonly toMemberId: string; readonly reason: string }
   | { readonly kind: "remove-member"; readonly memberId: string; readonly memberName: string; readonly self: boolean }
-  | { readonly kind: "record-members"; readonly members: string; readonly dropGrants: readonly string[] }
+  | { readonly kind: "record-members"; readonly members: string; readonly clientUrls: string; readonly dropGrants: readonly string[] }
   | { readonly kind: "publish-consumers"; readonly bags: Readonly<Record<string, Readonly<Record<string, string>>>> };
 
 export type StatusKind = "maintenance" | "blocked" | "waiting" | "active";
@@ -74,6 +74,11 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
       const bootstrapping = identity.initialClusterState === "new";
       return decision({ kind: "start", waitHealthy: bootstrapping || o.hasMemberData }, "maintenance", bootstrapping ? "bootstrapping the cluster" : "starting etcd");
     }
+    // The leader added this member as a learner; once it runs, finishing that decision here saves the round
+    // trip through the leader's next hook (the leader still promotes it if this fails).
+    if (o.serviceActive && selfMember?.isLearner && selfMember.name !== "") {
+      return decision({ kind: "promote", memberId: selfMember.ID, memberName: selfMember.name }, "maintenance", `promoting ${selfMember.name} to a voting member`);
+    }
   }
 
   // 2. Tell the other units where this member is and whether it runs.
@@ -91,11 +96,12 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
     const change = nextMembershipChange(o, ports.peerPort);
     if (change) return change;
     // Recording the voters in leader data wakes every other unit (leader-settings-changed) to report them.
-    const voters = o.cluster.members.filter((m) => m.name !== "" && !m.isLearner).map((m) => m.name);
-    const members = [...voters].sort().join(",");
-    const dropGrants = Object.keys(o.leaderData.grants).filter((name) => voters.includes(name));
-    if (members !== o.leaderData.members || dropGrants.length > 0) {
-      return decision({ kind: "record-members", members, dropGrants }, "maintenance", "recording the cluster's members");
+    const voters = o.cluster.members.filter((m) => m.name !== "" && !m.isLearner).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const members = voters.map((m) => m.name).join(",");
+    const clientUrls = voters.flatMap((m) => m.clientURLs.slice(0, 1)).join(",");
+    const dropGrants = Object.keys(o.leaderData.grants).filter((name) => voters.some((m) => m.name === name));
+    if (members !== o.leaderData.members || clientUrls !== o.leaderData.clientUrls.join(",") || dropGrants.length > 0) {
+      return decision({ kind: "record-members", members, clientUrls, dropGrants }, "maintenance", "recording the cluster's members");
     }
   }
 

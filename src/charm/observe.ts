@@ -115,13 +115,14 @@ function renderedState(configText: string | undefined, unitText: string | undefi
  * answers, then the status of every member. Short timeouts: a member that does not answer quickly counts as
  * not answering.
  */
-export async function readClusterView(endpoints: readonly string[]): Promise<ClusterView | undefined> {
+export async function readClusterView(endpoints: readonly string[], log: Logger): Promise<ClusterView | undefined> {
   // One call with every endpoint: the client fails over by itself, and a learner alone (which refuses
   // member list until it is promoted) would spend the whole command timeout.
   let members: Member[];
   try {
     members = await new Etcdctl({ endpoints, dialTimeoutMs: 1000, commandTimeoutMs: 2000 }).memberList();
-  } catch {
+  } catch (error) {
+    log.warn({ endpoints, error: error instanceof Error ? error.message : String(error) }, "no member answered the member list");
     return undefined;
   }
   const urls = members.flatMap((m) => m.clientURLs.slice(0, 1));
@@ -143,7 +144,7 @@ export interface MachineDeps {
 }
 
 /** Juju's view plus this machine's files, service and the cluster as it answers now. */
-export async function observe(juju: JujuView, machine: MachineDeps, departing: boolean): Promise<Observed> {
+export async function observe(juju: JujuView, machine: MachineDeps, departing: boolean, log: Logger): Promise<Observed> {
   const [binaries, unitPathTaken, configText, unitText, serviceActive, serviceRestarts, hasMemberData] = await Promise.all([
     machine.installed(),
     machine.files.unitPathTaken(),
@@ -155,8 +156,16 @@ export async function observe(juju: JujuView, machine: MachineDeps, departing: b
   ]);
   const rendered = renderedState(configText, unitText);
   const localUrl = rendered.clientPort !== undefined ? `http://${juju.address}:${rendered.clientPort}` : undefined;
-  const endpoints = [...(localUrl && serviceActive ? [localUrl] : []), ...juju.peers.flatMap((p) => (p.started && p.clientUrl ? [p.clientUrl] : []))];
-  const cluster = endpoints.length > 0 ? await readClusterView(endpoints) : undefined;
+  // This member, the peers that run one, and the voters the leader recorded: a joiner runs its first hooks
+  // before Juju lists any peer to it (relation-list grows with its cluster-relation-joined hooks).
+  const endpoints = [
+    ...new Set([
+      ...(localUrl && serviceActive ? [localUrl] : []),
+      ...juju.peers.flatMap((p) => (p.started && p.clientUrl ? [p.clientUrl] : [])),
+      ...juju.leaderData.clientUrls,
+    ]),
+  ];
+  const cluster = endpoints.length > 0 ? await readClusterView(endpoints, log) : undefined;
   return {
     unit: juju.unit,
     memberName: memberNameOf(juju.unit),

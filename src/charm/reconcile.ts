@@ -42,7 +42,10 @@ export async function reconcile(charm: CharmRuntime, options: ReconcileOptions):
   let last: Decision | undefined;
   let electionWaits = 0;
   for (let step = 0; step < MAX_STEPS; step++) {
-    const observed = await observe(juju, machine, options.departing);
+    const observing = Date.now();
+    const observed = await observe(juju, machine, options.departing, log);
+    // How long each look at the machine and the cluster took: the usual suspect when a hook is slow.
+    const observeMs = Date.now() - observing;
     const decision = decide({ observed, templates, paths });
     // Members that answer but name no raft leader are usually mid-election (e.g. right after a restart):
     // look again shortly rather than report a leaderless cluster that is about to have a leader.
@@ -54,10 +57,11 @@ export async function reconcile(charm: CharmRuntime, options: ReconcileOptions):
     }
     if (!decision.action || (decision.action.kind === "install" && options.mayInstall === false)) {
       const status = decision.action ? { kind: "waiting" as const, message: "waiting for etcd to be installed" } : decision.status;
+      log.info({ step, observeMs, electionWaits }, `done: ${status.kind}: ${status.message}`);
       await tools.statusSet(status.kind, status.message);
       return decision;
     }
-    log.info({ action: decision.action.kind, step }, decision.status.message);
+    log.info({ action: decision.action.kind, step, observeMs }, decision.status.message);
     if (decision.status.message !== last?.status.message) await tools.statusSet(decision.status.kind, decision.status.message);
     await act(decision.action, observed, juju, { tools, files, service, log });
     last = decision;

@@ -125,8 +125,15 @@ export class Etcdctl {
   }
 
   /** Makes a caught-up learner a voter; fails while it is still catching up. */
-  async promote(memberId: string): Promise<void> {
-    await this.check(["member", "promote", hexId(memberId)]);
+  async promote(memberId: string): Promise<"promoted" | "already-voting"> {
+    try {
+      await this.check(["member", "promote", hexId(memberId)]);
+      return "promoted";
+    } catch (error) {
+      // etcd's answer for a voter; "…which is in sync with leader" means a learner that is not ready yet.
+      if (error instanceof EtcdctlError && /^Error: etcdserver: can only promote a learner member$/m.test(error.stderr)) return "already-voting";
+      throw error;
+    }
   }
 
   async remove(memberId: string): Promise<void> {

@@ -56,7 +56,7 @@ function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     serviceActive: true,
     serviceRestarts: 0,
     hasMemberData: true,
-    leaderData: { token: TOKEN, bootstrapMember: "etcd0", grants: {}, members: "etcd0,etcd1,etcd2" },
+    leaderData: { token: TOKEN, bootstrapMember: "etcd0", grants: {}, members: "etcd0,etcd1,etcd2", clientUrls: [0, 1, 2].map(clientUrl) },
     peers: [0, 1, 2].filter((i) => i !== n).map((i) => peer(i)),
     publishedPeerData: { "peer-url": peerUrl(n), "client-url": clientUrl(n), "member-state": "started" },
     departedUnits: [],
@@ -95,7 +95,7 @@ describe("install and bootstrap, on the Juju leader only", () => {
       rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined },
       serviceActive: false,
       hasMemberData: false,
-      leaderData: { token: undefined, bootstrapMember: undefined, grants: {}, members: undefined },
+      leaderData: { token: undefined, bootstrapMember: undefined, grants: {}, members: undefined, clientUrls: [] },
       peers: [],
       publishedPeerData: {},
       cluster: undefined,
@@ -111,7 +111,7 @@ describe("install and bootstrap, on the Juju leader only", () => {
   });
 
   it("once claimed, renders a new single-member cluster, then starts it and waits for health", () => {
-    const claimed = fresh({ leaderData: { token: TOKEN, bootstrapMember: "etcd0", grants: {}, members: undefined } });
+    const claimed = fresh({ leaderData: { token: TOKEN, bootstrapMember: "etcd0", grants: {}, members: undefined, clientUrls: [] } });
     const write = action(claimed);
     expect(write).toMatchObject({ kind: "write-files", restart: false });
     const config = parseYaml((write as { configText: string }).configText) as Record<string, unknown>;
@@ -128,7 +128,7 @@ describe("install and bootstrap, on the Juju leader only", () => {
   });
 
   it.each([
-    ["another unit claimed the bootstrap", { leaderData: { token: TOKEN, bootstrapMember: "etcd5", grants: {}, members: undefined } }],
+    ["another unit claimed the bootstrap", { leaderData: { token: TOKEN, bootstrapMember: "etcd5", grants: {}, members: undefined, clientUrls: [] } }],
     ["a peer already runs a member", { peers: [peer(1, true)] }],
     ["a cluster answers", { cluster: cluster([member(1)]) }],
     ["this unit is not the leader", { isLeader: false }],
@@ -147,13 +147,35 @@ describe("joining: the leader adds one learner at a time and promotes it once it
 
   it("units join in unit order, and not while another learner is in progress", () => {
     const learner = member(2, { isLearner: true, name: "", clientURLs: [] });
-    const view = converged(0, { peers: [peer(1), peer(2, false), peer(3, false)], cluster: cluster([member(0), member(1), learner]), leaderData: { ...converged().leaderData, members: "etcd0,etcd1", grants: { etcd2: "x=y" } } });
+    const view = converged(0, { peers: [peer(1), peer(2, false), peer(3, false)], cluster: cluster([member(0), member(1), learner]), leaderData: { ...converged().leaderData, members: "etcd0,etcd1", clientUrls: [0, 1].map(clientUrl), grants: { etcd2: "x=y" } } });
     expect(action(view)).toBeUndefined();
   });
 
   it("a learner whose unit runs it is promoted", () => {
     const view = converged(0, { cluster: cluster([member(0), member(1), member(2, { isLearner: true })]) });
     expect(action(view)).toEqual({ kind: "promote", memberId: "1002", memberName: "etcd2" });
+  });
+
+  it("a unit whose started member is still a learner promotes itself before publishing 'started'", () => {
+    const grant = `etcd0=${peerUrl(0)},etcd1=${peerUrl(1)},etcd2=${peerUrl(2)}`;
+    const joined = converged(2, {
+      rendered: rendered(2, grant),
+      leaderData: { ...converged().leaderData, members: "etcd0,etcd1", grants: { etcd2: grant } },
+      publishedPeerData: { "peer-url": peerUrl(2), "client-url": clientUrl(2), "member-state": "waiting" },
+      cluster: cluster([member(0), member(1), member(2, { isLearner: true })]),
+    });
+    expect(run(joined)).toEqual({ action: { kind: "promote", memberId: "1002", memberName: "etcd2" }, status: { kind: "maintenance", message: "promoting etcd2 to a voting member" } });
+    // Not before its etcd runs and has published its name, and never for a member that already votes.
+    expect(action({ ...joined, serviceActive: false })?.kind).not.toBe("promote");
+    expect(action({ ...joined, cluster: cluster([member(0), member(1), member(2, { isLearner: true, name: "" })]) })?.kind).not.toBe("promote");
+    expect(action({ ...joined, cluster: cluster([member(0), member(1), member(2)]) })?.kind).toBe("publish-peer");
+  });
+
+  it("the leader records the voters and their client URLs, where a joiner that sees no peer yet finds the cluster", () => {
+    const view = converged(0, { leaderData: { ...converged().leaderData, members: "etcd0,etcd1", clientUrls: [clientUrl(0)], grants: { etcd2: "x=y" } } });
+    expect(action(view)).toEqual({ kind: "record-members", members: "etcd0,etcd1,etcd2", clientUrls: [0, 1, 2].map(clientUrl).join(","), dropGrants: ["etcd2"] });
+    // The same names on other URLs (a client-port change) are recorded again.
+    expect(action(converged(0, { leaderData: { ...converged().leaderData, clientUrls: ["http://10.0.0.10:4001"] } }))?.kind).toBe("record-members");
   });
 
   it("a stale member holding the joining unit's peer URL is replaced", () => {

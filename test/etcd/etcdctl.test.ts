@@ -28,6 +28,21 @@ describe("etcdctl against a real etcd 3.4 member", () => {
     expect(health!.took).toMatch(/s$/);
   });
 
+  it("promoting a voter is 'already-voting'; a learner that has not caught up is an error, not success", async () => {
+    const client = new Etcdctl({ endpoints: [member.clientUrl] });
+    const [voter] = await client.memberList();
+    expect(await client.promote(voter!.ID)).toBe("already-voting");
+    const { added } = await client.addLearner("etcd-never-started", "http://127.0.0.203:2380");
+    try {
+      const error = await client.promote(added.ID).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EtcdctlError);
+      expect((error as EtcdctlError).message).toContain("which is in sync with leader");
+    } finally {
+      await client.remove(added.ID);
+    }
+    expect((await client.memberList()).map((m) => m.ID)).toEqual([voter!.ID]);
+  });
+
   it("a member that does not answer is an EtcdctlError with etcdctl's reason", async () => {
     const error = await new Etcdctl({ endpoints: ["http://127.0.0.202:2379"], dialTimeoutMs: 300, commandTimeoutMs: 500 })
       .memberList()

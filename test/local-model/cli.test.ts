@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { LocalModelFixture, testCharm } from "./harness.js";
 
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
 describe("local-model run: actions as `juju run` (contract §1.4, §3.13, §6.5)", () => {
   let model: LocalModelFixture;
   beforeAll(async () => {
@@ -165,6 +167,21 @@ describe("local-model exec: a command in a hook context, as `juju exec`", () => 
     const seen = await model.ok("exec", "--unit", "recorder/0", "--", "relation-get -r ring:0 - recorder/1 --format=json");
     expect(JSON.parse(seen)).toMatchObject({ kept: "yes" });
     expect(JSON.parse(seen)).not.toHaveProperty("lost");
+  });
+
+  it("hook tools carry every byte of their arguments, of stdin (--file -), stdout and stderr (§2.1)", async () => {
+    const awkward = `it's "quoted" \\ back\tslash $HOME \`x\` ü€ 🙂`;
+    const script = [
+      `relation-set -r ring:0 ${shellQuote(`argv=${awkward}`)}`,
+      `printf 'stdin: "two\\\\nlines ü"\\n' | relation-set -r ring:0 --file -`,
+      "relation-get -r ring:0 --format=json - recorder/1",
+      "relation-get -r ring:99 - recorder/0; echo rc=$?",
+    ].join("; ");
+    const result = await model.run("exec", "--unit", "recorder/1", "--", script);
+    const [bag, rc] = result.stdout.split("\n");
+    expect(JSON.parse(bag!)).toMatchObject({ argv: awkward, stdin: "two\nlines ü" });
+    expect(rc).toBe("rc=2");
+    expect(result.stderr).toContain('ERROR invalid value "ring:99" for option -r: relation not found');
   });
 
   it("the debug log names the tools each run called", async () => {
