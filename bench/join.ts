@@ -2,6 +2,7 @@
  * 2. Join: `add-unit etcd` on a 3-unit model until the new member votes (and until the model is idle),
  * against a scripted raw join (member add --learner, start, promote) on a hand-started cluster, in turn.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { hookCost, hookRuns, type HookCost } from "./lib/hooklog.js";
 import { BenchModel } from "./lib/model.js";
 import { memberList, RawCluster, watchMembers, type MemberStages } from "./lib/etcd.js";
@@ -29,6 +30,12 @@ interface ModelJoin {
 }
 
 const START_SIZE = 3;
+/**
+ * etcd refuses to add a member until its leader has been connected to every voter for 5 s (HealthInterval;
+ * it logs "rejecting member add request; local member has not been connected to all peers"). Each join,
+ * model and raw alike, starts on a cluster that has been settled this long, so neither measures that wait.
+ */
+const SETTLE_MS = 6000;
 
 export async function joinBenchmark(options: JoinOptions): Promise<BenchResult> {
   const model = await BenchModel.create(options.subnet);
@@ -39,7 +46,9 @@ export async function joinBenchmark(options: JoinOptions): Promise<BenchResult> 
       const modelJoins: ModelJoin[] = [];
       const rawJoins = [];
       for (let j = 0; j < options.joins; j++) {
+        await sleep(SETTLE_MS);
         modelJoins.push(await modelJoin(model));
+        await sleep(SETTLE_MS);
         rawJoins.push(await raw.join(START_SIZE + j));
       }
       return report(modelJoins, rawJoins);
@@ -136,6 +145,7 @@ function report(modelJoins: readonly ModelJoin[], rawJoins: ReadonlyArray<Awaite
         notes: [
           "→listed: the new member is in the member list (a learner); →started: it has a name; →voting: every member started and none a learner.",
           "Polled every 100 ms with `etcdctl member list` against the members that existed before.",
+          `Each join starts ${SETTLE_MS / 1000} s after the previous one ended: etcd refuses a member add until its leader has been connected to every voter for 5 s.`,
           "raw: →listed is when `etcdctl member add --learner` returned, →voting when `etcdctl member promote` first succeeded.",
           "restarts: new \"Started\" lines in the existing units' etcd.service logs; PID / ID changes: existing units whose MainPID / member ID changed.",
           `hook runs per join by hook (mean): ${counts(Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, Number(v.toFixed(1))])))}`,
