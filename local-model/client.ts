@@ -3,10 +3,10 @@ import { mkdir, open } from "node:fs/promises";
 import { request } from "node:http";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
+import { localModelHome } from "./home.js";
 import { controllerSocketPath, type CliRequest, type CliResponse } from "./protocol.js";
 
-const binPath = path.join(path.dirname(fileURLToPath(import.meta.url)), "bin", "local-model.mjs");
+const binPath = path.join(localModelHome(import.meta.url), "bin", "local-model.mjs");
 
 function post(socketPath: string, body: unknown): Promise<CliResponse> {
   return new Promise((resolve, reject) => {

@@ -1,9 +1,9 @@
 import { chmod, copyFile, readdir, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseActionArguments, validateActionParams } from "./action-params.js";
 import { Controller } from "./controller.js";
+import { localModelHome } from "./home.js";
 import { Model, ModelError } from "./model.js";
 import { applyModelConfig } from "./model-config.js";
 import { CliEnvelope, SystemctlRequest, ToolRequest, controllerSocketPath, type CliRequest, type CliResponse } from "./protocol.js";
@@ -11,7 +11,7 @@ import { loadModelState, newModelState, type ModelState } from "./state.js";
 import { statusJson, statusTable } from "./status.js";
 import { ServiceManager } from "./systemd/service-manager.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = localModelHome(import.meta.url);
 const DEFAULT_WAIT_MS = 10 * 60_000;
 
 export interface DaemonOptions {

@@ -169,6 +169,11 @@ describe("local-model exec: a command in a hook context, as `juju exec`", () => 
     expect(JSON.parse(seen)).not.toHaveProperty("lost");
   });
 
+  it("the debug log names the tools each run called", async () => {
+    const [last] = (await model.debugLog()).slice(-1);
+    expect(last).toMatchObject({ kind: "exec", tools: ["relation-get"] });
+  });
+
   it("hook tools carry every byte of their arguments, of stdin (--file -), stdout and stderr (§2.1)", async () => {
     const awkward = `it's "quoted" \\ back\tslash $HOME \`x\` ü€ 🙂`;
     const script = [
@@ -182,10 +187,5 @@ describe("local-model exec: a command in a hook context, as `juju exec`", () => 
     expect(JSON.parse(bag!)).toMatchObject({ argv: awkward, stdin: "two\nlines ü" });
     expect(rc).toBe("rc=2");
     expect(result.stderr).toContain('ERROR invalid value "ring:99" for option -r: relation not found');
-  });
-
-  it("the debug log names the tools each run called", async () => {
-    const [last] = (await model.debugLog()).slice(-1);
-    expect(last).toMatchObject({ kind: "exec", tools: ["relation-get"] });
   });
 });
