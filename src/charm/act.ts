@@ -7,8 +7,8 @@ import { etcdVersion, installEtcd } from "../etcd/install.js";
 import type { SystemdService } from "../etcd/service.js";
 import type { HookTools } from "../juju/client.js";
 import type { Logger } from "../log.js";
-import { LEADER_KEYS, LEFT_STATE_KEY } from "./cluster-data.js";
-import { initialClusterWith, type Action } from "./decide.js";
+import { LEADER_KEYS, LEFT_STATE_KEY, UNCLAIMED_STATE_KEY } from "./cluster-data.js";
+import type { Action } from "./decide.js";
 import type { Observed } from "./observed.js";
 import type { JujuView } from "./observe.js";
 
@@ -133,20 +133,22 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       juju.publishedPeerData = { ...juju.publishedPeerData, ...action.values };
       return;
     case "add-learner": {
-      const client = etcdctl(answering(o));
-      if (action.replacing) {
-        await tools.jujuLog(`removing stale member ${action.replacing} that holds ${action.peerUrl}`);
-        await client.remove(action.replacing);
-      }
-      // etcd refuses a reconfiguration right after the previous one ("unhealthy cluster") until every voter
-      // is connected again: wait for it rather than fail the hook.
-      const { added, members } = await retry(30_000, 500, () => client.addLearner(action.memberName, action.peerUrl));
-      await tools.jujuLog(`added ${action.memberName} (${action.peerUrl}) as a learner`);
-      await grant(action.memberName, initialClusterWith(members, added, action.memberName), juju, tools);
+      // etcd refuses a reconfiguration until its leader has been connected to every voter for a few seconds
+      // ("unhealthy cluster" right after the previous change): wait for it rather than fail the hook.
+      const client = etcdctl(voters(o));
+      const added = await retry(30_000, 500, () =>
+        client.addLearner(action.memberName, action.peerUrl).catch((error: unknown) => {
+          // Added by an earlier attempt whose answer was lost: the next observation finds the learner.
+          if (error instanceof EtcdctlError && /Peer URLs already exists/.test(error.stderr)) return undefined;
+          throw error;
+        }),
+      );
+      if (added) await tools.jujuLog(`added ${action.memberName} (${action.peerUrl}) as a learner`);
       return;
     }
-    case "grant-join":
-      await grant(action.memberName, action.initialCluster, juju, tools);
+    case "note-unclaimed-learners":
+      await tools.stateSet({ [UNCLAIMED_STATE_KEY]: JSON.stringify(action.since) });
+      juju.unclaimedLearners = { ...action.since };
       return;
     case "promote": {
       // A learner can be promoted only once it has caught up with the leader's log; it is asked of voters,
@@ -165,10 +167,13 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
     }
     case "remove-member": {
       const client = etcdctl(action.self ? answering(o, true) : answering(o));
-      await client.remove(action.memberId).catch((error: unknown) => {
-        // Already gone (a concurrent removal by the leader or by the unit itself) is the goal reached.
-        if (!(error instanceof EtcdctlError && /member not found/.test(error.stderr))) throw error;
-      });
+      await retry(30_000, 500, () =>
+        client.remove(action.memberId).catch((error: unknown) => {
+          // Already gone (a concurrent removal by the leader or by the unit itself) is the goal reached;
+          // "unhealthy cluster" (right after another change) is retried.
+          if (!(error instanceof EtcdctlError && /member not found/.test(error.stderr))) throw error;
+        }),
+      );
       await tools.jujuLog(`removed ${action.memberName} from the cluster`);
       if (action.self) {
         await tools.stateSet({ [LEFT_STATE_KEY]: "true" });
@@ -195,9 +200,4 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       }
       return;
   }
-}
-
-async function grant(memberName: string, initialCluster: string, juju: JujuView, tools: HookTools): Promise<void> {
-  await tools.leaderSet({ [`${LEADER_KEYS.grantPrefix}${memberName}`]: initialCluster });
-  juju.leaderData = { ...juju.leaderData, grants: { ...juju.leaderData.grants, [memberName]: initialCluster } };
 }

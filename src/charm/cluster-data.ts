@@ -117,6 +117,20 @@ export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data
 export const DEPARTED_STATE_KEY = "departed-units";
 /** Set in unit state once this unit has left the cluster: from then on every hook only winds down. */
 export const LEFT_STATE_KEY = "left-cluster";
+/** On the leader: learners no unit claims yet, member id → when first seen (ms), as JSON. */
+export const UNCLAIMED_STATE_KEY = "unclaimed-learners";
+const UnclaimedLearners = z.record(z.string().regex(/^[0-9]{1,20}$/), z.number().int().nonnegative());
+
+export function parseUnclaimedLearners(text: string | undefined): Record<string, number> {
+  if (!text) return {};
+  try {
+    const parsed = UnclaimedLearners.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
 export const DepartedUnits = z.array(z.string().regex(/^[a-z][a-z0-9-]*\/[0-9]+$/));
 
 export function parseDepartedUnits(text: string | undefined): string[] {

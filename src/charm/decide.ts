@@ -1,4 +1,4 @@
-import type { Member } from "../etcd/etcdctl.js";
+import { hexId, type Member } from "../etcd/etcdctl.js";
 import { renderEtcdConfig, renderServiceUnit, restartNeeded, type MemberIdentity } from "../etcd/render.js";
 import type { EtcdPaths } from "../etcd/paths.js";
 import { memberNameOf, memberUrl, PEER_KEYS } from "./cluster-data.js";
@@ -18,8 +18,8 @@ export type Action =
   | { readonly kind: "start"; readonly waitHealthy: boolean }
   | { readonly kind: "stop" }
   | { readonly kind: "publish-peer"; readonly values: Readonly<Record<string, string>> }
-  | { readonly kind: "add-learner"; readonly memberName: string; readonly peerUrl: string; readonly replacing: string | undefined }
-  | { readonly kind: "grant-join"; readonly memberName: string; readonly initialCluster: string }
+  | { readonly kind: "add-learner"; readonly memberName: string; readonly peerUrl: string }
+  | { readonly kind: "note-unclaimed-learners"; readonly since: Readonly<Record<string, number>> }
   | { readonly kind: "promote"; readonly memberId: string; readonly memberName: string }
   | { readonly kind: "move-leader"; readonly toMemberId: string; readonly reason: string }
   | { readonly kind: "remove-member"; readonly memberId: string; readonly memberName: string; readonly self: boolean }
@@ -44,6 +44,9 @@ export interface DecideInput {
   readonly paths: EtcdPaths;
 }
 
+/** How long a learner no unit claims stays before the leader removes it (a live joiner names it in seconds). */
+export const STRANDED_LEARNER_MS = 300_000;
+
 const decision = (action: Action | undefined, kind: StatusKind, message: string): Decision => ({ action, status: { kind, message } });
 
 export function decide({ observed: o, templates, paths }: DecideInput): Decision {
@@ -58,7 +61,7 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
   const selfClientUrl = memberUrl(o.address, ports.clientPort);
   const selfMember = findMember(o.cluster?.members, o.memberName, selfPeerUrl);
 
-  // 1. This unit's own member: bootstrap, join with a grant, or keep running what it has.
+  // 1. This unit's own member: bootstrap, start its own learner, or keep running what it has.
   const identity = memberIdentity(o, selfPeerUrl);
   if (identity === "claim") return decision({ kind: "claim-bootstrap" }, "maintenance", "bootstrapping the cluster");
   if (identity) {
@@ -74,11 +77,13 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
       const bootstrapping = identity.initialClusterState === "new";
       return decision({ kind: "start", waitHealthy: bootstrapping || o.hasMemberData }, "maintenance", bootstrapping ? "bootstrapping the cluster" : "starting etcd");
     }
-    // The leader added this member as a learner; once it runs, finishing that decision here saves the round
-    // trip through the leader's next hook (the leader still promotes it if this fails).
+    // A learner is promoted as soon as it runs and has caught up (the leader promotes it too if this fails).
     if (o.serviceActive && selfMember?.isLearner && selfMember.name !== "") {
       return decision({ kind: "promote", memberId: selfMember.ID, memberName: selfMember.name }, "maintenance", `promoting ${selfMember.name} to a voting member`);
     }
+  } else if (settings) {
+    const join = selfJoin(o, selfPeerUrl);
+    if (join) return join;
   }
 
   // 2. Tell the other units where this member is and whether it runs.
@@ -112,7 +117,7 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
   }
 
   if (blocked) return decision(undefined, "blocked", blocked);
-  return decision(undefined, ...reportedStatus(o, selfMember, identity !== undefined));
+  return decision(undefined, ...reportedStatus(o, selfMember, identity !== undefined, selfPeerUrl));
 }
 
 /** Ports etcd currently runs with, when the config is invalid: the last good config stays in force. */
@@ -127,8 +132,9 @@ function findMember(members: readonly Member[] | undefined, name: string, peerUr
 
 /**
  * Who this unit's member is. A unit with member data keeps the identity it was rendered with (its
- * initial-* values, now "existing"); otherwise the leader bootstraps only when no cluster exists anywhere
- * and it has claimed the bootstrap in leader data first; any other unit needs a join grant.
+ * initial-* values, now "existing"); a unit whose unstarted learner is in the cluster starts it (an earlier
+ * revision's leader granted joins in leader data: such a grant still counts); otherwise the leader
+ * bootstraps, only when no cluster exists anywhere and it has claimed the bootstrap in leader data first.
  */
 function memberIdentity(o: Observed, selfPeerUrl: string): MemberIdentity | "claim" | undefined {
   const token = o.leaderData.token;
@@ -141,11 +147,29 @@ function memberIdentity(o: Observed, selfPeerUrl: string): MemberIdentity | "cla
   if (grant && token && grant.split(",").includes(self)) {
     return { name: o.memberName, address: o.address, initialCluster: grant, initialClusterState: "existing", clusterToken: token };
   }
+  // This unit's learner, which it added itself in an earlier step or hook: start it into the cluster as it is.
+  const ownLearner = o.cluster?.members.find((m) => m.isLearner && m.name === "" && m.peerURLs.includes(selfPeerUrl));
+  if (ownLearner && token) {
+    return { name: o.memberName, address: o.address, initialCluster: initialClusterWith(o.cluster!.members, ownLearner, o.memberName), initialClusterState: "existing", clusterToken: token };
+  }
   const clusterExists = o.cluster !== undefined || o.peers.some((peer) => peer.started);
   if (!o.isLeader || clusterExists) return undefined;
   if (o.leaderData.bootstrapMember === undefined) return "claim";
   if (o.leaderData.bootstrapMember !== o.memberName || !token) return undefined;
   return { name: o.memberName, address: o.address, initialCluster: self, initialClusterState: "new", clusterToken: token };
+}
+
+/**
+ * A unit without a member joins by itself, as soon as it can see a bootstrapped cluster with a raft leader
+ * (through its peers or the client URLs the leader recorded): it adds itself as a learner (a non-voter that
+ * changes no quorum), then starts and promotes it. etcd refuses a reconfiguration that would endanger
+ * quorum, so concurrent joiners are safe; the charm retries what etcd refuses for now.
+ */
+function selfJoin(o: Observed, selfPeerUrl: string): Decision | undefined {
+  const cluster = o.cluster;
+  if (!cluster?.raftLeaderId || !o.leaderData.token || o.hasMemberData) return undefined;
+  if (cluster.members.some((m) => m.name === o.memberName || m.peerURLs.includes(selfPeerUrl))) return undefined;
+  return decision({ kind: "add-learner", memberName: o.memberName, peerUrl: selfPeerUrl }, "maintenance", "joining the cluster as a learner");
 }
 
 /** Leaving: hand raft leadership over, leave the member list, then stop (contract: never strand a member). */
@@ -164,51 +188,53 @@ function decideDeparture(o: Observed): Decision {
   return decision(undefined, "maintenance", "left the cluster");
 }
 
-/** The leader's next membership change: drop departed units, promote a started learner, add the next unit. */
+/**
+ * The leader's next membership change: drop members whose units are gone (departed, a learner no unit
+ * claims for long, a stale member on a live unit's peer URL), and promote a started learner that did not
+ * promote itself. Joining is each unit's own doing (selfJoin).
+ */
 function nextMembershipChange(o: Observed, peerPort: number): Decision | undefined {
   const cluster = o.cluster!;
   const self: Peer = { unit: o.unit, memberName: o.memberName, address: o.address, peerUrl: undefined, clientUrl: undefined, started: o.serviceActive };
   const units = [self, ...o.peers];
   const peerUrlOf = (peer: Pick<Peer, "address">) => (peer.address ? memberUrl(peer.address, peerPort) : undefined);
   const knownUrls = new Set(units.map(peerUrlOf).filter((url): url is string => url !== undefined));
+  const unitNames = new Set(units.map((u) => u.memberName));
   const departedNames = new Set(o.departedUnits.map(memberNameOf));
 
+  const unclaimed = cluster.members.filter((m) => m.isLearner && m.name === "" && !m.peerURLs.some((url) => knownUrls.has(url)));
   for (const member of cluster.members) {
     const departed = departedNames.has(member.name);
-    const strandedLearner = member.isLearner && member.name === "" && !member.peerURLs.some((url) => knownUrls.has(url));
-    if (departed || strandedLearner) {
+    // A joiner adds its learner before this leader sees it join the relation: only a learner unclaimed for
+    // long is stranded (its unit went away before starting it).
+    const since = o.unclaimedLearners[member.ID];
+    const stranded = unclaimed.includes(member) && since !== undefined && o.now - since >= STRANDED_LEARNER_MS;
+    // A member on a live unit's peer URL under a name no unit has: that machine's address was reused.
+    const stale = member.name !== "" && !unitNames.has(member.name) && member.peerURLs.some((url) => knownUrls.has(url));
+    if (departed || stranded || stale) {
       const name = member.name || `unstarted member ${member.peerURLs[0] ?? member.ID}`;
       if (cluster.raftLeaderId === member.ID) {
         const successor = cluster.members.find((m) => m !== member && !m.isLearner && m.name !== "" && cluster.answering.includes(m.clientURLs[0] ?? ""));
         if (successor) return decision({ kind: "move-leader", toMemberId: successor.ID, reason: `${name} is leaving` }, "maintenance", `moving raft leadership away from ${name}`);
       }
-      return decision({ kind: "remove-member", memberId: member.ID, memberName: name, self: false }, "maintenance", `removing ${name}, whose unit is gone`);
+      const why = departed ? "whose unit is gone" : stranded ? "that no unit started" : "that holds a unit's peer URL under another name";
+      return decision({ kind: "remove-member", memberId: member.ID, memberName: name, self: false }, "maintenance", `removing ${name}, ${why}`);
     }
   }
+  const noted = Object.keys(o.unclaimedLearners).sort().join(",");
+  const current = unclaimed.map((m) => m.ID).sort();
+  if (current.join(",") !== noted) {
+    const since = Object.fromEntries(current.map((id) => [id, o.unclaimedLearners[id] ?? o.now]));
+    return decision({ kind: "note-unclaimed-learners", since }, "maintenance", "noting learners no unit claims yet");
+  }
 
-  const learners = cluster.members.filter((m) => m.isLearner);
-  for (const learner of learners) {
+  for (const learner of cluster.members.filter((m) => m.isLearner && m.name !== "")) {
     const unit = units.find((u) => peerUrlOf(u) !== undefined && learner.peerURLs.includes(peerUrlOf(u)!));
-    if (learner.name !== "" && unit?.started) {
+    if (unit?.started) {
       return decision({ kind: "promote", memberId: learner.ID, memberName: learner.name }, "maintenance", `promoting ${learner.name} to a voting member`);
     }
-    if (unit && learner.name === "" && !o.leaderData.grants[unit.memberName]) {
-      return decision({ kind: "grant-join", memberName: unit.memberName, initialCluster: initialClusterWith(cluster.members, learner, unit.memberName) }, "maintenance", `granting ${unit.unit} its join`);
-    }
   }
-  if (learners.length > 0) return undefined;
-
-  // A member on a unit's peer URL under a name no unit has is stale (its machine's address was reused).
-  const unitNames = new Set(units.map((u) => u.memberName));
-  const holds = (m: Member, u: Peer) => m.name === u.memberName || (m.peerURLs.includes(peerUrlOf(u)!) && (m.name === "" || unitNames.has(m.name)));
-  const joiner = units
-    .filter((u) => u.address !== undefined && !(u.unit === o.unit && o.hasMemberData))
-    .sort((a, b) => unitNumber(a.unit) - unitNumber(b.unit))
-    .find((u) => !cluster.members.some((m) => holds(m, u)));
-  if (!joiner) return undefined;
-  const peerUrl = peerUrlOf(joiner)!;
-  const stale = cluster.members.find((m) => m.peerURLs.includes(peerUrl));
-  return decision({ kind: "add-learner", memberName: joiner.memberName, peerUrl, replacing: stale?.ID }, "maintenance", `adding ${joiner.unit} as a learner`);
+  return undefined;
 }
 
 /** initial-cluster for a member that was added but has not started: every named member plus it. */
@@ -217,10 +243,6 @@ export function initialClusterWith(members: readonly Member[], added: Member, na
     .filter((m) => m.name !== "" || m.ID === added.ID)
     .map((m) => `${m.ID === added.ID ? name : m.name}=${m.peerURLs[0] ?? ""}`)
     .join(",");
-}
-
-function unitNumber(unit: string): number {
-  return Number(unit.split("/")[1] ?? 0);
 }
 
 /** db gets every member's client URL and the version; proxy gets `name=peerURL,…` (keys of the existing charms). */
@@ -246,10 +268,16 @@ function unitOfMember(o: Observed, name: string): string {
   return o.peers.find((peer) => peer.memberName === name)?.unit ?? name;
 }
 
-function reportedStatus(o: Observed, self: Member | undefined, hasIdentity: boolean): [StatusKind, string] {
+function reportedStatus(o: Observed, self: Member | undefined, hasIdentity: boolean, selfPeerUrl: string): [StatusKind, string] {
   if (!hasIdentity || !self) {
     if (o.cluster === undefined && !o.peers.some((p) => p.started) && !o.isLeader) return ["waiting", "waiting for the leader to bootstrap the cluster"];
-    return ["waiting", "waiting for the leader to add this unit to the cluster"];
+    const holder = o.cluster?.members.find((m) => m.name === o.memberName || m.peerURLs.includes(selfPeerUrl));
+    if (holder?.name === o.memberName && !o.hasMemberData) {
+      // Never re-created silently: this member's data is gone from this unit, and an operator must decide.
+      return ["blocked", `member ${o.memberName} is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${hexId(holder.ID)}) to let the unit join afresh`];
+    }
+    if (holder && holder.name !== "") return ["waiting", `member ${holder.name} holds this unit's peer URL; waiting for the leader to remove it`];
+    return ["waiting", "waiting to join the cluster"];
   }
   if (!o.serviceActive) return ["blocked", `etcd member ${o.memberName} is not running`];
   if (self.isLearner || self.name === "") return ["waiting", "joining as learner"];

@@ -11,6 +11,8 @@ import {
   parseDepartedUnits,
   parseLeaderData,
   parsePeerUnitData,
+  parseUnclaimedLearners,
+  UNCLAIMED_STATE_KEY,
   type LeaderData,
   type Rejected,
 } from "./cluster-data.js";
@@ -30,6 +32,7 @@ export interface JujuView {
   departedUnits: string[];
   /** This unit left the cluster in an earlier hook. */
   leftCluster: boolean;
+  unclaimedLearners: Record<string, number>;
   consumers: Record<string, { endpoint: "db" | "proxy"; bag: Record<string, string> }>;
 }
 
@@ -38,7 +41,7 @@ function warnRejected(log: Logger, source: string, rejected: readonly Rejected[]
 }
 
 export async function readJujuView(tools: HookTools, unit: string, log: Logger): Promise<JujuView> {
-  const [configRaw, isLeader, leaderRaw, address, clusterIds, dbIds, proxyIds, departedRaw, leftRaw] = await Promise.all([
+  const [configRaw, isLeader, leaderRaw, address, clusterIds, dbIds, proxyIds, unitState] = await Promise.all([
     tools.configGet(),
     tools.isLeader(),
     tools.leaderGet(),
@@ -46,8 +49,7 @@ export async function readJujuView(tools: HookTools, unit: string, log: Logger):
     tools.relationIds("cluster"),
     tools.relationIds("db"),
     tools.relationIds("proxy"),
-    tools.stateGet(DEPARTED_STATE_KEY),
-    tools.stateGet(LEFT_STATE_KEY),
+    tools.stateGetAll(),
   ]);
   const leader = parseLeaderData(leaderRaw);
   warnRejected(log, "leader settings", leader.rejected);
@@ -80,8 +82,9 @@ export async function readJujuView(tools: HookTools, unit: string, log: Logger):
     clusterRelationId,
     peers,
     publishedPeerData,
-    departedUnits: parseDepartedUnits(departedRaw),
-    leftCluster: leftRaw === "true",
+    departedUnits: parseDepartedUnits(unitState[DEPARTED_STATE_KEY]),
+    leftCluster: unitState[LEFT_STATE_KEY] === "true",
+    unclaimedLearners: parseUnclaimedLearners(unitState[UNCLAIMED_STATE_KEY]),
     consumers,
   };
 }
@@ -183,6 +186,8 @@ export async function observe(juju: JujuView, machine: MachineDeps, departing: b
     peers: juju.peers,
     publishedPeerData: juju.publishedPeerData,
     departedUnits: juju.departedUnits,
+    unclaimedLearners: juju.unclaimedLearners,
+    now: Date.now(),
     cluster,
     consumers: juju.consumers,
   };

@@ -56,6 +56,10 @@ export interface Observed {
   readonly publishedPeerData: Readonly<Record<string, string>>;
   /** Units this unit saw leave (kept in unit state): their members must go. */
   readonly departedUnits: readonly string[];
+  /** Learners no unit claims (member id → when this leader first saw them, ms), kept in unit state. */
+  readonly unclaimedLearners: Readonly<Record<string, number>>;
+  /** When this observation was made (ms since the epoch): decisions stay pure. */
+  readonly now: number;
   /** undefined when no member answered. */
   readonly cluster: ClusterView | undefined;
   /** Relation id → this unit's own bag, for the db and proxy relations. */

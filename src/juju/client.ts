@@ -138,6 +138,11 @@ export class HookTools {
     return this.json("state-get", [key], z.string().nullable().transform((v) => v ?? ""));
   }
 
+  /** Every key of this unit's state, in one call. */
+  stateGetAll(): Promise<Record<string, string>> {
+    return this.json("state-get", [], z.record(z.string(), z.string()).nullable().transform((v) => v ?? {}));
+  }
+
   async stateSet(values: Readonly<Record<string, string>>): Promise<void> {
     const pairs = keyValueArgs(values);
     if (pairs.length > 0) await this.run("state-set", pairs);

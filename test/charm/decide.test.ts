@@ -4,7 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../scripts/build.js";
 import { parseCharmConfig } from "../../src/charm/config.js";
-import { decide, type Action, type Decision } from "../../src/charm/decide.js";
+import { decide, STRANDED_LEARNER_MS, type Action, type Decision } from "../../src/charm/decide.js";
 import type { ClusterView, Observed, Peer } from "../../src/charm/observed.js";
 import type { Member } from "../../src/etcd/etcdctl.js";
 import { etcdPaths } from "../../src/etcd/paths.js";
@@ -19,6 +19,7 @@ const defaults = Object.fromEntries(
   Object.entries((parseYaml(await readFile(path.join(repoRoot, "config.yaml"), "utf8")) as { options: Record<string, { default: unknown }> }).options).map(([k, v]) => [k, v.default]),
 );
 const TOKEN = "0123456789abcdef0123456789abcdef";
+const NOW = 1_800_000_000_000;
 const ip = (n: number) => `10.0.0.${10 + n}`;
 const peerUrl = (n: number) => `http://${ip(n)}:2380`;
 const clientUrl = (n: number) => `http://${ip(n)}:2379`;
@@ -60,6 +61,8 @@ function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     peers: [0, 1, 2].filter((i) => i !== n).map((i) => peer(i)),
     publishedPeerData: { "peer-url": peerUrl(n), "client-url": clientUrl(n), "member-state": "started" },
     departedUnits: [],
+    unclaimedLearners: {},
+    now: NOW,
     cluster: cluster(members),
     consumers: {},
     ...overrides,
@@ -139,28 +142,43 @@ describe("install and bootstrap, on the Juju leader only", () => {
   });
 });
 
-describe("joining: the leader adds one learner at a time and promotes it once it runs", () => {
-  it("a unit without a member gets added as a learner", () => {
-    const view = converged(0, { peers: [peer(1), peer(2, false)], cluster: cluster([member(0), member(1)]) });
-    expect(action(view)).toEqual({ kind: "add-learner", memberName: "etcd2", peerUrl: peerUrl(2), replacing: undefined });
+describe("joining: a unit adds itself as a learner, starts it and promotes it; the leader cleans up", () => {
+  /** etcd/3, installed, no member yet, seeing the 3-member cluster through the leader's recorded client URLs. */
+  const joiner = (overrides: Partial<Observed> = {}): Observed =>
+    converged(3, {
+      rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined },
+      serviceActive: false,
+      hasMemberData: false,
+      peers: [],
+      publishedPeerData: {},
+      ...overrides,
+    });
+
+  it("a unit without a member adds itself as a learner once it sees a cluster with a raft leader", () => {
+    expect(run(joiner())).toEqual({ action: { kind: "add-learner", memberName: "etcd3", peerUrl: peerUrl(3) }, status: { kind: "maintenance", message: "joining the cluster as a learner" } });
+    // Not without a raft leader, not before the cluster's token exists, never with member data of its own.
+    expect(action(joiner({ cluster: { ...cluster([member(0), member(1), member(2)]), raftLeaderId: undefined } }))?.kind).not.toBe("add-learner");
+    expect(action(joiner({ leaderData: { ...converged().leaderData, token: undefined } }))?.kind).not.toBe("add-learner");
+    expect(action(joiner({ hasMemberData: true }))?.kind).not.toBe("add-learner");
+    expect(action(joiner({ config: parseCharmConfig({ ...defaults, "heartbeat-interval": 0 }) }))?.kind).not.toBe("add-learner");
   });
 
-  it("units join in unit order, and not while another learner is in progress", () => {
-    const learner = member(2, { isLearner: true, name: "", clientURLs: [] });
-    const view = converged(0, { peers: [peer(1), peer(2, false), peer(3, false)], cluster: cluster([member(0), member(1), learner]), leaderData: { ...converged().leaderData, members: "etcd0,etcd1", clientUrls: [0, 1].map(clientUrl), grants: { etcd2: "x=y" } } });
-    expect(action(view)).toBeUndefined();
-  });
-
-  it("a learner whose unit runs it is promoted", () => {
-    const view = converged(0, { cluster: cluster([member(0), member(1), member(2, { isLearner: true })]) });
-    expect(action(view)).toEqual({ kind: "promote", memberId: "1002", memberName: "etcd2" });
+  it("its own unstarted learner is started with initial-cluster-state existing and every named member", () => {
+    const mine = { ...member(3), name: "", clientURLs: [], isLearner: true };
+    const view = joiner({ cluster: cluster([member(0), member(1), member(2), mine]) });
+    const write = action(view);
+    expect(write?.kind).toBe("write-files");
+    const expected = [0, 1, 2, 3].map((i) => `etcd${i}=${peerUrl(i)}`).join(",");
+    expect(parseYaml((write as { configText: string }).configText)).toMatchObject({ "initial-cluster": expected, "initial-cluster-state": "existing" });
+    const written = { ...view, rendered: rendered(3, expected) };
+    expect(action(written)).toEqual({ kind: "start", waitHealthy: false });
   });
 
   it("a unit whose started member is still a learner promotes itself before publishing 'started'", () => {
-    const grant = `etcd0=${peerUrl(0)},etcd1=${peerUrl(1)},etcd2=${peerUrl(2)}`;
+    const grant = [0, 1, 2].map((i) => `etcd${i}=${peerUrl(i)}`).join(",");
     const joined = converged(2, {
       rendered: rendered(2, grant),
-      leaderData: { ...converged().leaderData, members: "etcd0,etcd1", grants: { etcd2: grant } },
+      leaderData: { ...converged().leaderData, members: "etcd0,etcd1" },
       publishedPeerData: { "peer-url": peerUrl(2), "client-url": clientUrl(2), "member-state": "waiting" },
       cluster: cluster([member(0), member(1), member(2, { isLearner: true })]),
     });
@@ -171,42 +189,40 @@ describe("joining: the leader adds one learner at a time and promotes it once it
     expect(action({ ...joined, cluster: cluster([member(0), member(1), member(2)]) })?.kind).toBe("publish-peer");
   });
 
+  it("a member registered under this unit's name without its data here blocks, naming the member: never re-created silently", () => {
+    const view = joiner({ cluster: cluster([member(0), member(1), member(2), { ...member(3), clientURLs: [] }]), publishedPeerData: { "peer-url": peerUrl(3), "client-url": clientUrl(3), "member-state": "waiting" } });
+    expect(run(view)).toEqual({ action: undefined, status: { kind: "blocked", message: `member etcd3 is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${(1003).toString(16)}) to let the unit join afresh` } });
+  });
+
+  it("a stale member on the joining unit's peer URL: the joiner waits, the leader removes it", () => {
+    const stale = { ...member(7), peerURLs: [peerUrl(3)] };
+    const view = joiner({ cluster: cluster([member(0), member(1), member(2), stale]), publishedPeerData: { "peer-url": peerUrl(3), "client-url": clientUrl(3), "member-state": "waiting" } });
+    expect(run(view)).toEqual({ action: undefined, status: { kind: "waiting", message: "member etcd7 holds this unit's peer URL; waiting for the leader to remove it" } });
+    const leader = converged(0, { peers: [peer(1), peer(2), peer(3, false)], cluster: cluster([member(0), member(1), member(2), stale]) });
+    expect(action(leader)).toEqual({ kind: "remove-member", memberId: "1007", memberName: "etcd7", self: false });
+  });
+
+  it("a learner whose unit runs it is promoted by the leader when it did not promote itself", () => {
+    const view = converged(0, { cluster: cluster([member(0), member(1), member(2, { isLearner: true })]) });
+    expect(action(view)).toEqual({ kind: "promote", memberId: "1002", memberName: "etcd2" });
+  });
+
+  it("a learner no unit claims is noted first and removed only after it stayed unclaimed for long", () => {
+    const unclaimed = { ...member(9), name: "", clientURLs: [], isLearner: true };
+    const view = converged(0, { cluster: cluster([member(0), member(1), member(2), unclaimed]) });
+    expect(action(view)).toEqual({ kind: "note-unclaimed-learners", since: { "1009": NOW } });
+    const noted = { ...view, unclaimedLearners: { "1009": NOW } };
+    expect(action({ ...noted, now: NOW + STRANDED_LEARNER_MS - 1 })?.kind).not.toBe("remove-member");
+    expect(action({ ...noted, now: NOW + STRANDED_LEARNER_MS })).toEqual({ kind: "remove-member", memberId: "1009", memberName: `unstarted member ${peerUrl(9)}`, self: false });
+    // Once claimed (its unit joined the relation), the note is dropped.
+    expect(action({ ...noted, peers: [peer(1), peer(2), peer(9, false)] })).toEqual({ kind: "note-unclaimed-learners", since: {} });
+  });
+
   it("the leader records the voters and their client URLs, where a joiner that sees no peer yet finds the cluster", () => {
     const view = converged(0, { leaderData: { ...converged().leaderData, members: "etcd0,etcd1", clientUrls: [clientUrl(0)], grants: { etcd2: "x=y" } } });
     expect(action(view)).toEqual({ kind: "record-members", members: "etcd0,etcd1,etcd2", clientUrls: [0, 1, 2].map(clientUrl).join(","), dropGrants: ["etcd2"] });
     // The same names on other URLs (a client-port change) are recorded again.
     expect(action(converged(0, { leaderData: { ...converged().leaderData, clientUrls: ["http://10.0.0.10:4001"] } }))?.kind).toBe("record-members");
-  });
-
-  it("a stale member holding the joining unit's peer URL is replaced", () => {
-    const stale = { ...member(7), peerURLs: [peerUrl(2)] };
-    const view = converged(0, { peers: [peer(1), peer(2, false)], cluster: cluster([member(0), member(1), stale]), leaderData: { ...converged().leaderData, members: "etcd0,etcd1,etcd7" } });
-    expect(action(view)).toEqual({ kind: "add-learner", memberName: "etcd2", peerUrl: peerUrl(2), replacing: "1007" });
-  });
-
-  it("the joining unit starts from its grant with initial-cluster-state existing", () => {
-    const grant = `etcd0=${peerUrl(0)},etcd1=${peerUrl(1)},etcd2=${peerUrl(2)}`;
-    const view = converged(2, {
-      rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined },
-      serviceActive: false,
-      hasMemberData: false,
-      leaderData: { ...converged().leaderData, grants: { etcd2: grant } },
-      publishedPeerData: {},
-    });
-    const write = action(view);
-    expect(write?.kind).toBe("write-files");
-    expect(parseYaml((write as { configText: string }).configText)).toMatchObject({ "initial-cluster": grant, "initial-cluster-state": "existing" });
-    const waiting = run({ ...view, leaderData: converged().leaderData });
-    expect(waiting.action).toEqual({ kind: "publish-peer", values: { "peer-url": peerUrl(2), "client-url": clientUrl(2), "member-state": "waiting" } });
-    expect(run({ ...view, leaderData: converged().leaderData, publishedPeerData: waiting.action!.kind === "publish-peer" ? waiting.action.values : {} }).status).toEqual({
-      kind: "waiting",
-      message: "waiting for the leader to add this unit to the cluster",
-    });
-  });
-
-  it("a grant that does not name this unit's own peer URL is not used", () => {
-    const view = converged(2, { hasMemberData: false, serviceActive: false, leaderData: { ...converged().leaderData, grants: { etcd2: `etcd0=${peerUrl(0)},etcd2=http://10.9.9.9:2380` } } });
-    expect(action(view)?.kind).not.toBe("write-files");
   });
 });
 
