@@ -116,10 +116,12 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       const url = localUrl(o);
       if (action.waitHealthy) await waitHealthy(url, 120_000);
       else {
-        // A learner answers a status request as soon as it serves clients; it is not healthy until promoted.
-        const answers = new Etcdctl({ endpoints: [url], dialTimeoutMs: 1000, commandTimeoutMs: 2000 });
+        // A joining learner is not healthy until promoted; it has joined once the voters list it by name
+        // (etcd publishes the name through raft when the member starts), which is when it can be promoted.
+        const cluster = new Etcdctl({ endpoints: voters(o).length > 0 ? voters(o) : [url], dialTimeoutMs: 1000, commandTimeoutMs: 2000 });
         await waitServing(url, 60_000, async () => {
-          if ((await answers.endpointStatus()).length === 0) throw new Error(`${url} does not answer`);
+          const members = await cluster.memberList();
+          if (!members.some((m) => m.name === o.memberName)) throw new Error(`${o.memberName} has not joined the cluster yet`);
         });
       }
       return;
@@ -154,7 +156,7 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       // A learner can be promoted only once it has caught up with the leader's log; it is asked of voters,
       // since a learner serves no such request. The unit itself and the leader may both try: either is done.
       const client = etcdctl(voters(o));
-      if ((await retry(60_000, 200, () => client.promote(action.memberId))) === "promoted") {
+      if ((await retry(60_000, 100, () => client.promote(action.memberId))) === "promoted") {
         await tools.jujuLog(`promoted ${action.memberName} to a voting member`);
       }
       return;

@@ -32,11 +32,12 @@ async function aptInstall(log: Logger): Promise<void> {
  * replaces the mask.
  */
 export async function installEtcd(files: EtcdFiles, service: SystemdService, log: Logger): Promise<void> {
-  if (!(await files.unitPathTaken())) {
+  const [unitPathTaken, installed] = await Promise.all([files.unitPathTaken(), packagesInstalled()]);
+  if (!unitPathTaken) {
     if (await service.isActive()) await service.stop();
     await service.mask();
   }
-  if (!(await packagesInstalled())) await aptInstall(log);
+  if (!installed) await aptInstall(log);
 }
 
 /** "3.4.23" from `etcd --version`. */
