@@ -72,7 +72,13 @@ async function rollingRestart(o: Observed, deps: ActDeps): Promise<void> {
   const restart = async () => {
     const me = o.cluster?.members.find((m) => m.clientURLs.includes(self));
     const successor = o.cluster?.members.find((m) => m !== me && !m.isLearner && m.name !== "" && others.includes(m.clientURLs[0] ?? ""));
-    if (me && successor && o.cluster?.raftLeaderId === me.ID) await etcdctl([self]).moveLeader(successor.ID);
+    if (me && successor && o.cluster?.raftLeaderId === me.ID) {
+      // A transfer can time out on a busy machine; restarting a leader costs an election, not data or
+      // quorum, so a transfer that fails twice is logged and the restart goes ahead.
+      await retry(3000, 500, () => etcdctl([self]).moveLeader(successor.ID)).catch((error: unknown) =>
+        deps.log.warn({ error: error instanceof Error ? error.message : String(error) }, "could not hand over raft leadership before restarting"),
+      );
+    }
     await deps.service.restart();
     await waitHealthy(self, 120_000);
   };
@@ -107,12 +113,15 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       if (action.restart) {
         await tools.jujuLog("restarting etcd to apply new settings");
         await rollingRestart(o, deps);
+        await files.writeRunning({ configText: action.configText, unitText: action.unitText });
       }
       return;
     }
     case "start": {
       await files.ensureDataDir();
+      const [configText, unitText] = await Promise.all([files.readConfig(), files.readUnit()]);
       await service.enableAndStart();
+      if (configText !== undefined && unitText !== undefined) await files.writeRunning({ configText, unitText });
       const url = localUrl(o);
       if (action.waitHealthy) await waitHealthy(url, 120_000);
       else {

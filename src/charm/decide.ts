@@ -68,8 +68,11 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
     if (settings) {
       const configText = renderEtcdConfig({ settings, member: identity, paths }, templates.config);
       const unitText = renderServiceUnit({ memberName: o.memberName, paths }, templates.unit);
-      if (configText !== o.rendered.configText || unitText !== o.rendered.unitText) {
-        const restart = o.serviceActive && (restartNeeded(o.rendered.configText, configText) || unitText !== o.rendered.unitText);
+      // Compared with what etcd runs, not only with the files: a restart that failed after the files were
+      // written (a hook killed, a leader transfer that timed out) is retried by the next hook.
+      const running = o.rendered.running ?? { configText: o.rendered.configText, unitText: o.rendered.unitText };
+      const restart = o.serviceActive && (restartNeeded(running.configText, configText) || unitText !== running.unitText);
+      if (configText !== o.rendered.configText || unitText !== o.rendered.unitText || restart) {
         return decision({ kind: "write-files", configText, unitText, restart }, "maintenance", restart ? "restarting etcd with new settings" : "configuring etcd");
       }
     }

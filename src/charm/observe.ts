@@ -90,7 +90,7 @@ export async function readJujuView(tools: HookTools, unit: string, log: Logger):
 }
 
 /** Reads back the initial-* values and ports of the rendered config. */
-function renderedState(configText: string | undefined, unitText: string | undefined): RenderedState {
+function renderedState(configText: string | undefined, unitText: string | undefined, running: RenderedState["running"]): RenderedState {
   let parsed: Record<string, unknown> = {};
   try {
     const value: unknown = configText ? parseYaml(configText) : {};
@@ -110,6 +110,7 @@ function renderedState(configText: string | undefined, unitText: string | undefi
     initialClusterState: state === "new" || state === "existing" ? state : undefined,
     clientPort: port("advertise-client-urls"),
     peerPort: port("initial-advertise-peer-urls"),
+    running,
   };
 }
 
@@ -148,16 +149,17 @@ export interface MachineDeps {
 
 /** Juju's view plus this machine's files, service and the cluster as it answers now. */
 export async function observe(juju: JujuView, machine: MachineDeps, departing: boolean, log: Logger): Promise<Observed> {
-  const [binaries, unitPathTaken, configText, unitText, serviceActive, serviceRestarts, hasMemberData] = await Promise.all([
+  const [binaries, unitPathTaken, configText, unitText, running, serviceActive, serviceRestarts, hasMemberData] = await Promise.all([
     machine.installed(),
     machine.files.unitPathTaken(),
     machine.files.readConfig(),
     machine.files.readUnit(),
+    machine.files.readRunning(),
     machine.service.isActive(),
     machine.service.restartCount(),
     machine.files.hasMemberData(),
   ]);
-  const rendered = renderedState(configText, unitText);
+  const rendered = renderedState(configText, unitText, running);
   const localUrl = rendered.clientPort !== undefined ? `http://${juju.address}:${rendered.clientPort}` : undefined;
   // This member, the peers that run one, and the voters the leader recorded: a joiner runs its first hooks
   // before Juju lists any peer to it (relation-list grows with its cluster-relation-joined hooks).

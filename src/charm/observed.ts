@@ -30,6 +30,8 @@ export interface RenderedState {
   readonly initialClusterState: "new" | "existing" | undefined;
   readonly clientPort: number | undefined;
   readonly peerPort: number | undefined;
+  /** What the running etcd was (re)started with, when the charm recorded it. */
+  readonly running: { readonly configText: string; readonly unitText: string } | undefined;
 }
 
 /** Everything the decisions need, gathered fresh at the start of each step of a hook. */

@@ -1,5 +1,6 @@
 import { access, chmod, chown, lstat, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import type { EtcdPaths } from "./paths.js";
 
 /** uid and gid of a system account, from /etc/passwd and /etc/group (Node has no getpwnam). */
@@ -41,6 +42,9 @@ async function writeAtomically(file: string, text: string, mode: number, owner?:
   await rename(temporary, file);
 }
 
+export const RunningFiles = z.object({ configText: z.string(), unitText: z.string() });
+export type RunningFiles = z.infer<typeof RunningFiles>;
+
 /** The files of etcd's member on this unit: its config, our unit file and its data dir. */
 export class EtcdFiles {
   constructor(readonly paths: EtcdPaths) {}
@@ -66,6 +70,28 @@ export class EtcdFiles {
 
   async writeUnit(text: string): Promise<void> {
     await writeAtomically(this.paths.unitFile, text, 0o644);
+  }
+
+  /**
+   * What the running etcd was started with. Written after a start or restart succeeded, so a hook that
+   * wrote new files but failed before its restart finished leaves the old record behind, and the next hook
+   * restarts: files on disk alone cannot tell whether the running process has them.
+   */
+  async readRunning(): Promise<RunningFiles | undefined> {
+    const text = await readIfRegular(this.paths.runningFile);
+    if (text === undefined) return undefined;
+    try {
+      const parsed = RunningFiles.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Same owner and mode as the config: it holds the config. */
+  async writeRunning(running: RunningFiles): Promise<void> {
+    const etcd = await systemAccount("etcd");
+    await writeAtomically(this.paths.runningFile, JSON.stringify(running), 0o640, { uid: 0, gid: etcd.gid });
   }
 
   /** The data dir exists, belongs to etcd and is private (0700) before etcd starts; its contents are never touched. */

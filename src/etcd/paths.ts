@@ -9,6 +9,8 @@ export interface EtcdPaths {
   readonly root: string;
   readonly configDir: string;
   readonly configFile: string;
+  /** The config and unit text etcd was last (re)started with by the charm (see EtcdFiles.readRunning). */
+  readonly runningFile: string;
   readonly dataDir: string;
   readonly unitFile: string;
 }
@@ -19,6 +21,7 @@ export function etcdPaths(root: string = process.env.UNIT_FS_ROOT || "/"): EtcdP
     root,
     configDir: at("etc", "etcd"),
     configFile: at("etc", "etcd", "etcd.conf.yml"),
+    runningFile: at("etc", "etcd", "etcd.running.json"),
     dataDir: at("var", "lib", "etcd", "member-data"),
     unitFile: at("etc", "systemd", "system", "etcd.service"),
   };

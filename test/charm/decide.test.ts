@@ -38,7 +38,7 @@ function rendered(n: number, initialCluster: string, state: "new" | "existing" =
   if (!settings.ok) throw new Error("defaults invalid");
   const configText = renderEtcdConfig({ settings: settings.settings, member: { name: `etcd${n}`, address: ip(n), initialCluster, initialClusterState: state, clusterToken: TOKEN }, paths }, templates.config);
   const unitText = renderServiceUnit({ memberName: `etcd${n}`, paths }, templates.unit);
-  return { configText, unitText, initialCluster, initialClusterState: state, clientPort: 2379, peerPort: 2380 };
+  return { configText, unitText, initialCluster, initialClusterState: state, clientPort: 2379, peerPort: 2380, running: { configText, unitText } };
 }
 
 /** A converged three-unit cluster seen from unit n (etcd/0 is the Juju leader and the raft leader). */
@@ -95,7 +95,7 @@ describe("install and bootstrap, on the Juju leader only", () => {
   const fresh = (overrides: Partial<Observed> = {}): Observed =>
     converged(0, {
       installed: true,
-      rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined },
+      rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined, running: undefined },
       serviceActive: false,
       hasMemberData: false,
       leaderData: { token: undefined, bootstrapMember: undefined, grants: {}, members: undefined, clientUrls: [] },
@@ -146,7 +146,7 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
   /** etcd/3, installed, no member yet, seeing the 3-member cluster through the leader's recorded client URLs. */
   const joiner = (overrides: Partial<Observed> = {}): Observed =>
     converged(3, {
-      rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined },
+      rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined, running: undefined },
       serviceActive: false,
       hasMemberData: false,
       peers: [],
@@ -261,6 +261,21 @@ describe("config changes", () => {
   it("a change etcd must restart for is written with a restart", () => {
     const next = action(converged(1, { config: parseCharmConfig({ ...defaults, "heartbeat-interval": 200 }) }));
     expect(next).toMatchObject({ kind: "write-files", restart: true });
+  });
+
+  it("a restart that failed after the new files were written is retried by the next hook, and only then is it done", () => {
+    const settings = parseCharmConfig({ ...defaults, "snapshot-count": 5000 });
+    const before = converged(1);
+    const next = action(converged(1, { config: settings })) as Extract<Action, { kind: "write-files" }>;
+    expect(next).toMatchObject({ kind: "write-files", restart: true });
+    // The files are on disk, but etcd still runs with the old ones: the next hook restarts it.
+    const written = { ...before.rendered, configText: next.configText, unitText: next.unitText };
+    expect(action(converged(1, { config: settings, rendered: written }))).toEqual({ ...next, restart: true });
+    // Once a restart succeeded the record matches the files: nothing left to do.
+    const restarted = { ...written, running: { configText: next.configText, unitText: next.unitText } };
+    expect(action(converged(1, { config: settings, rendered: restarted }))).toBeUndefined();
+    // A unit from before the record existed compares with its files: no restart on upgrade.
+    expect(action(converged(1, { config: settings, rendered: { ...written, running: undefined } }))).toBeUndefined();
   });
 
   it("a stopped member with a valid config is started, not restarted", () => {

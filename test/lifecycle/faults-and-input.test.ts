@@ -38,6 +38,7 @@ describe("faults and hostile input on a three-member cluster", { timeout: 300_00
     };
     expect(await mode("var/lib/etcd/member-data")).toEqual({ mode: "700", uid: etcdUid, gid: etcdGid });
     expect(await mode("etc/etcd/etcd.conf.yml")).toEqual({ mode: "640", uid: 0, gid: etcdGid });
+    expect(await mode("etc/etcd/etcd.running.json")).toEqual({ mode: "640", uid: 0, gid: etcdGid });
     expect(await mode("etc/systemd/system/etcd.service")).toMatchObject({ mode: "644", uid: 0 });
     const pids = (await execa("pgrep", ["-f", `${model.dir}/units/.*/etcd.conf.yml`])).stdout.split("\n").filter(Boolean);
     expect(pids).toHaveLength(3);
