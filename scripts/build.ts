@@ -22,29 +22,20 @@ async function handledHooks(): Promise<string[]> {
  * dist/charm-main.mjs, the whole program in one bundle (no node_modules on the unit).
  */
 export async function buildCharmBundle(): Promise<string> {
+  const common = { bundle: true, platform: "node", format: "esm", target: "node20", minify: true, logLevel: "warning" } as const;
   await build({
+    ...common,
     entryPoints: [path.join(repoRoot, "src", "main.ts")],
     outfile: mainBundlePath,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    minify: true,
     keepNames: true,
     legalComments: "none",
-    logLevel: "warning",
     // CommonJS dependencies (commander, pino) call require(); give the ESM bundle a real one.
     banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
   });
   await build({
+    ...common,
     entryPoints: [path.join(repoRoot, "src", "entry.ts")],
     outfile: bundlePath,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    minify: true,
-    logLevel: "warning",
     define: { HANDLED_HOOKS: JSON.stringify(await handledHooks()) },
     // The entry imports the program bundle next to it at run time, never bundling it in.
     plugins: [{ name: "main-bundle", setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: "./charm-main.mjs", external: true })) }],
