@@ -149,16 +149,16 @@ export interface MachineDeps {
 
 /** Juju's view plus this machine's files, service and the cluster as it answers now. */
 export async function observe(juju: JujuView, machine: MachineDeps, departing: boolean, log: Logger): Promise<Observed> {
-  const [binaries, unitPathTaken, configText, unitText, running, serviceActive, serviceRestarts, hasMemberData] = await Promise.all([
+  const [binaries, unitPathTaken, configText, unitText, running, service, hasMemberData] = await Promise.all([
     machine.installed(),
     machine.files.unitPathTaken(),
     machine.files.readConfig(),
     machine.files.readUnit(),
     machine.files.readRunning(),
-    machine.service.isActive(),
-    machine.service.restartCount(),
+    machine.service.state(),
     machine.files.hasMemberData(),
   ]);
+  const { active: serviceActive, restarts: serviceRestarts } = service;
   const rendered = renderedState(configText, unitText, running);
   const localUrl = rendered.clientPort !== undefined ? `http://${juju.address}:${rendered.clientPort}` : undefined;
   // This member, the peers that run one, and the voters the leader recorded: a joiner runs its first hooks

@@ -17,15 +17,19 @@ export class SystemdService {
     if (result.exitCode !== 0) throw new Error(`systemctl ${args.join(" ")} failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
   }
 
-  async isActive(): Promise<boolean> {
-    return (await this.systemctl("is-active", "--quiet", this.unit)).exitCode === 0;
+  /** Whether etcd runs and how often systemd restarted it by itself: one `systemctl show` for both. */
+  async state(): Promise<{ active: boolean; restarts: number }> {
+    const result = await this.systemctl("show", "-p", "ActiveState", "-p", "NRestarts", this.unit);
+    const values = new Map(result.stdout.split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as const));
+    const restarts = Number(values.get("NRestarts"));
+    return {
+      active: result.exitCode === 0 && ["active", "reloading"].includes(values.get("ActiveState") ?? ""),
+      restarts: result.exitCode === 0 && Number.isInteger(restarts) ? restarts : 0,
+    };
   }
 
-  /** How often systemd restarted the service by itself (Restart=) since it was last started by hand. */
-  async restartCount(): Promise<number> {
-    const result = await this.systemctl("show", "-p", "NRestarts", "--value", this.unit);
-    const count = Number(result.stdout.trim());
-    return result.exitCode === 0 && Number.isInteger(count) ? count : 0;
+  async isActive(): Promise<boolean> {
+    return (await this.systemctl("is-active", "--quiet", this.unit)).exitCode === 0;
   }
 
   daemonReload(): Promise<void> {

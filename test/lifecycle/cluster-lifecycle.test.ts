@@ -199,6 +199,15 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
     expect(Object.values(members).filter((m) => m["raft-leader"] === "true")).toHaveLength(1);
   });
 
+  it("the health action with a parameter it does not take fails with a message naming it, and nothing runs", async () => {
+    const unit = Object.keys((await model.status()).applications.etcd!.units!)[0]!;
+    const runsBefore = (await model.debugLog()).length;
+    const refused = await model.run("run", unit, "health", "verbose=true");
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain("validation failed: params must NOT have additional properties (verbose)");
+    expect((await model.debugLog()).slice(runsBefore).filter((entry) => entry.kind === "action")).toEqual([]);
+  });
+
   it("remove-application: every unit leaves and tears down without a hook error, the last one included", async () => {
     await model.ok("remove-relation", "consumer:db", "etcd:db");
     await model.ok("remove-relation", "consumer:proxy", "etcd:proxy");
