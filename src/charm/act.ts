@@ -19,6 +19,9 @@ export interface ActDeps {
   readonly log: Logger;
 }
 
+/** How long a membership change waits out etcd's "unhealthy cluster" before the hook fails. */
+const RECONFIGURATION_WAIT_MS = 120_000;
+
 const etcdctl = (endpoints: readonly string[]) => new Etcdctl({ endpoints, dialTimeoutMs: 2000, commandTimeoutMs: 10_000 });
 
 /** Retries `attempt` until it succeeds or `timeoutMs` passes; the last error is rethrown. */
@@ -144,10 +147,11 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       juju.publishedPeerData = { ...juju.publishedPeerData, ...action.values };
       return;
     case "add-learner": {
-      // etcd refuses a reconfiguration until its leader has been connected to every voter for a few seconds
-      // ("unhealthy cluster" right after the previous change): wait for it rather than fail the hook.
+      // etcd refuses a reconfiguration until its leader has been connected to every voter for 5 s
+      // ("unhealthy cluster" right after the previous change): wait for it rather than fail the hook. Units
+      // joining at once (deploy -n 7) each wait for the promotions before theirs, 5 s apiece.
       const client = etcdctl(voters(o));
-      const added = await retry(30_000, 500, () =>
+      const added = await retry(RECONFIGURATION_WAIT_MS, 500, () =>
         client.addLearner(action.memberName, action.peerUrl).catch((error: unknown) => {
           // Added by an earlier attempt whose answer was lost: the next observation finds the learner.
           if (error instanceof EtcdctlError && /Peer URLs already exists/.test(error.stderr)) return undefined;
@@ -178,7 +182,7 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
     }
     case "remove-member": {
       const client = etcdctl(action.self ? answering(o, true) : answering(o));
-      await retry(30_000, 500, () =>
+      await retry(RECONFIGURATION_WAIT_MS, 500, () =>
         client.remove(action.memberId).catch((error: unknown) => {
           // Already gone (a concurrent removal by the leader or by the unit itself) is the goal reached;
           // "unhealthy cluster" (right after another change) is retried.
