@@ -105,7 +105,7 @@ describe("the extracted 24.04 charm runs on its own runtime, with no usable node
       "leader-get": { stdout: "null\n" },
       "unit-get": { stdout: '"127.0.0.203"\n' },
       "relation-ids": { stdout: "[]\n" },
-      "state-get": { stdout: '""\n' },
+      "state-get": { stdout: "null\n" },
     });
     unitRoot ??= await mkdtemp(path.join(tmpdir(), "unit-root-"));
     const result = await execa(path.join(charmDir, entry), [], {
