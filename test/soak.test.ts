@@ -22,10 +22,13 @@ describe("soak: how write attempts become quorum losses and gaps", () => {
   });
 });
 
-describe("soak: one short run with fault injection while a client writes", { timeout: 900_000 }, () => {
-  it("keeps every acknowledged write and its quorum through 3 random steps, and converges after each", async () => {
+describe("soak: short runs with fault injection while a client writes", { timeout: 900_000 }, () => {
+  it.each([
+    [4, "127.0.55"],
+    [12, "127.0.56"],
+  ])("seed %i: keeps every acknowledged write and its quorum through 3 random steps, and converges after each", async (seed, subnet) => {
     const lines: string[] = [];
-    const report = await soakRun({ charm, seed: 4, subnet: "127.0.55", steps: 3, log: (line) => lines.push(line) });
+    const report = await soakRun({ charm, seed, subnet, steps: 3, log: (line) => lines.push(line) });
     const context = `${lines.join("\n")}\nproblems: ${report.problems.join(" | ")}`;
     expect(report.converged, context).toBe(true);
     expect(report.steps.map((step) => step.index)).toEqual([0, 1, 2, 3]);
