@@ -406,9 +406,9 @@ export class Controller {
   private async toolsDir(unit: UnitState): Promise<string> {
     const dir = path.join(unit.dir, "tools");
     // Named after the client: a model created by an older controller gets its wrappers rewritten.
-    const marker = path.join(dir, ".complete-jujuc-pl");
+    const markerName = ".complete-jujuc-pl";
     const present = await readdir(dir).catch(() => [] as string[]);
-    if (present.includes(".complete-jujuc-pl")) return dir;
+    if (present.includes(markerName)) return dir;
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
@@ -419,7 +419,7 @@ export class Controller {
       `#!/bin/sh\nLOCAL_MODEL_SOCKET=${quote(this.paths.socket)} exec ${quote(this.paths.jujuc)} systemctl ${quote(unit.name)} "$@"\n`,
     );
     await chmod(path.join(dir, "systemctl"), 0o755);
-    await writeFile(marker, "");
+    await writeFile(path.join(dir, markerName), "");
     return dir;
   }
 

@@ -122,15 +122,17 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
     }
     case "start": {
       await files.ensureDataDir();
-      const [configText, unitText] = await Promise.all([files.readConfig(), files.readUnit()]);
       await service.enableAndStart();
+      // The files this observation read are the ones etcd starts with.
+      const { configText, unitText } = o.rendered;
       if (configText !== undefined && unitText !== undefined) await files.writeRunning({ configText, unitText });
       const url = localUrl(o);
       if (action.waitHealthy) await waitHealthy(url, 120_000);
       else {
         // A joining learner is not healthy until promoted; it has joined once the voters list it by name
         // (etcd publishes the name through raft when the member starts), which is when it can be promoted.
-        const cluster = new Etcdctl({ endpoints: voters(o).length > 0 ? voters(o) : [url], dialTimeoutMs: 1000, commandTimeoutMs: 2000 });
+        const endpoints = voters(o);
+        const cluster = new Etcdctl({ endpoints: endpoints.length > 0 ? endpoints : [url], dialTimeoutMs: 1000, commandTimeoutMs: 2000 });
         await waitServing(url, 60_000, async () => {
           const members = await cluster.memberList();
           if (!members.some((m) => m.name === o.memberName)) throw new Error(`${o.memberName} has not joined the cluster yet`);
@@ -199,12 +201,12 @@ export async function act(action: Action, o: Observed, juju: JujuView, deps: Act
       return;
     }
     case "record-members": {
-      const values: Record<string, string> = { [LEADER_KEYS.members]: action.members, [LEADER_KEYS.clientUrls]: action.clientUrls };
+      const values: Record<string, string> = { [LEADER_KEYS.members]: action.members, [LEADER_KEYS.clientUrls]: action.clientUrls.join(",") };
       for (const name of action.dropGrants) values[`${LEADER_KEYS.grantPrefix}${name}`] = "";
       await tools.leaderSet(values);
       const grants = { ...juju.leaderData.grants };
       for (const name of action.dropGrants) delete grants[name];
-      juju.leaderData = { ...juju.leaderData, members: action.members, clientUrls: action.clientUrls === "" ? [] : action.clientUrls.split(","), grants };
+      juju.leaderData = { ...juju.leaderData, members: action.members, clientUrls: action.clientUrls, grants };
       return;
     }
     case "publish-consumers":

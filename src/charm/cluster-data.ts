@@ -121,26 +121,25 @@ export const LEFT_STATE_KEY = "left-cluster";
 export const UNCLAIMED_STATE_KEY = "unclaimed-learners";
 const UnclaimedLearners = z.record(z.string().regex(/^[0-9]{1,20}$/), z.number().int().nonnegative());
 
-export function parseUnclaimedLearners(text: string | undefined): Record<string, number> {
-  if (!text) return {};
+/** A JSON value kept in unit state, or `empty` when it is missing or malformed. */
+function parseStateJson<T>(text: string | undefined, schema: z.ZodType<T>, empty: T): T {
+  if (!text) return empty;
   try {
-    const parsed = UnclaimedLearners.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : {};
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : empty;
   } catch {
-    return {};
+    return empty;
   }
+}
+
+export function parseUnclaimedLearners(text: string | undefined): Record<string, number> {
+  return parseStateJson(text, UnclaimedLearners, {});
 }
 
 export const DepartedUnits = z.array(z.string().regex(/^[a-z][a-z0-9-]*\/[0-9]+$/));
 
 export function parseDepartedUnits(text: string | undefined): string[] {
-  if (!text) return [];
-  try {
-    const parsed = DepartedUnits.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : [];
-  } catch {
-    return [];
-  }
+  return parseStateJson(text, DepartedUnits, []);
 }
 
 /** `http://ip:port`, bracketing IPv6. */

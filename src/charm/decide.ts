@@ -23,7 +23,7 @@ export type Action =
   | { readonly kind: "promote"; readonly memberId: string; readonly memberName: string }
   | { readonly kind: "move-leader"; readonly toMemberId: string; readonly reason: string }
   | { readonly kind: "remove-member"; readonly memberId: string; readonly memberName: string; readonly self: boolean }
-  | { readonly kind: "record-members"; readonly members: string; readonly clientUrls: string; readonly dropGrants: readonly string[] }
+  | { readonly kind: "record-members"; readonly members: string; readonly clientUrls: readonly string[]; readonly dropGrants: readonly string[] }
   | { readonly kind: "publish-consumers"; readonly bags: Readonly<Record<string, Readonly<Record<string, string>>>> };
 
 export type StatusKind = "maintenance" | "blocked" | "waiting" | "active";
@@ -85,7 +85,7 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
       return decision({ kind: "promote", memberId: selfMember.ID, memberName: selfMember.name }, "maintenance", `promoting ${selfMember.name} to a voting member`);
     }
   } else if (settings) {
-    const join = selfJoin(o, selfPeerUrl);
+    const join = selfJoin(o, selfPeerUrl, selfMember);
     if (join) return join;
   }
 
@@ -106,9 +106,9 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
     // Recording the voters in leader data wakes every other unit (leader-settings-changed) to report them.
     const voters = o.cluster.members.filter((m) => m.name !== "" && !m.isLearner).sort((a, b) => (a.name < b.name ? -1 : 1));
     const members = voters.map((m) => m.name).join(",");
-    const clientUrls = voters.flatMap((m) => m.clientURLs.slice(0, 1)).join(",");
+    const clientUrls = voters.flatMap((m) => m.clientURLs.slice(0, 1));
     const dropGrants = Object.keys(o.leaderData.grants).filter((name) => voters.some((m) => m.name === name));
-    if (members !== o.leaderData.members || clientUrls !== o.leaderData.clientUrls.join(",") || dropGrants.length > 0) {
+    if (members !== o.leaderData.members || clientUrls.join(",") !== o.leaderData.clientUrls.join(",") || dropGrants.length > 0) {
       return decision({ kind: "record-members", members, clientUrls, dropGrants }, "maintenance", "recording the cluster's members");
     }
   }
@@ -120,7 +120,7 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
   }
 
   if (blocked) return decision(undefined, "blocked", blocked);
-  return decision(undefined, ...reportedStatus(o, selfMember, identity !== undefined, selfPeerUrl));
+  return decision(undefined, ...reportedStatus(o, selfMember, identity !== undefined));
 }
 
 /** Ports etcd currently runs with, when the config is invalid: the last good config stays in force. */
@@ -168,10 +168,8 @@ function memberIdentity(o: Observed, selfPeerUrl: string): MemberIdentity | "cla
  * changes no quorum), then starts and promotes it. etcd refuses a reconfiguration that would endanger
  * quorum, so concurrent joiners are safe; the charm retries what etcd refuses for now.
  */
-function selfJoin(o: Observed, selfPeerUrl: string): Decision | undefined {
-  const cluster = o.cluster;
-  if (!cluster?.raftLeaderId || !o.leaderData.token || o.hasMemberData) return undefined;
-  if (cluster.members.some((m) => m.name === o.memberName || m.peerURLs.includes(selfPeerUrl))) return undefined;
+function selfJoin(o: Observed, selfPeerUrl: string, selfMember: Member | undefined): Decision | undefined {
+  if (!o.cluster?.raftLeaderId || !o.leaderData.token || o.hasMemberData || selfMember) return undefined;
   return decision({ kind: "add-learner", memberName: o.memberName, peerUrl: selfPeerUrl }, "maintenance", "joining the cluster as a learner");
 }
 
@@ -271,15 +269,15 @@ function unitOfMember(o: Observed, name: string): string {
   return o.peers.find((peer) => peer.memberName === name)?.unit ?? name;
 }
 
-function reportedStatus(o: Observed, self: Member | undefined, hasIdentity: boolean, selfPeerUrl: string): [StatusKind, string] {
+function reportedStatus(o: Observed, self: Member | undefined, hasIdentity: boolean): [StatusKind, string] {
   if (!hasIdentity || !self) {
     if (o.cluster === undefined && !o.peers.some((p) => p.started) && !o.isLeader) return ["waiting", "waiting for the leader to bootstrap the cluster"];
-    const holder = o.cluster?.members.find((m) => m.name === o.memberName || m.peerURLs.includes(selfPeerUrl));
-    if (holder?.name === o.memberName && !o.hasMemberData) {
+    // `self` is whichever member has this unit's name or peer URL.
+    if (self?.name === o.memberName && !o.hasMemberData) {
       // Never re-created silently: this member's data is gone from this unit, and an operator must decide.
-      return ["blocked", `member ${o.memberName} is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${hexId(holder.ID)}) to let the unit join afresh`];
+      return ["blocked", `member ${o.memberName} is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${hexId(self.ID)}) to let the unit join afresh`];
     }
-    if (holder && holder.name !== "") return ["waiting", `member ${holder.name} holds this unit's peer URL; waiting for the leader to remove it`];
+    if (self && self.name !== "") return ["waiting", `member ${self.name} holds this unit's peer URL; waiting for the leader to remove it`];
     return ["waiting", "waiting to join the cluster"];
   }
   if (!o.serviceActive) return ["blocked", `etcd member ${o.memberName} is not running`];
