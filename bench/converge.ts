@@ -46,27 +46,42 @@ async function deploy(charm: string, subnet: string, size: number): Promise<Depl
 
 function report(deployments: readonly Deployment[]): BenchResult {
   const first = deployments[0]!;
-  const rows = deployments.map((d): Row => [
-    d.size,
-    d.stages.voting === undefined ? "–" : seconds(d.stages.voting),
-    seconds(d.idleMs),
-    ratio(d.idleMs, first.idleMs),
-    d.cost.runs,
-    fmt(d.cost.runs / d.size, 1),
-    ratio(d.cost.runs, first.cost.runs),
-    d.cost.rounds,
-    seconds(d.cost.criticalMs),
-    seconds(d.cost.hookMs),
-    fmt(d.cost.hookMs / d.cost.runs / 1000, 2),
-    d.cost.longest ? `${d.cost.longest.hook} ${seconds(d.cost.longest.ms)} s` : "–",
-  ]);
+  const rows = deployments.map(
+    (d): Row => [
+      d.size,
+      d.stages.voting === undefined ? "–" : seconds(d.stages.voting),
+      seconds(d.idleMs),
+      ratio(d.idleMs, first.idleMs),
+      d.cost.runs,
+      fmt(d.cost.runs / d.size, 1),
+      ratio(d.cost.runs, first.cost.runs),
+      d.cost.rounds,
+      seconds(d.cost.criticalMs),
+      seconds(d.cost.hookMs),
+      fmt(d.cost.hookMs / d.cost.runs / 1000, 2),
+      d.cost.longest ? `${d.cost.longest.hook} ${seconds(d.cost.longest.ms)} s` : "–",
+    ],
+  );
   const last = deployments[deployments.length - 1]!;
   const perUnit = deployments.length > 1 ? (last.idleMs - first.idleMs) / (last.size - first.size) : Number.NaN;
   return {
     tables: [
       {
         title: "4. Convergence by size: deploy -n N on a fresh model (s from the deploy command)",
-        columns: ["N", "→all voting", "→idle", "idle ÷ N=1", "hook runs", "runs / unit", "runs ÷ N=1", "rounds", "crit. path", "Σ hook time", "mean hook", "longest hook"],
+        columns: [
+          "N",
+          "→all voting",
+          "→idle",
+          "idle ÷ N=1",
+          "hook runs",
+          "runs / unit",
+          "runs ÷ N=1",
+          "rounds",
+          "crit. path",
+          "Σ hook time",
+          "mean hook",
+          "longest hook",
+        ],
         rows,
         notes: [
           "→all voting: N members listed, started and none a learner (etcdctl member list every 100 ms); →idle: the deploy command returned.",

@@ -42,7 +42,10 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
   const charmDir = path.join(work, "charm");
   await extractCharmArchive(options.charm, charmDir);
   const node = path.join(charmDir, "bin", "node");
-  const inCharm = (command: string, args: string[], env: Record<string, string> = {}) => () => run(command, args, { cwd: charmDir, env: childEnv(env) });
+  const inCharm =
+    (command: string, args: string[], env: Record<string, string> = {}) =>
+    () =>
+      run(command, args, { cwd: charmDir, env: childEnv(env) });
 
   // Outside any model: the charm's own runtime, bundle and dispatch, timed side by side.
   const nodeVersion = (await run(node, ["--version"])).stdout.trim();
@@ -55,7 +58,11 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
       bundleCached: { once: inCharm(node, ["dist/charm.mjs", "--help"], { NODE_COMPILE_CACHE: path.join(work, "compile-cache") }) },
       ignored: { once: () => run(path.join(charmDir, "dispatch"), [], { cwd: charmDir, env: hookEnv }) },
       // A handled event with no hook tools on PATH: fails at its first tool call, so this is a hook's start-up.
-      startup: { once: () => run(path.join(charmDir, "dispatch"), [], { cwd: charmDir, env: { ...hookEnv, PATH: "/usr/bin:/bin", JUJU_DISPATCH_PATH: "hooks/update-status" } }), code: 1 },
+      startup: {
+        once: () =>
+          run(path.join(charmDir, "dispatch"), [], { cwd: charmDir, env: { ...hookEnv, PATH: "/usr/bin:/bin", JUJU_DISPATCH_PATH: "hooks/update-status" } }),
+        code: 1,
+      },
       hostNode: { once: () => run(process.execPath, ["-e", "0"]) },
       ...(caCerts ? { hostNodeCa: { once: () => run(process.execPath, ["-e", "0"], { env: childEnv({ NODE_EXTRA_CA_CERTS: caCerts }) }) } } : {}),
     },
@@ -87,7 +94,13 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
     const toolEnv = childEnv({ JUJU_CONTEXT_ID: "bench-no-such-context", JUJU_AGENT_SOCKET_ADDRESS: model.socket });
     const tool = () => run(path.join(tools, "is-leader"), ["--format=json"], { env: toolEnv });
     // Concurrent calls of the sizes update-status makes them (9 for a Promise.all of nine tools), else 2.
-    const batches = [...new Set(callPhases(traced[0] ?? []).map((phase) => phase.tools).filter((k) => k > 1))];
+    const batches = [
+      ...new Set(
+        callPhases(traced[0] ?? [])
+          .map((phase) => phase.tools)
+          .filter((k) => k > 1),
+      ),
+    ];
     const endpoint = (await model.clientUrls())["etcd/0"]!;
     const concurrent = (k: number): Timed => ({
       once: async () => {
@@ -101,7 +114,10 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
       tool: { once: tool, code: 1 },
       ...Object.fromEntries((batches.length > 0 ? batches : [2]).map((k) => [`tools${k}`, concurrent(k)])),
       etcdctl: {
-        once: () => run("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=1000ms", "--command-timeout=2000ms", "endpoint", "status", "-w", "json"], { env: childEnv({ ETCDCTL_API: "3" }) }),
+        once: () =>
+          run("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=1000ms", "--command-timeout=2000ms", "endpoint", "status", "-w", "json"], {
+            env: childEnv({ ETCDCTL_API: "3" }),
+          }),
       },
     };
     for (let block = 0; block < options.blocks; block++) {
@@ -183,7 +199,11 @@ function report(options: HookOptions, nodeVersion: string, samples: Record<strin
         ["etcdctl", perKind("etcdctl"), names("etcdctl")],
         ["charm Node (bin/node dist/charm.mjs)", perKind("charm-node"), ""],
         ["other (dispatch's sh helpers)", perKind("other"), names("other")],
-        ["call phases (concurrent calls grouped)", phases.length, phases.map((p) => (p.etcdctl ? `${p.etcdctl} etcdctl` : `${p.tools} tool${p.tools > 1 ? "s" : ""}`)).join(" → ")],
+        [
+          "call phases (concurrent calls grouped)",
+          phases.length,
+          phases.map((p) => (p.etcdctl ? `${p.etcdctl} etcdctl` : `${p.tools} tool${p.tools > 1 ? "s" : ""}`)).join(" → "),
+        ],
       ],
       notes: [tracedNote],
     });
@@ -201,7 +221,11 @@ function report(options: HookOptions, nodeVersion: string, samples: Record<strin
       rows: [
         ...parts.map(([label, ms]): Row => [label, fmt(ms, 1), `${fmt((100 * ms) / measured)}%`]),
         ["sum of parts", fmt(estimate, 1), `${fmt((100 * estimate) / measured)}%`],
-        ["rest: in-process work between calls (parsing, deciding), scheduling", fmt(measured - estimate, 1), `${fmt((100 * (measured - estimate)) / measured)}%`],
+        [
+          "rest: in-process work between calls (parsing, deciding), scheduling",
+          fmt(measured - estimate, 1),
+          `${fmt((100 * (measured - estimate)) / measured)}%`,
+        ],
         ["measured update-status median", fmt(measured, 1), "100%"],
       ],
     });

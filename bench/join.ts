@@ -112,19 +112,21 @@ function report(modelJoins: readonly ModelJoin[], rawJoins: ReadonlyArray<Awaite
       `${join.restarts} / ${join.pidChanges} / ${join.memberIdChanges}`,
     ];
   });
-  const rawRows = rawJoins.map((join, i): Row => [
-    `raw #${i + 1}`,
-    `${START_SIZE + i}→${START_SIZE + i + 1}`,
-    ms(join.addedMs, 2),
-    ms(join.stages.started, 2),
-    ms(join.promotedMs, 2),
-    "–",
-    `${join.promoteAttempts} promote attempts`,
-    "–",
-    "–",
-    "–",
-    "–",
-  ]);
+  const rawRows = rawJoins.map(
+    (join, i): Row => [
+      `raw #${i + 1}`,
+      `${START_SIZE + i}→${START_SIZE + i + 1}`,
+      ms(join.addedMs, 2),
+      ms(join.stages.started, 2),
+      ms(join.promotedMs, 2),
+      "–",
+      `${join.promoteAttempts} promote attempts`,
+      "–",
+      "–",
+      "–",
+      "–",
+    ],
+  );
   const voting = (stages: readonly MemberStages[]) => stages.map((s) => s.voting ?? Number.NaN);
   const modelVoting = median(voting(modelJoins.map((j) => j.stages)));
   const rawVoting = median(rawJoins.map((j) => j.promotedMs));
@@ -134,7 +136,19 @@ function report(modelJoins: readonly ModelJoin[], rawJoins: ReadonlyArray<Awaite
     tables: [
       {
         title: "2. Join: add-unit on a 3-unit model vs. a scripted raw join (times from add-unit / member add, in s)",
-        columns: ["join", "members", "→listed", "→started", "→voting", "→idle", "hook runs", "rounds", "crit. path", "longest hook", "restarts / PID / ID changes"],
+        columns: [
+          "join",
+          "members",
+          "→listed",
+          "→started",
+          "→voting",
+          "→idle",
+          "hook runs",
+          "rounds",
+          "crit. path",
+          "longest hook",
+          "restarts / PID / ID changes",
+        ],
         rows: [
           ...modelRows,
           ...rawRows,
@@ -147,11 +161,14 @@ function report(modelJoins: readonly ModelJoin[], rawJoins: ReadonlyArray<Awaite
           "Polled every 100 ms with `etcdctl member list` against the members that existed before.",
           `Each join starts ${SETTLE_MS / 1000} s after the previous one ended: etcd refuses a member add until its leader has been connected to every voter for 5 s.`,
           "raw: →listed is when `etcdctl member add --learner` returned, →voting when `etcdctl member promote` first succeeded.",
-          "restarts: new \"Started\" lines in the existing units' etcd.service logs; PID / ID changes: existing units whose MainPID / member ID changed.",
+          'restarts: new "Started" lines in the existing units\' etcd.service logs; PID / ID changes: existing units whose MainPID / member ID changed.',
           `hook runs per join by hook (mean): ${counts(Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, Number(v.toFixed(1))])))}`,
         ],
       },
-      criticalPathTable("2b. Where a join waits: the slowest hook of each round, by what it was doing (median over joins)", modelJoins.map((j) => j.cost)),
+      criticalPathTable(
+        "2b. Where a join waits: the slowest hook of each round, by what it was doing (median over joins)",
+        modelJoins.map((j) => j.cost),
+      ),
     ],
     data: { modelJoins, rawJoins },
   };

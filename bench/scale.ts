@@ -47,7 +47,10 @@ class Client {
   endpoints: string[];
   private stopped = false;
 
-  constructor(endpoints: string[], private readonly deadline: number) {
+  constructor(
+    endpoints: string[],
+    private readonly deadline: number,
+  ) {
     this.endpoints = endpoints;
   }
 
@@ -159,7 +162,17 @@ function report(client: Client, phases: readonly Phase[], end: number, lost: num
     tables: [
       {
         title: "3. Scale under load: writes and read-backs through the current members while the model scales",
-        columns: ["phase", "s", "change took (model idle)", "writes", "acked", "failed", "longest gap ms", "put ms p50 / p90 / max", "reads ok / failed / stale"],
+        columns: [
+          "phase",
+          "s",
+          "change took (model idle)",
+          "writes",
+          "acked",
+          "failed",
+          "longest gap ms",
+          "put ms p50 / p90 / max",
+          "reads ok / failed / stale",
+        ],
         rows,
         notes: [
           `acknowledged writes lost at the end: ${lost} of ${client.acked.size} (every acknowledged key read back with one etcdctl get --prefix; must be 0)`,
@@ -169,6 +182,13 @@ function report(client: Client, phases: readonly Phase[], end: number, lost: num
         ],
       },
     ],
-    data: { phases, failures: Object.fromEntries(client.failures), writes: client.writes.length, acked: client.acked.size, lost, gaps: gaps.sort((a, b) => b.ms - a.ms).slice(0, 10) },
+    data: {
+      phases,
+      failures: Object.fromEntries(client.failures),
+      writes: client.writes.length,
+      acked: client.acked.size,
+      lost,
+      gaps: gaps.sort((a, b) => b.ms - a.ms).slice(0, 10),
+    },
   };
 }

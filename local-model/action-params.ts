@@ -44,7 +44,10 @@ export function validateActionParams(unit: string, action: string, spec: ActionS
   const validate = ajv.compile(schema);
   const filled = structuredClone(params);
   if (!validate(filled)) {
-    const reasons = (validate.errors ?? []).map((error) => `${error.instancePath || "params"} ${error.message ?? "is invalid"}${error.params && "additionalProperty" in error.params ? ` (${String(error.params.additionalProperty)})` : ""}`);
+    const reasons = (validate.errors ?? []).map(
+      (error) =>
+        `${error.instancePath || "params"} ${error.message ?? "is invalid"}${error.params && "additionalProperty" in error.params ? ` (${String(error.params.additionalProperty)})` : ""}`,
+    );
     throw new ModelError(`validation failed: ${reasons.join("; ")}`);
   }
   return filled;

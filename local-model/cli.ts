@@ -48,7 +48,13 @@ program
   .option("-n, --num-units <n>", "number of units", (v) => Number.parseInt(v, 10), 1)
   .option("--config <key=value>", "config value (repeatable)", collect, [])
   .action(async (charm: string, application: string | undefined, opts: { numUnits: number; config: string[] }) => {
-    const name = await send({ verb: "deploy", source: path.resolve(charm), ...(application ? { app: application } : {}), count: opts.numUnits, config: opts.config });
+    const name = await send({
+      verb: "deploy",
+      source: path.resolve(charm),
+      ...(application ? { app: application } : {}),
+      count: opts.numUnits,
+      config: opts.config,
+    });
     console.error(`Deployed "${String(name)}" from local charm ${charm}`);
   });
 
@@ -78,9 +84,12 @@ program.command("remove-application <application>").action(async (application: s
   console.error(`removing application ${application}`);
 });
 
-program.command("integrate <a> <b>").alias("relate").action(async (a: string, b: string) => {
-  await send({ verb: "integrate", a, b });
-});
+program
+  .command("integrate <a> <b>")
+  .alias("relate")
+  .action(async (a: string, b: string) => {
+    await send({ verb: "integrate", a, b });
+  });
 
 program.command("remove-relation <a> <b>").action(async (a: string, b: string) => {
   await send({ verb: "remove-relation", a, b });
@@ -165,7 +174,16 @@ program
       ...(opts.remoteUnit ? { remoteUnit: opts.remoteUnit } : {}),
     })) as ActionRecord;
     if (opts.format === "json") {
-      console.log(JSON.stringify({ [record.unit]: { id: record.id, results: { "return-code": record.returnCode ?? 0, stdout: record.stdout, stderr: record.stderr }, status: record.status, unit: record.unit } }));
+      console.log(
+        JSON.stringify({
+          [record.unit]: {
+            id: record.id,
+            results: { "return-code": record.returnCode ?? 0, stdout: record.stdout, stderr: record.stderr },
+            status: record.status,
+            unit: record.unit,
+          },
+        }),
+      );
     } else {
       process.stdout.write(record.stdout);
       process.stderr.write(record.stderr);
@@ -197,9 +215,12 @@ program
     await send({ verb: "elect", unit });
   });
 
-program.command("wait").description("wait until no hook can run").action(async () => {
-  await send({ verb: "wait" });
-});
+program
+  .command("wait")
+  .description("wait until no hook can run")
+  .action(async () => {
+    await send({ verb: "wait" });
+  });
 
 program
   .command("debug-log")
@@ -210,7 +231,10 @@ program
   .action(async (opts: { include: string[]; lines?: number; format: string }) => {
     const file = path.join(path.resolve(program.opts<GlobalOptions>().model), "debug-log.jsonl");
     const text = await readFile(file, "utf8").catch(() => "");
-    let entries = text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as DebugLogEntry);
+    let entries = text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as DebugLogEntry);
     if (opts.include.length > 0) entries = entries.filter((entry) => opts.include.includes(entry.unit));
     if (opts.lines !== undefined) entries = entries.slice(-opts.lines);
     for (const entry of entries) {
@@ -219,7 +243,9 @@ program
         continue;
       }
       const what = entry.kind === "action" ? `action ${entry.name}` : entry.name;
-      const outcome = entry.found ? `exit ${entry.exitCode}${entry.signal ? ` (${entry.signal})` : ""}${entry.injected ? ` [injected ${entry.injected}]` : ""}` : "skipped (missing)";
+      const outcome = entry.found
+        ? `exit ${entry.exitCode}${entry.signal ? ` (${entry.signal})` : ""}${entry.injected ? ` [injected ${entry.injected}]` : ""}`
+        : "skipped (missing)";
       console.log(`${entry.time} unit-${entry.unit.replace("/", "-")}: ${what} ${outcome} in ${entry.durationMs}ms`);
       for (const log of entry.logs) console.log(`  ${log.level} juju-log: ${log.message}`);
       for (const line of entry.stdout.split("\n").filter(Boolean)) console.log(`  DEBUG stdout: ${line}`);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { drawHookFault, withHookFault, type FaultKind } from "./faults.js";
 import { HookContext } from "./hook-context.js";
 import { findHandler, runHookProcess, type HookProcessResult, type RunningHook } from "./hook-runner.js";
-import { linkCharmTree, Model, ModelError } from "./model.js";
+import { linkCharmTree, type Model, ModelError } from "./model.js";
 import { nextOperation, type Operation } from "./resolver.js";
 import { saveModelState, shuffled, statusRecord, type ActionRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
 import { remoteAppOf } from "./topology.js";
@@ -143,7 +143,10 @@ export class Controller {
     if (!record) return Promise.reject(new ModelError(`action ${id} not found`));
     if (record.status === "completed" || record.status === "failed") return Promise.resolve(record);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ModelError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for action ${id} on ${record.unit}: ${this.describeBusy()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new ModelError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for action ${id} on ${record.unit}: ${this.describeBusy()}`)),
+        timeoutMs,
+      );
       const list = this.actionWaiters.get(id) ?? [];
       list.push(() => {
         clearTimeout(timer);
@@ -184,7 +187,7 @@ export class Controller {
     if (relationId !== undefined) {
       const relation = this.state.relations[String(relationId)];
       const unit = this.model.unit(unitName);
-      if (!relation || !relation.endpoints.some((end) => end.app === unit.app)) throw new ModelError(`unit "${unitName}" is not in relation ${relationId}`);
+      if (!relation?.endpoints.some((end) => end.app === unit.app)) throw new ModelError(`unit "${unitName}" is not in relation ${relationId}`);
     }
     const record = this.enqueueAction(unitName, "exec", {});
     record.kind = "exec";
@@ -350,7 +353,11 @@ export class Controller {
       const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (attempts - 1));
       unit.failed = { hook, attempts, retryAt: retry ? Date.now() + delay : null };
       unit.agent = statusRecord("error", `hook failed: "${hook.name}"`);
-      unit.agent.data = { hook: hook.name, ...(hook.relationId !== undefined ? { "relation-id": hook.relationId } : {}), ...(hook.remoteUnit ? { "remote-unit": hook.remoteUnit } : {}) };
+      unit.agent.data = {
+        hook: hook.name,
+        ...(hook.relationId !== undefined ? { "relation-id": hook.relationId } : {}),
+        ...(hook.remoteUnit ? { "remote-unit": hook.remoteUnit } : {}),
+      };
       return;
     }
     unit.failed = null;
@@ -423,7 +430,12 @@ export class Controller {
     return dir;
   }
 
-  private async hookEnvironment(unit: UnitState, contextId: string, hook: HookSpec | undefined, action: ActionRecord | undefined): Promise<Record<string, string>> {
+  private async hookEnvironment(
+    unit: UnitState,
+    contextId: string,
+    hook: HookSpec | undefined,
+    action: ActionRecord | undefined,
+  ): Promise<Record<string, string>> {
     const charmDir = path.join(unit.dir, "charm");
     const env: Record<string, string> = {
       PATH: `${await this.toolsDir(unit)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
@@ -480,7 +492,13 @@ export class Controller {
     return env;
   }
 
-  private async appendDebugLog(unit: UnitState, hook: HookSpec | undefined, action: ActionRecord | undefined, context: HookContext, result: HookProcessResult): Promise<void> {
+  private async appendDebugLog(
+    unit: UnitState,
+    hook: HookSpec | undefined,
+    action: ActionRecord | undefined,
+    context: HookContext,
+    result: HookProcessResult,
+  ): Promise<void> {
     const entry: DebugLogEntry = {
       time: new Date(result.startedAt).toISOString(),
       unit: unit.name,

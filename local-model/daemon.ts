@@ -99,17 +99,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   server.timeout = 0;
 
   async function handleCli(request: CliRequest, waitMs: number): Promise<CliResponse> {
-  async function settled<T>(work: () => Promise<T> | T, wait = true): Promise<CliResponse> {
-    try {
-      const result = await work();
-      controller.notify();
-      await controller.persist();
-      if (wait) await controller.waitIdle(waitMs);
-      return { ok: true, result };
-    } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    async function settled<T>(work: () => Promise<T> | T, wait = true): Promise<CliResponse> {
+      try {
+        const result = await work();
+        controller.notify();
+        await controller.persist();
+        if (wait) await controller.waitIdle(waitMs);
+        return { ok: true, result };
+      } catch (error) {
+        return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
     }
-  }
 
     switch (request.verb) {
       case "ping":
@@ -136,7 +136,16 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
             Object.entries(charm.config).map(([name, option]) => {
               const set = Object.hasOwn(app.config, name);
               const value = set ? app.config[name] : option.default;
-              return [name, { default: option.default, description: option.description ?? "", source: set ? "user" : "default", type: option.type, ...(value !== undefined ? { value } : {}) }];
+              return [
+                name,
+                {
+                  default: option.default,
+                  description: option.description ?? "",
+                  source: set ? "user" : "default",
+                  type: option.type,
+                  ...(value !== undefined ? { value } : {}),
+                },
+              ];
             }),
           );
           return { ok: true, result: { application: request.app, charm: charm.name, settings } };

@@ -245,9 +245,7 @@ export class Model {
     const key = (end: RelationEndpoint) => `${end.app}:${end.endpoint}`;
     return Object.values(this.state.relations).find(
       (relation) =>
-        relation.endpoints.length === 2 &&
-        relation.endpoints.some((end) => key(end) === key(a)) &&
-        relation.endpoints.some((end) => key(end) === key(b)),
+        relation.endpoints.length === 2 && relation.endpoints.some((end) => key(end) === key(a)) && relation.endpoints.some((end) => key(end) === key(b)),
     );
   }
 
@@ -483,7 +481,13 @@ export class Model {
   /** Relations in the order a unit looks at them this round: non-peer first, each group shuffled (§5.3). */
   relationOrder(unit: UnitState): RelationState[] {
     const relations = relationsOfUnit(this.state, unit);
-    return [...shuffled(this.state, relations.filter((r) => !isPeer(r))), ...shuffled(this.state, relations.filter(isPeer))];
+    return [
+      ...shuffled(
+        this.state,
+        relations.filter((r) => !isPeer(r)),
+      ),
+      ...shuffled(this.state, relations.filter(isPeer)),
+    ];
   }
 }
 

@@ -1,7 +1,7 @@
 import { configDigest } from "./config-values.js";
 import type { CharmSpec } from "./charm.js";
 import type { HookSpec, ModelState, RelationState, UnitState } from "./state.js";
-import { compareUnitNames, isPeer, relationsOfUnit, remoteAppOf, remoteMembers } from "./topology.js";
+import { compareUnitNames, isPeer, remoteAppOf, remoteMembers } from "./topology.js";
 
 export type Operation = { kind: "hook"; hook: HookSpec } | { kind: "action"; actionId: string };
 

@@ -27,7 +27,10 @@ const SEVERITY = ["error", "blocked", "maintenance", "waiting", "active", "unkno
 function applicationStatus(state: ModelState, appName: string): StatusInfo {
   const app = state.applications[appName]!;
   if (app.status.current !== "unknown") return info(app.status);
-  const units = app.units.map((name) => state.units[name]).filter((u): u is UnitState => u !== undefined).map((u) => unitStatuses(u).workload);
+  const units = app.units
+    .map((name) => state.units[name])
+    .filter((u): u is UnitState => u !== undefined)
+    .map((u) => unitStatuses(u).workload);
   units.sort((a, b) => SEVERITY.indexOf(a.current) - SEVERITY.indexOf(b.current));
   return units[0] ?? info(app.status);
 }
@@ -57,7 +60,13 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
         ...(app.leader === name ? { leader: true } : {}),
         machine,
         "public-address": unit.address,
-        ...(unit.ports.length > 0 ? { "open-ports": unit.ports.map((p) => (p.protocol === "icmp" ? "icmp" : p.from === p.to ? `${p.from}/${p.protocol}` : `${p.from}-${p.to}/${p.protocol}`)) } : {}),
+        ...(unit.ports.length > 0
+          ? {
+              "open-ports": unit.ports.map((p) =>
+                p.protocol === "icmp" ? "icmp" : p.from === p.to ? `${p.from}/${p.protocol}` : `${p.from}-${p.to}/${p.protocol}`,
+              ),
+            }
+          : {}),
         ...(unit.life === "dying" ? { life: "dying" } : {}),
       };
     }
@@ -96,19 +105,31 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
     machines,
     applications,
     storage: {},
-    controller: { timestamp: new Date().toISOString().slice(11, 19) + "Z" },
+    controller: { timestamp: `${new Date().toISOString().slice(11, 19)}Z` },
   };
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** The plain `juju status` tables. */
 export function statusTable(state: ModelState): string {
-  const now = new Date().toISOString().slice(11, 19) + "Z";
-  const sections = [table([["Model", "Controller", "Cloud/Region", "Version", "SLA", "Timestamp"], [state.name, "local-model", "localhost/localhost", SIMULATED_JUJU_VERSION, "unsupported", now]])];
+  const now = `${new Date().toISOString().slice(11, 19)}Z`;
+  const sections = [
+    table([
+      ["Model", "Controller", "Cloud/Region", "Version", "SLA", "Timestamp"],
+      [state.name, "local-model", "localhost/localhost", SIMULATED_JUJU_VERSION, "unsupported", now],
+    ]),
+  ];
   const apps = Object.values(state.applications).sort((a, b) => (a.name < b.name ? -1 : 1));
   if (apps.length > 0) {
     const rows = [["App", "Version", "Status", "Scale", "Charm", "Channel", "Rev", "Exposed", "Message"]];
@@ -125,7 +146,15 @@ export function statusTable(state: ModelState): string {
         if (!unit) continue;
         const { workload, agent } = unitStatuses(unit);
         const ports = unit.ports.map((p) => (p.from === p.to ? `${p.from}/${p.protocol}` : `${p.from}-${p.to}/${p.protocol}`)).join(",");
-        unitRows.push([`${name}${app.leader === name ? "*" : ""}`, workload.current, agent.current, name.replace("/", "-"), unit.address, ports, workload.message ?? ""]);
+        unitRows.push([
+          `${name}${app.leader === name ? "*" : ""}`,
+          workload.current,
+          agent.current,
+          name.replace("/", "-"),
+          unit.address,
+          ports,
+          workload.message ?? "",
+        ]);
       }
     }
     sections.push(table(unitRows));
@@ -137,7 +166,13 @@ export function statusTable(state: ModelState): string {
       const [a, b = relation.endpoints[0]!] = relation.endpoints;
       const provider = a!.role === "requirer" ? b : a!;
       const requirer = provider === a ? b : a!;
-      rows.push([`${provider.app}:${provider.endpoint}`, `${requirer.app}:${requirer.endpoint}`, provider.interface, isPeer(relation) ? "peer" : "regular", relation.life === "dying" ? "dying" : ""]);
+      rows.push([
+        `${provider.app}:${provider.endpoint}`,
+        `${requirer.app}:${requirer.endpoint}`,
+        provider.interface,
+        isPeer(relation) ? "peer" : "regular",
+        relation.life === "dying" ? "dying" : "",
+      ]);
     }
     sections.push(table(rows));
   }

@@ -11,7 +11,8 @@ import { packCharms } from "./pack.js";
 
 const modelDir = path.join(repoRoot, ".local-model");
 const cli = path.join(repoRoot, "local-model", "bin", "local-model.mjs");
-const localModel = (...args: string[]) => execa(process.execPath, [cli, "-m", modelDir, "--timeout", "600", ...args], { stdio: "inherit", env: { NODE_EXTRA_CA_CERTS: "" } });
+const localModel = (...args: string[]) =>
+  execa(process.execPath, [cli, "-m", modelDir, "--timeout", "600", ...args], { stdio: "inherit", env: { NODE_EXTRA_CA_CERTS: "" } });
 
 const charms = await packCharms();
 for (const file of charms) {
@@ -30,7 +31,9 @@ await localModel("status");
 
 const { stdout } = await execa(process.execPath, [cli, "-m", modelDir, "status", "--format=json"], { env: { NODE_EXTRA_CA_CERTS: "" } });
 const units = (JSON.parse(stdout) as { applications: { etcd: { units: Record<string, { "public-address": string }> } } }).applications.etcd.units;
-const endpoints = Object.values(units).map((unit) => `http://${unit["public-address"]}:2379`).join(",");
+const endpoints = Object.values(units)
+  .map((unit) => `http://${unit["public-address"]}:2379`)
+  .join(",");
 console.log(`\nThe cluster answers on:\n  ETCDCTL_API=3 etcdctl --endpoints=${endpoints} endpoint status -w table`);
 await execa("etcdctl", [`--endpoints=${endpoints}`, "endpoint", "status", "-w", "table"], { stdio: "inherit", env: { ETCDCTL_API: "3" } });
 console.log(`\nMore: npx local-model status | run etcd/0 health | add-unit etcd -n 2 | debug-log | destroy`);

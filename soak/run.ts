@@ -53,7 +53,8 @@ for (let r = 0; r < options.runs; r++) {
       `longest write gap ${seconds(report.longestGap.ms)} (${report.longestGap.step}); ${errors.hookRuns} hook runs: ` +
       `${errors.genuine.length} genuine errors, ${errors.injectedFailures} injected failures, ${errors.injectedKills} injected kills; ${report.resolved} resolved`,
   );
-  for (const loss of report.quorumLosses) console.log(`  quorum loss: writes failed for ${seconds(loss.ms)} (${loss.failedAttempts} attempts) in ${loss.step}: ${loss.lastError}`);
+  for (const loss of report.quorumLosses)
+    console.log(`  quorum loss: writes failed for ${seconds(loss.ms)} (${loss.failedAttempts} attempts) in ${loss.step}: ${loss.lastError}`);
   for (const error of errors.genuine) console.log(`  genuine hook error: ${error.time} ${error.unit} ${error.hook} ${error.exit}: ${error.stderrTail}`);
   for (const problem of report.problems) console.log(`  problem: ${problem}`);
   for (const anomaly of report.anomalies) console.log(`  anomaly: ${anomaly}`);

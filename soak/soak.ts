@@ -77,7 +77,8 @@ export interface RunReport {
   readonly evidence?: string;
 }
 
-export const runFailed = (report: RunReport): boolean => !report.converged || report.lostKeys.length > 0 || report.quorumLosses.length > 0 || report.problems.length > 0;
+export const runFailed = (report: RunReport): boolean =>
+  !report.converged || report.lostKeys.length > 0 || report.quorumLosses.length > 0 || report.problems.length > 0;
 
 /** Models of runs in progress, for destroyActiveModels. */
 const activeModels = new Set<LocalModelFixture>();
@@ -180,7 +181,9 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
           !new RegExp(`^${size} members?, healthy`).test(unit["workload-status"].message ?? ""),
       );
       if (size === 0 || unready.length > 0) {
-        last = unready.map(([name, unit]) => `${name} ${unit["juju-status"].current}/${unit["workload-status"].current} "${unit["workload-status"].message ?? ""}"`).join("; ");
+        last = unready
+          .map(([name, unit]) => `${name} ${unit["juju-status"].current}/${unit["workload-status"].current} "${unit["workload-status"].message ?? ""}"`)
+          .join("; ");
         await sleep(POLL_MS);
         continue;
       }
@@ -192,7 +195,12 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
         if (JSON.stringify(names) === JSON.stringify(expected) && view.members.every((m) => !m.isLearner) && view.unhealthy.length === 0) {
           return { status, units: soakUnits };
         }
-        last = `members [${names.join(", ")}] (learners: ${view.members.filter((m) => m.isLearner).map((m) => m.name).join(", ") || "none"}), unhealthy: ${view.unhealthy.map((u) => `${u.unit} (${u.error})`).join(", ") || "none"}`;
+        last = `members [${names.join(", ")}] (learners: ${
+          view.members
+            .filter((m) => m.isLearner)
+            .map((m) => m.name)
+            .join(", ") || "none"
+        }), unhealthy: ${view.unhealthy.map((u) => `${u.unit} (${u.error})`).join(", ") || "none"}`;
       } catch (error) {
         last = `cluster: ${error instanceof Error ? error.message : String(error)}`;
       }
@@ -245,7 +253,8 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
       const missing = expected.filter(([key, value]) => values.get(key) !== value).map(([key]) => key);
       const fresh = missing.filter((key) => !lost.has(key));
       for (const key of missing) lost.add(key);
-      if (fresh.length > 0) problems.push(`${label}: ${fresh.length} acknowledged writes missing or different on ${unit.name}, e.g. ${fresh.slice(0, 3).join(", ")}`);
+      if (fresh.length > 0)
+        problems.push(`${label}: ${fresh.length} acknowledged writes missing or different on ${unit.name}, e.g. ${fresh.slice(0, 3).join(", ")}`);
     }
   };
 
@@ -261,7 +270,9 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
     await check(units, label);
     const problemText = problems.length > before ? `; PROBLEMS: ${problems.slice(before).join(" | ")}` : "";
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-    log(`  ${label}: ${detail}; verb ${seconds(acted - started)}, converged ${seconds(ended - acted)} later; ${units.length} units, ${writer.acknowledged.size} writes acknowledged${problemText}`);
+    log(
+      `  ${label}: ${detail}; verb ${seconds(acted - started)}, converged ${seconds(ended - acted)} later; ${units.length} units, ${writer.acknowledged.size} writes acknowledged${problemText}`,
+    );
     if (writerStarted) writer.setEndpoints(units.map(clientUrl));
     return units;
   };
@@ -300,7 +311,9 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
         switch (kind) {
           case "add-unit": {
             await model.ok("add-unit", "etcd");
-            const added = etcdUnits(await model.status()).map((u) => u.name).filter((name) => !names.includes(name));
+            const added = etcdUnits(await model.status())
+              .map((u) => u.name)
+              .filter((name) => !names.includes(name));
             return `added ${added.join(", ")}`;
           }
           case "remove-unit": {
@@ -381,7 +394,9 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
     if (step.kind !== "remove-unit" || !victim) return [];
     return entries
       .filter((entry) => Date.parse(entry.time) >= step.started && entry.logs.some((line) => line.message.includes(`added ${memberName(victim)} (`)))
-      .map((entry) => `${entry.time} ${entry.unit} ${entry.name}: added ${memberName(victim)} as a learner while ${victim} was being removed (step ${step.index})`);
+      .map(
+        (entry) => `${entry.time} ${entry.unit} ${entry.name}: added ${memberName(victim)} as a learner while ${victim} was being removed (step ${step.index})`,
+      );
   });
   const report: RunReport = {
     seed: options.seed,
@@ -433,5 +448,5 @@ async function saveEvidence(modelDir: string, target: string, report: RunReport,
   for (const name of ["debug-log.jsonl", "controller.log", "state.json"]) await cp(path.join(modelDir, name), path.join(target, name)).catch(() => undefined);
   await cp(path.join(modelDir, "services", "logs"), path.join(target, "service-logs"), { recursive: true }).catch(() => undefined);
   await writeFile(path.join(target, "report.json"), `${JSON.stringify(report, null, 1)}\n`);
-  await writeFile(path.join(target, "writes.jsonl"), writer.attempts.map((a) => JSON.stringify(a)).join("\n") + "\n");
+  await writeFile(path.join(target, "writes.jsonl"), `${writer.attempts.map((a) => JSON.stringify(a)).join("\n")}\n`);
 }

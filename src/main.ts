@@ -26,10 +26,7 @@ async function runEvent(dispatchPath: string | undefined): Promise<void> {
   }
 }
 
-const program = new Command()
-  .name("etcd-charm")
-  .description("The etcd charm's hook and action runner")
-  .showHelpAfterError();
+const program = new Command().name("etcd-charm").description("The etcd charm's hook and action runner").showHelpAfterError();
 
 program
   .command("dispatch", { isDefault: true })

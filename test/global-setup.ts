@@ -12,7 +12,19 @@ declare module "vitest" {
   }
 }
 
-const INPUTS = ["src", "scripts", "templates", "hooks", "actions", "dispatch", "metadata.yaml", "config.yaml", "actions.yaml", "package-lock.json", "runtime/package-lock.json"];
+const INPUTS = [
+  "src",
+  "scripts",
+  "templates",
+  "hooks",
+  "actions",
+  "dispatch",
+  "metadata.yaml",
+  "config.yaml",
+  "actions.yaml",
+  "package-lock.json",
+  "runtime/package-lock.json",
+];
 
 async function inputsDigest(): Promise<string> {
   const hash = createHash("sha256");

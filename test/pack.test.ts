@@ -29,7 +29,15 @@ describe("the packed charm (contract §6)", () => {
   it("holds metadata, manifest, config, actions, dispatch, shims, templates, runtime and bundle with their modes", async () => {
     const entries = await listCharmArchive(charms["24.04"]!);
     const modes = Object.fromEntries(entries.map((e) => [e.name, e.mode.toString(8)]));
-    for (const file of ["metadata.yaml", "manifest.yaml", "config.yaml", "actions.yaml", "templates/etcd.service", "templates/etcd.conf.yml", "dist/charm-main.mjs"]) {
+    for (const file of [
+      "metadata.yaml",
+      "manifest.yaml",
+      "config.yaml",
+      "actions.yaml",
+      "templates/etcd.service",
+      "templates/etcd.conf.yml",
+      "dist/charm-main.mjs",
+    ]) {
       expect(modes[file], file).toBe("644");
     }
     for (const file of ["dispatch", "bin/node", "dist/charm.mjs", "actions/health", ...Object.keys(HOOK_HANDLERS).map((h) => `hooks/${h}`)]) {
@@ -49,7 +57,10 @@ describe("the packed charm (contract §6)", () => {
   it("same inputs give the same bytes", async () => {
     const again = await mkdtemp(path.join(tmpdir(), "repack-"));
     const [, second24] = await packCharms(again, path.join(again, "stage"));
-    const digest = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
+    const digest = async (file: string) =>
+      createHash("sha256")
+        .update(await readFile(file))
+        .digest("hex");
     expect(await digest(second24!)).toBe(await digest(charms["24.04"]!));
   }, 120_000);
 });

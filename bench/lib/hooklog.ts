@@ -24,16 +24,14 @@ export function hookRuns(entries: readonly DebugLogEntry[]): HookRun[] {
     .map((entry) => {
       const start = Date.parse(entry.time);
       const end = start + entry.durationMs;
-      const marks = entry.stderr
-        .split("\n")
-        .flatMap((line) => {
-          try {
-            const record = JSON.parse(line) as { time?: unknown; action?: unknown };
-            return typeof record.time === "number" && typeof record.action === "string" ? [{ action: record.action, start: record.time }] : [];
-          } catch {
-            return [];
-          }
-        });
+      const marks = entry.stderr.split("\n").flatMap((line) => {
+        try {
+          const record = JSON.parse(line) as { time?: unknown; action?: unknown };
+          return typeof record.time === "number" && typeof record.action === "string" ? [{ action: record.action, start: record.time }] : [];
+        } catch {
+          return [];
+        }
+      });
       const steps = marks.map((mark, i) => ({ ...mark, ms: (marks[i + 1]?.start ?? end) - mark.start }));
       return { unit: entry.unit, name: entry.name, start, ms: entry.durationMs, steps };
     })

@@ -44,7 +44,10 @@ export class BenchModel {
 
   async debugLog(): Promise<DebugLogEntry[]> {
     const text = await this.ok("debug-log", "--format=json");
-    return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as DebugLogEntry);
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as DebugLogEntry);
   }
 
   /** The model's saved state (written atomically by the controller after every round). */

@@ -31,7 +31,9 @@ export async function traceExecs(pid: number, out: string): Promise<{ stop: () =
   const release = onCleanup(() => stopChild(child));
   let said = "";
   child.stderr?.on("data", (chunk: Buffer) => (said += chunk.toString("utf8")));
-  await until("strace to attach", 15_000, 100, async () => (said.includes("attached") ? true : child.exitCode !== null ? Promise.reject(new Error(`strace: ${said.trim()}`)) : undefined));
+  await until("strace to attach", 15_000, 100, async () =>
+    said.includes("attached") ? true : child.exitCode !== null ? Promise.reject(new Error(`strace: ${said.trim()}`)) : undefined,
+  );
   return {
     stop: async () => {
       await release();
@@ -56,7 +58,14 @@ function classify(file: string, args: readonly string[]): Pick<SpawnedProcess, "
   // Hook tools are symlinks to the model's jujuc in the unit's tools dir; its systemctl is a wrapper that execs jujuc.
   if (base === "jujuc" && args[1] === "systemctl") return { kind: "systemctl", what: args.slice(3).join(" ") };
   if (/\/tools\/[^/]+$/.test(file) && base !== "systemctl") return { kind: "hook-tool", what: base };
-  if (base === "etcdctl") return { kind: "etcdctl", what: args.filter((arg) => !arg.startsWith("-")).slice(1, 3).join(" ") };
+  if (base === "etcdctl")
+    return {
+      kind: "etcdctl",
+      what: args
+        .filter((arg) => !arg.startsWith("-"))
+        .slice(1, 3)
+        .join(" "),
+    };
   return { kind: "other", what: base };
 }
 

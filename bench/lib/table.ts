@@ -23,7 +23,10 @@ export function renderTable(table: Table): string {
   const widths = table.columns.map((column, i) => Math.max(column.length, ...cells.map((row) => (row[i] ?? "").length)));
   const numeric = table.columns.map((_, i) => table.rows.every((row) => typeof row[i] === "number" || /^[-–0-9.,×%/ ]+[a-z%×]*$/.test(String(row[i] ?? ""))));
   const line = (row: readonly string[]) =>
-    row.map((cell, i) => (numeric[i] && i > 0 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd();
+    row
+      .map((cell, i) => (numeric[i] && i > 0 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   const out = [`## ${table.title}`, "", line(table.columns), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)];
   for (const note of table.notes ?? []) out.push(`  · ${note}`);
   return `${out.join("\n")}\n`;

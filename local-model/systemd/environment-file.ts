@@ -41,7 +41,7 @@ export function parseEnvironmentFile(text: string): ParsedEnvironmentFile {
     keptLength = value.length;
   };
 
-  for (const char of text + "\n") {
+  for (const char of `${text}\n`) {
     switch (state) {
       case "preKey":
         if (char === "#" || char === ";") state = "comment";

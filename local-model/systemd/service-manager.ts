@@ -471,7 +471,8 @@ export class ServiceManager {
       return;
     }
     const sections: string[] = [];
-    for (const name of names) sections.push(renderShow(await this.view(state, name), { properties: options.properties, valueOnly: options.value, all: options.all }));
+    for (const name of names)
+      sections.push(renderShow(await this.view(state, name), { properties: options.properties, valueOnly: options.value, all: options.all }));
     output.print(sections.join("\n"));
   }
 
@@ -498,7 +499,15 @@ export class ServiceManager {
 
   /** Units for list-units: loaded ones that are not inactive (all with --all), filtered by name patterns. */
   private async listedViews(state: MachineState, patterns: readonly string[], all: boolean): Promise<UnitView[]> {
-    const matchers = patterns.map((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".")}$`));
+    const matchers = patterns.map(
+      (pattern) =>
+        new RegExp(
+          `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replaceAll("*", ".*")
+            .replaceAll("?", ".")}$`,
+        ),
+    );
     const names = [...state.units.keys()].filter((name) => matchers.length === 0 || matchers.some((matcher) => matcher.test(name))).sort();
     const views = await Promise.all(names.map((name) => this.view(state, name)));
     return views.filter((view) => all || view.snapshot.activeState !== "inactive");

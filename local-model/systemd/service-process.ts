@@ -139,7 +139,11 @@ export async function launchProcess(request: LaunchRequest): Promise<LaunchResul
   if (!executable) return { ok: false, status: EXIT_EXEC, message: `Failed to locate executable ${command.executable}: No such file or directory` };
   const directory = await stat(request.workingDirectory).catch(() => undefined);
   if (!directory?.isDirectory()) {
-    return { ok: false, status: EXIT_CHDIR, message: `Changing to the requested working directory failed: ${request.workingDirectory}: No such file or directory` };
+    return {
+      ok: false,
+      status: EXIT_CHDIR,
+      message: `Changing to the requested working directory failed: ${request.workingDirectory}: No such file or directory`,
+    };
   }
   const wrapped = wrappedArgv(executable, request);
   if ("error" in wrapped) return { ok: false, status: wrapped.status, message: wrapped.error };

@@ -239,7 +239,7 @@ export class ServiceUnit {
 
   /** The processes the unit is responsible for, for the record that outlives the daemon. */
   processes(): ServiceProcess[] {
-    return [this.main, this.control, ...this.lingering].filter((process): process is ServiceProcess => process !== undefined && process.groupAlive());
+    return [this.main, this.control, ...this.lingering].filter((process): process is ServiceProcess => process?.groupAlive() === true);
   }
 
   snapshot(): UnitSnapshot {
@@ -317,7 +317,8 @@ export class ServiceUnit {
 
   /** Fixes the environment, credentials and working directory for this run of the service. */
   private async runContext(definition: ServiceDefinition): Promise<RunContext> {
-    const credentials = definition.user !== undefined || definition.group !== undefined ? await resolveCredentials(definition.user, definition.group) : undefined;
+    const credentials =
+      definition.user !== undefined || definition.group !== undefined ? await resolveCredentials(definition.user, definition.group) : undefined;
     const environment: Record<string, string> = { ...BASE_ENVIRONMENT };
     if (credentials?.account && definition.user !== undefined) {
       const { name, home, shell } = credentials.account;
@@ -642,7 +643,7 @@ export class ServiceUnit {
     if (this.reachedRunning && context) fail(await this.runCommands("stop", definition.execStop, context, deadline, this.mainPidEnvironment()));
     this.reachedRunning = false;
     const mode = definition.killMode;
-    const targets = [this.main, ...this.lingering].filter((process): process is ServiceProcess => process !== undefined && process.groupAlive());
+    const targets = [this.main, ...this.lingering].filter((process): process is ServiceProcess => process?.groupAlive() === true);
     // KillMode=none leaves the processes alone.
     if (targets.length > 0 && mode !== "none") {
       this.setSub("stop-sigterm");

@@ -50,7 +50,9 @@ export function renderStatus(view: UnitView, journal: readonly string[], now = n
   const mainPid = mainPidLine(view);
   if (mainPid) field("Main PID", mainPid);
   if (view.needDaemonReload) {
-    lines.push(`Warning: The unit file, source configuration file or drop-ins of ${loaded.name} changed on disk. Run 'systemctl daemon-reload' to reload units.`);
+    lines.push(
+      `Warning: The unit file, source configuration file or drop-ins of ${loaded.name} changed on disk. Run 'systemctl daemon-reload' to reload units.`,
+    );
   }
   if (journal.length > 0) lines.push("", ...journal);
   return `${lines.join("\n")}\n`;

@@ -7,7 +7,7 @@
 const MILLISECONDS_PER_UNIT: Readonly<Record<string, number>> = {
   usec: 0.001,
   us: 0.001,
-  "µs": 0.001,
+  µs: 0.001,
   msec: 1,
   ms: 1,
   seconds: 1000,

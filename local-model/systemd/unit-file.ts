@@ -188,13 +188,30 @@ const DEFAULT_TIMEOUT_MS = 90_000;
 const DEFAULT_START_LIMIT_INTERVAL_MS = 10_000;
 const DEFAULT_START_LIMIT_BURST = 5;
 
-const BOOLEANS: Readonly<Record<string, boolean>> = { yes: true, y: true, true: true, t: true, on: true, "1": true, no: false, n: false, false: false, f: false, off: false, "0": false };
+const BOOLEANS: Readonly<Record<string, boolean>> = {
+  yes: true,
+  y: true,
+  true: true,
+  t: true,
+  on: true,
+  "1": true,
+  no: false,
+  n: false,
+  false: false,
+  f: false,
+  off: false,
+  "0": false,
+};
 
 /** "SIGTERM", "TERM" or "15" as a signal name known to Node ("SIGTERM"). */
 export function parseSignal(text: string): NodeJS.Signals {
   const signals = osConstants.signals as Readonly<Record<string, number>>;
   const upper = text.trim().toUpperCase();
-  const name = /^\d+$/.test(upper) ? Object.keys(signals).find((candidate) => signals[candidate] === Number(upper)) : upper.startsWith("SIG") ? upper : `SIG${upper}`;
+  const name = /^\d+$/.test(upper)
+    ? Object.keys(signals).find((candidate) => signals[candidate] === Number(upper))
+    : upper.startsWith("SIG")
+      ? upper
+      : `SIG${upper}`;
   if (name === undefined || !(name in signals)) throw new UnitSettingError(`unknown signal ${JSON.stringify(text)}`);
   return name as NodeJS.Signals;
 }
@@ -286,7 +303,8 @@ export function serviceDefinition(file: UnitFile, identity: UnitIdentity): Defin
   const refuse = (error: string): DefinitionResult => ({ ok: false, error, warnings });
   const execStop = commands("ExecStop");
   if (execStart.length === 0 && execStop.length === 0) return refuse("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.");
-  if (execStart.length === 0 && !remainAfterExit) return refuse("Service has no ExecStart= setting, which is only allowed for RemainAfterExit=yes services. Refusing.");
+  if (execStart.length === 0 && !remainAfterExit)
+    return refuse("Service has no ExecStart= setting, which is only allowed for RemainAfterExit=yes services. Refusing.");
   if (execStart.length > 1 && type !== "oneshot") {
     return refuse("Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.");
   }

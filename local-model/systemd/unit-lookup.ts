@@ -127,13 +127,20 @@ export function isServiceName(name: string): boolean {
 export async function loadUnit(machine: Machine, name: string): Promise<LoadedUnit> {
   const location = await locateUnit(machine, name);
   const fingerprint = await fingerprintOf(location);
-  const base = { name, fragmentPath: location.fragmentPath, dropInPaths: location.dropInPaths, fingerprint, file: undefined, definition: undefined, loadError: undefined, warnings: [] };
+  const base = {
+    name,
+    fragmentPath: location.fragmentPath,
+    dropInPaths: location.dropInPaths,
+    fingerprint,
+    file: undefined,
+    definition: undefined,
+    loadError: undefined,
+    warnings: [],
+  };
   if (!isServiceName(name)) return { ...base, loadState: "not-found" };
   if (location.masked) return { ...base, loadState: "masked" };
   if (location.fragmentPath === undefined) return { ...base, loadState: "not-found" };
-  const files = await Promise.all(
-    [location.fragmentPath, ...location.dropInPaths].map(async (file) => parseUnitFile(await readFile(file, "utf8"), file)),
-  );
+  const files = await Promise.all([location.fragmentPath, ...location.dropInPaths].map(async (file) => parseUnitFile(await readFile(file, "utf8"), file)));
   const file = combineUnitFiles(files);
   const extracted = serviceDefinition(file, { unitName: name, hostName: machine.name });
   if (!extracted.ok) return { ...base, file, loadState: "bad-setting", loadError: extracted.error, warnings: extracted.warnings };

@@ -34,7 +34,17 @@ function goalStatus(entries: Readonly<Record<string, { status: string; since: st
       Object.entries(entries).map(([name, { status, since }]) => {
         // `since` is omitempty.
         const shownSince = formatSince(since);
-        return [name, new GoStruct(shownSince === "" ? [["status", status]] : [["status", status], ["since", shownSince]])];
+        return [
+          name,
+          new GoStruct(
+            shownSince === ""
+              ? [["status", status]]
+              : [
+                  ["status", status],
+                  ["since", shownSince],
+                ],
+          ),
+        ];
       }),
     ),
   );

@@ -83,9 +83,7 @@ function portCommand(name: "open-port" | "close-port", purpose: string, change: 
   };
 }
 
-export const openPort = portCommand("open-port", "Register a request to open a port or port range.", (ctx, range, endpoints) =>
-  ctx.openPort(range, endpoints),
-);
+export const openPort = portCommand("open-port", "Register a request to open a port or port range.", (ctx, range, endpoints) => ctx.openPort(range, endpoints));
 
 export const closePort = portCommand("close-port", "Register a request to close a port or port range.", (ctx, range, endpoints) =>
   ctx.closePort(range, endpoints),

@@ -17,10 +17,7 @@ export const statusSet: HookToolSpec = {
   args: "<maintenance | blocked | waiting | active> [message]",
   purpose: "set status information",
   setup(flags, ctx) {
-    const application = flags.bool(
-      ["application"],
-      "set this status for the application to which the unit belongs if the unit is the leader",
-    );
+    const application = flags.bool(["application"], "set this status for the application to which the unit belongs if the unit is the leader");
     return (positionals) => {
       const [status, message = "", ...extra] = positionals;
       if (status === undefined) throw new UsageError("invalid args, require <status> [message]");
@@ -70,9 +67,7 @@ export const statusGet: HookToolSpec = {
           output.write(io, appStatus.status);
           return;
         }
-        const unitDetails = Object.fromEntries(
-          Object.entries(units).map(([name, value]) => [name, goMap(statusDetails(value, includeData.value))]),
-        );
+        const unitDetails = Object.fromEntries(Object.entries(units).map(([name, value]) => [name, goMap(statusDetails(value, includeData.value))]));
         const details = goMap({ ...statusDetails(appStatus, includeData.value), units: goMap(unitDetails) });
         output.write(io, goMap({ "application-status": details }));
       };

@@ -21,18 +21,13 @@ export async function healthAction({ event, tools, paths }: CharmRuntime): Promi
     members = await local.memberList();
   } catch (error) {
     if (!(error instanceof EtcdctlError)) throw error;
-    const reason = error.notInstalled
-      ? "etcdctl is not installed on this unit"
-      : `no answer from ${localUrls.join(", ")} (${firstErrorLine(error.stderr)})`;
+    const reason = error.notInstalled ? "etcdctl is not installed on this unit" : `no answer from ${localUrls.join(", ")} (${firstErrorLine(error.stderr)})`;
     await tools.actionFail(`etcd is not running on ${event.unit}: ${reason}`);
     return;
   }
   const urls = members.flatMap((m) => m.clientURLs.slice(0, 1));
   const everyone = new Etcdctl({ endpoints: urls.length > 0 ? urls : localUrls });
-  const [statuses, healths] = await Promise.all([
-    everyone.endpointStatus().catch(() => []),
-    everyone.endpointHealth().catch(() => []),
-  ]);
+  const [statuses, healths] = await Promise.all([everyone.endpointStatus().catch(() => []), everyone.endpointHealth().catch(() => [])]);
   const report = assessCluster(members, statuses, healths);
   await tools.actionSet(healthResults(report));
   if (report.verdict !== "healthy") await tools.actionFail(report.summary);
@@ -60,6 +55,9 @@ export function healthResults(report: ClusterHealth): ActionResults {
 
 /** A member name as an action-set key segment: `^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$` (contract §3.13). */
 export function resultKey(name: string): string {
-  const key = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  const key = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   return key || "unnamed";
 }

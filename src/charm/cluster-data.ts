@@ -42,7 +42,13 @@ export interface LeaderData {
   readonly clientUrls: readonly string[];
 }
 
-export const LEADER_KEYS = { token: "cluster-token", bootstrapMember: "bootstrap-member", grantPrefix: "join-", members: "cluster-members", clientUrls: "cluster-client-urls" } as const;
+export const LEADER_KEYS = {
+  token: "cluster-token",
+  bootstrapMember: "bootstrap-member",
+  grantPrefix: "join-",
+  members: "cluster-members",
+  clientUrls: "cluster-client-urls",
+} as const;
 
 export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: LeaderData; rejected: Rejected[] } {
   const rejected: Rejected[] = [];
@@ -66,7 +72,13 @@ export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: 
       token: take(LEADER_KEYS.token, z.string().regex(TOKEN)),
       bootstrapMember: take(LEADER_KEYS.bootstrapMember, MemberName),
       grants,
-      members: take(LEADER_KEYS.members, z.string().regex(/^([a-z][a-z0-9-]*[0-9]+(,[a-z][a-z0-9-]*[0-9]+)*)?$/).max(4096)),
+      members: take(
+        LEADER_KEYS.members,
+        z
+          .string()
+          .regex(/^([a-z][a-z0-9-]*[0-9]+(,[a-z][a-z0-9-]*[0-9]+)*)?$/)
+          .max(4096),
+      ),
       clientUrls: take(LEADER_KEYS.clientUrls, ClientUrlList) ?? [],
     },
     rejected,

@@ -170,7 +170,7 @@ const atMost = (max: number) => range(undefined, max);
 /** Go's time.Duration is an int64 of nanoseconds; etcd cannot hold a longer retention. */
 const MAX_DURATION_NS = 9_223_372_036_854_775_807;
 const MAX_REVISIONS = 9_223_372_036_854_775_807n;
-const NS_PER_UNIT: Readonly<Record<string, number>> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const NS_PER_UNIT: Readonly<Record<string, number>> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /**
  * etcd 3.4 reads auto-compaction-retention as a whole number first (hours when periodic, revisions when

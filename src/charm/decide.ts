@@ -73,16 +73,28 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
       const running = o.rendered.running ?? { configText: o.rendered.configText, unitText: o.rendered.unitText };
       const restart = o.serviceActive && (restartNeeded(running.configText, configText) || unitText !== running.unitText);
       if (configText !== o.rendered.configText || unitText !== o.rendered.unitText || restart) {
-        return decision({ kind: "write-files", configText, unitText, restart }, "maintenance", restart ? "restarting etcd with new settings" : "configuring etcd");
+        return decision(
+          { kind: "write-files", configText, unitText, restart },
+          "maintenance",
+          restart ? "restarting etcd with new settings" : "configuring etcd",
+        );
       }
     }
     if (!o.serviceActive && o.rendered.configText) {
       const bootstrapping = identity.initialClusterState === "new";
-      return decision({ kind: "start", waitHealthy: bootstrapping || o.hasMemberData }, "maintenance", bootstrapping ? "bootstrapping the cluster" : "starting etcd");
+      return decision(
+        { kind: "start", waitHealthy: bootstrapping || o.hasMemberData },
+        "maintenance",
+        bootstrapping ? "bootstrapping the cluster" : "starting etcd",
+      );
     }
     // A learner is promoted as soon as it runs and has caught up (the leader promotes it too if this fails).
     if (o.serviceActive && selfMember?.isLearner && selfMember.name !== "") {
-      return decision({ kind: "promote", memberId: selfMember.ID, memberName: selfMember.name }, "maintenance", `promoting ${selfMember.name} to a voting member`);
+      return decision(
+        { kind: "promote", memberId: selfMember.ID, memberName: selfMember.name },
+        "maintenance",
+        `promoting ${selfMember.name} to a voting member`,
+      );
     }
   } else if (settings) {
     const join = selfJoin(o, selfPeerUrl, selfMember);
@@ -100,7 +112,7 @@ export function decide({ observed: o, templates, paths }: DecideInput): Decision
   }
 
   // 3. The Juju leader manages membership, one change at a time.
-  if (o.isLeader && o.cluster && o.cluster.raftLeaderId) {
+  if (o.isLeader && o.cluster?.raftLeaderId) {
     const change = nextMembershipChange(o, ports.peerPort);
     if (change) return change;
     // Recording the voters in leader data wakes every other unit (leader-settings-changed) to report them.
@@ -153,7 +165,13 @@ function memberIdentity(o: Observed, selfPeerUrl: string): MemberIdentity | "cla
   // This unit's learner, which it added itself in an earlier step or hook: start it into the cluster as it is.
   const ownLearner = o.cluster?.members.find((m) => m.isLearner && m.name === "" && m.peerURLs.includes(selfPeerUrl));
   if (ownLearner && token) {
-    return { name: o.memberName, address: o.address, initialCluster: initialClusterWith(o.cluster!.members, ownLearner, o.memberName), initialClusterState: "existing", clusterToken: token };
+    return {
+      name: o.memberName,
+      address: o.address,
+      initialCluster: initialClusterWith(o.cluster!.members, ownLearner, o.memberName),
+      initialClusterState: "existing",
+      clusterToken: token,
+    };
   }
   const clusterExists = o.cluster !== undefined || o.peers.some((peer) => peer.started);
   if (!o.isLeader || clusterExists) return undefined;
@@ -181,7 +199,8 @@ function decideDeparture(o: Observed): Decision {
   if (self && others.length > 0) {
     if (o.cluster?.raftLeaderId === self.ID) {
       const successor = others.find((m) => !m.isLearner && m.name !== "" && o.cluster!.answering.includes(m.clientURLs[0] ?? ""));
-      if (successor) return decision({ kind: "move-leader", toMemberId: successor.ID, reason: "this unit is leaving" }, "maintenance", "handing over raft leadership");
+      if (successor)
+        return decision({ kind: "move-leader", toMemberId: successor.ID, reason: "this unit is leaving" }, "maintenance", "handing over raft leadership");
     }
     return decision({ kind: "remove-member", memberId: self.ID, memberName: self.name || o.memberName, self: true }, "maintenance", "leaving the cluster");
   }
@@ -216,7 +235,12 @@ function nextMembershipChange(o: Observed, peerPort: number): Decision | undefin
       const name = member.name || `unstarted member ${member.peerURLs[0] ?? member.ID}`;
       if (cluster.raftLeaderId === member.ID) {
         const successor = cluster.members.find((m) => m !== member && !m.isLearner && m.name !== "" && cluster.answering.includes(m.clientURLs[0] ?? ""));
-        if (successor) return decision({ kind: "move-leader", toMemberId: successor.ID, reason: `${name} is leaving` }, "maintenance", `moving raft leadership away from ${name}`);
+        if (successor)
+          return decision(
+            { kind: "move-leader", toMemberId: successor.ID, reason: `${name} is leaving` },
+            "maintenance",
+            `moving raft leadership away from ${name}`,
+          );
       }
       const why = departed ? "whose unit is gone" : stranded ? "that no unit started" : "that holds a unit's peer URL under another name";
       return decision({ kind: "remove-member", memberId: member.ID, memberName: name, self: false }, "maintenance", `removing ${name}, ${why}`);
@@ -251,7 +275,10 @@ function consumerBags(o: Observed): Record<string, Record<string, string>> | und
   const started = [...o.cluster!.members].filter((m) => m.name !== "" && !m.isLearner).sort((a, b) => (a.name < b.name ? -1 : 1));
   const values = {
     db: {
-      connection_string: started.map((m) => m.clientURLs[0] ?? "").filter(Boolean).join(","),
+      connection_string: started
+        .map((m) => m.clientURLs[0] ?? "")
+        .filter(Boolean)
+        .join(","),
       version: o.cluster!.version ?? o.etcdVersion ?? "",
     },
     proxy: { cluster: started.map((m) => `${m.name}=${m.peerURLs[0] ?? ""}`).join(",") },
@@ -275,7 +302,10 @@ function reportedStatus(o: Observed, self: Member | undefined, hasIdentity: bool
     // `self` is whichever member has this unit's name or peer URL.
     if (self?.name === o.memberName && !o.hasMemberData) {
       // Never re-created silently: this member's data is gone from this unit, and an operator must decide.
-      return ["blocked", `member ${o.memberName} is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${hexId(self.ID)}) to let the unit join afresh`];
+      return [
+        "blocked",
+        `member ${o.memberName} is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${hexId(self.ID)}) to let the unit join afresh`,
+      ];
     }
     if (self && self.name !== "") return ["waiting", `member ${self.name} holds this unit's peer URL; waiting for the leader to remove it`];
     return ["waiting", "waiting to join the cluster"];

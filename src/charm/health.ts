@@ -26,7 +26,7 @@ export interface ClusterHealth {
 
 /** Go's duration text as etcdctl prints it ("4.86ms", "1.2s", "850µs") in milliseconds. */
 export function goDurationMs(text: string): number | undefined {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let total = 0;
   let matched = "";
   for (const [part, value, unit] of text.matchAll(/([0-9.]+)(ns|us|µs|ms|s|m|h)/g)) {
@@ -64,11 +64,7 @@ export function assessCluster(members: readonly Member[], statuses: readonly End
       raftIndex: status?.Status.raftIndex,
       dbSizeBytes: status?.Status.dbSize,
       roundTripMs: health?.took ? goDurationMs(health.took) : undefined,
-      error: healthy
-        ? undefined
-        : !started
-          ? "member was added but has not started"
-          : (health?.error ?? status?.Status.errors.join("; ") ?? "did not answer"),
+      error: healthy ? undefined : !started ? "member was added but has not started" : (health?.error ?? status?.Status.errors.join("; ") ?? "did not answer"),
     };
   });
 

@@ -24,5 +24,8 @@ export async function readRenderedConfig(file: string): Promise<RenderedConfig |
 
 /** Client URLs a rendered config advertises (comma-separated in etcd's format). */
 export function clientUrls(config: RenderedConfig): string[] {
-  return config["advertise-client-urls"].split(",").map((url) => url.trim()).filter(Boolean);
+  return config["advertise-client-urls"]
+    .split(",")
+    .map((url) => url.trim())
+    .filter(Boolean);
 }

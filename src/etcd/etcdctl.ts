@@ -58,7 +58,10 @@ export class EtcdctlError extends Error {
 
 /** The most telling line of etcdctl's stderr (it prefixes the reason with "Error:"). */
 export function firstErrorLine(stderr: string): string {
-  const lines = stderr.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   const error = lines.find((line) => line.startsWith("Error:")) ?? lines.find((line) => /error/i.test(line));
   return (error ?? lines[0] ?? "no output").replace(/^Error:\s*/, "");
 }
@@ -86,12 +89,7 @@ export class Etcdctl {
 
   private async run(args: readonly string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     const { endpoints, dialTimeoutMs = 2000, commandTimeoutMs = 5000, binary = "etcdctl" } = this.options;
-    const fullArgs = [
-      `--endpoints=${endpoints.join(",")}`,
-      `--dial-timeout=${dialTimeoutMs}ms`,
-      `--command-timeout=${commandTimeoutMs}ms`,
-      ...args,
-    ];
+    const fullArgs = [`--endpoints=${endpoints.join(",")}`, `--dial-timeout=${dialTimeoutMs}ms`, `--command-timeout=${commandTimeoutMs}ms`, ...args];
     const result = await execa(binary, fullArgs, {
       reject: false,
       shell: false,

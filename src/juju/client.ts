@@ -80,7 +80,11 @@ export class HookTools {
 
   /** All options that are set or have a default (config-get without a key, §3.6). */
   configGet(): Promise<ConfigValues> {
-    return this.json("config-get", [], ConfigValues.nullable().transform((v) => v ?? {}));
+    return this.json(
+      "config-get",
+      [],
+      ConfigValues.nullable().transform((v) => v ?? {}),
+    );
   }
 
   isLeader(): Promise<boolean> {
@@ -135,12 +139,26 @@ export class HookTools {
 
   /** One key of this unit's state; "" when absent. */
   stateGet(key: string): Promise<string> {
-    return this.json("state-get", [key], z.string().nullable().transform((v) => v ?? ""));
+    return this.json(
+      "state-get",
+      [key],
+      z
+        .string()
+        .nullable()
+        .transform((v) => v ?? ""),
+    );
   }
 
   /** Every key of this unit's state, in one call. */
   stateGetAll(): Promise<Record<string, string>> {
-    return this.json("state-get", [], z.record(z.string(), z.string()).nullable().transform((v) => v ?? {}));
+    return this.json(
+      "state-get",
+      [],
+      z
+        .record(z.string(), z.string())
+        .nullable()
+        .transform((v) => v ?? {}),
+    );
   }
 
   async stateSet(values: Readonly<Record<string, string>>): Promise<void> {

@@ -76,9 +76,7 @@ export function readEventContext(env: NodeJS.ProcessEnv, cwd: string = process.c
 
   const match = /^(hooks|actions)\/([a-z0-9][a-z0-9-]*)$/.exec(vars.JUJU_DISPATCH_PATH);
   if (!match) {
-    throw new EventContextError(
-      `JUJU_DISPATCH_PATH ${JSON.stringify(vars.JUJU_DISPATCH_PATH)} is neither hooks/<name> nor actions/<name>`,
-    );
+    throw new EventContextError(`JUJU_DISPATCH_PATH ${JSON.stringify(vars.JUJU_DISPATCH_PATH)} is neither hooks/<name> nor actions/<name>`);
   }
   const [, location, name] = match as unknown as [string, "hooks" | "actions", string];
   const [app, number] = vars.JUJU_UNIT_NAME.split("/") as [string, string];

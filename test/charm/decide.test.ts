@@ -16,15 +16,31 @@ const templates = {
 };
 const paths = etcdPaths("/");
 const defaults = Object.fromEntries(
-  Object.entries((parseYaml(await readFile(path.join(repoRoot, "config.yaml"), "utf8")) as { options: Record<string, { default: unknown }> }).options).map(([k, v]) => [k, v.default]),
+  Object.entries((parseYaml(await readFile(path.join(repoRoot, "config.yaml"), "utf8")) as { options: Record<string, { default: unknown }> }).options).map(
+    ([k, v]) => [k, v.default],
+  ),
 );
 const TOKEN = "0123456789abcdef0123456789abcdef";
 const NOW = 1_800_000_000_000;
 const ip = (n: number) => `10.0.0.${10 + n}`;
 const peerUrl = (n: number) => `http://${ip(n)}:2380`;
 const clientUrl = (n: number) => `http://${ip(n)}:2379`;
-const member = (n: number, extra: Partial<Member> = {}): Member => ({ ID: String(1000 + n), name: `etcd${n}`, peerURLs: [peerUrl(n)], clientURLs: [clientUrl(n)], isLearner: false, ...extra });
-const peer = (n: number, started = true): Peer => ({ unit: `etcd/${n}`, memberName: `etcd${n}`, address: ip(n), peerUrl: peerUrl(n), clientUrl: clientUrl(n), started });
+const member = (n: number, extra: Partial<Member> = {}): Member => ({
+  ID: String(1000 + n),
+  name: `etcd${n}`,
+  peerURLs: [peerUrl(n)],
+  clientURLs: [clientUrl(n)],
+  isLearner: false,
+  ...extra,
+});
+const peer = (n: number, started = true): Peer => ({
+  unit: `etcd/${n}`,
+  memberName: `etcd${n}`,
+  address: ip(n),
+  peerUrl: peerUrl(n),
+  clientUrl: clientUrl(n),
+  started,
+});
 const cluster = (members: Member[], leader = members[0]!.ID): ClusterView => ({
   members,
   raftLeaderId: leader,
@@ -36,7 +52,10 @@ const cluster = (members: Member[], leader = members[0]!.ID): ClusterView => ({
 function rendered(n: number, initialCluster: string, state: "new" | "existing" = "existing") {
   const settings = parseCharmConfig(defaults);
   if (!settings.ok) throw new Error("defaults invalid");
-  const configText = renderEtcdConfig({ settings: settings.settings, member: { name: `etcd${n}`, address: ip(n), initialCluster, initialClusterState: state, clusterToken: TOKEN }, paths }, templates.config);
+  const configText = renderEtcdConfig(
+    { settings: settings.settings, member: { name: `etcd${n}`, address: ip(n), initialCluster, initialClusterState: state, clusterToken: TOKEN }, paths },
+    templates.config,
+  );
   const unitText = renderServiceUnit({ memberName: `etcd${n}`, paths }, templates.unit);
   return { configText, unitText, initialCluster, initialClusterState: state, clientPort: 2379, peerPort: 2380, running: { configText, unitText } };
 }
@@ -95,7 +114,15 @@ describe("install and bootstrap, on the Juju leader only", () => {
   const fresh = (overrides: Partial<Observed> = {}): Observed =>
     converged(0, {
       installed: true,
-      rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined, running: undefined },
+      rendered: {
+        configText: undefined,
+        unitText: undefined,
+        initialCluster: undefined,
+        initialClusterState: undefined,
+        clientPort: undefined,
+        peerPort: undefined,
+        running: undefined,
+      },
       serviceActive: false,
       hasMemberData: false,
       leaderData: { token: undefined, bootstrapMember: undefined, grants: {}, members: undefined, clientUrls: [] },
@@ -146,7 +173,15 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
   /** etcd/3, installed, no member yet, seeing the 3-member cluster through the leader's recorded client URLs. */
   const joiner = (overrides: Partial<Observed> = {}): Observed =>
     converged(3, {
-      rendered: { configText: undefined, unitText: undefined, initialCluster: undefined, initialClusterState: undefined, clientPort: undefined, peerPort: undefined, running: undefined },
+      rendered: {
+        configText: undefined,
+        unitText: undefined,
+        initialCluster: undefined,
+        initialClusterState: undefined,
+        clientPort: undefined,
+        peerPort: undefined,
+        running: undefined,
+      },
       serviceActive: false,
       hasMemberData: false,
       peers: [],
@@ -155,7 +190,10 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
     });
 
   it("a unit without a member adds itself as a learner once it sees a cluster with a raft leader", () => {
-    expect(run(joiner())).toEqual({ action: { kind: "add-learner", memberName: "etcd3", peerUrl: peerUrl(3) }, status: { kind: "maintenance", message: "joining the cluster as a learner" } });
+    expect(run(joiner())).toEqual({
+      action: { kind: "add-learner", memberName: "etcd3", peerUrl: peerUrl(3) },
+      status: { kind: "maintenance", message: "joining the cluster as a learner" },
+    });
     // Not without a raft leader, not before the cluster's token exists, never with member data of its own.
     expect(action(joiner({ cluster: { ...cluster([member(0), member(1), member(2)]), raftLeaderId: undefined } }))?.kind).not.toBe("add-learner");
     expect(action(joiner({ leaderData: { ...converged().leaderData, token: undefined } }))?.kind).not.toBe("add-learner");
@@ -182,7 +220,10 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
       publishedPeerData: { "peer-url": peerUrl(2), "client-url": clientUrl(2), "member-state": "waiting" },
       cluster: cluster([member(0), member(1), member(2, { isLearner: true })]),
     });
-    expect(run(joined)).toEqual({ action: { kind: "promote", memberId: "1002", memberName: "etcd2" }, status: { kind: "maintenance", message: "promoting etcd2 to a voting member" } });
+    expect(run(joined)).toEqual({
+      action: { kind: "promote", memberId: "1002", memberName: "etcd2" },
+      status: { kind: "maintenance", message: "promoting etcd2 to a voting member" },
+    });
     // Not before its etcd runs and has published its name, and never for a member that already votes.
     expect(action({ ...joined, serviceActive: false })?.kind).not.toBe("promote");
     expect(action({ ...joined, cluster: cluster([member(0), member(1), member(2, { isLearner: true, name: "" })]) })?.kind).not.toBe("promote");
@@ -190,14 +231,29 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
   });
 
   it("a member registered under this unit's name without its data here blocks, naming the member: never re-created silently", () => {
-    const view = joiner({ cluster: cluster([member(0), member(1), member(2), { ...member(3), clientURLs: [] }]), publishedPeerData: { "peer-url": peerUrl(3), "client-url": clientUrl(3), "member-state": "waiting" } });
-    expect(run(view)).toEqual({ action: undefined, status: { kind: "blocked", message: `member etcd3 is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${(1003).toString(16)}) to let the unit join afresh` } });
+    const view = joiner({
+      cluster: cluster([member(0), member(1), member(2), { ...member(3), clientURLs: [] }]),
+      publishedPeerData: { "peer-url": peerUrl(3), "client-url": clientUrl(3), "member-state": "waiting" },
+    });
+    expect(run(view)).toEqual({
+      action: undefined,
+      status: {
+        kind: "blocked",
+        message: `member etcd3 is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${(1003).toString(16)}) to let the unit join afresh`,
+      },
+    });
   });
 
   it("a stale member on the joining unit's peer URL: the joiner waits, the leader removes it", () => {
     const stale = { ...member(7), peerURLs: [peerUrl(3)] };
-    const view = joiner({ cluster: cluster([member(0), member(1), member(2), stale]), publishedPeerData: { "peer-url": peerUrl(3), "client-url": clientUrl(3), "member-state": "waiting" } });
-    expect(run(view)).toEqual({ action: undefined, status: { kind: "waiting", message: "member etcd7 holds this unit's peer URL; waiting for the leader to remove it" } });
+    const view = joiner({
+      cluster: cluster([member(0), member(1), member(2), stale]),
+      publishedPeerData: { "peer-url": peerUrl(3), "client-url": clientUrl(3), "member-state": "waiting" },
+    });
+    expect(run(view)).toEqual({
+      action: undefined,
+      status: { kind: "waiting", message: "member etcd7 holds this unit's peer URL; waiting for the leader to remove it" },
+    });
     const leader = converged(0, { peers: [peer(1), peer(2), peer(3, false)], cluster: cluster([member(0), member(1), member(2), stale]) });
     expect(action(leader)).toEqual({ kind: "remove-member", memberId: "1007", memberName: "etcd7", self: false });
   });
@@ -213,7 +269,12 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
     expect(action(view)).toEqual({ kind: "note-unclaimed-learners", since: { "1009": NOW } });
     const noted = { ...view, unclaimedLearners: { "1009": NOW } };
     expect(action({ ...noted, now: NOW + STRANDED_LEARNER_MS - 1 })?.kind).not.toBe("remove-member");
-    expect(action({ ...noted, now: NOW + STRANDED_LEARNER_MS })).toEqual({ kind: "remove-member", memberId: "1009", memberName: `unstarted member ${peerUrl(9)}`, self: false });
+    expect(action({ ...noted, now: NOW + STRANDED_LEARNER_MS })).toEqual({
+      kind: "remove-member",
+      memberId: "1009",
+      memberName: `unstarted member ${peerUrl(9)}`,
+      self: false,
+    });
     // Once claimed (its unit joined the relation), the note is dropped.
     expect(action({ ...noted, peers: [peer(1), peer(2), peer(9, false)] })).toEqual({ kind: "note-unclaimed-learners", since: {} });
   });
@@ -228,11 +289,23 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
 
 describe("departures", () => {
   it("the leader removes the member of a unit that departed", () => {
-    expect(action(converged(0, { departedUnits: ["etcd/2"], peers: [peer(1)] }))).toEqual({ kind: "remove-member", memberId: "1002", memberName: "etcd2", self: false });
+    expect(action(converged(0, { departedUnits: ["etcd/2"], peers: [peer(1)] }))).toEqual({
+      kind: "remove-member",
+      memberId: "1002",
+      memberName: "etcd2",
+      self: false,
+    });
   });
 
   it("…moving raft leadership away first when that member leads", () => {
-    const view = converged(0, { departedUnits: ["etcd/2"], peers: [peer(1)], cluster: cluster([0, 1, 2].map((i) => member(i)), "1002") });
+    const view = converged(0, {
+      departedUnits: ["etcd/2"],
+      peers: [peer(1)],
+      cluster: cluster(
+        [0, 1, 2].map((i) => member(i)),
+        "1002",
+      ),
+    });
     expect(action(view)).toMatchObject({ kind: "move-leader", toMemberId: "1000" });
   });
 

@@ -28,7 +28,11 @@ const healthy = (i: number): EndpointHealth => ({ endpoint: `http://127.0.0.1${i
 
 describe("cluster health verdict", () => {
   it("three answering members agreeing on a leader are healthy; uint64 ids compare exactly", () => {
-    const report = assessCluster([0, 1, 2].map((i) => member(i)), [0, 1, 2].map((i) => status(i)), [0, 1, 2].map(healthy));
+    const report = assessCluster(
+      [0, 1, 2].map((i) => member(i)),
+      [0, 1, 2].map((i) => status(i)),
+      [0, 1, 2].map(healthy),
+    );
     expect(report.verdict).toBe("healthy");
     expect(report.summary).toBe("healthy: 3 members, raft leader etcd0");
     expect(report.members.map((m) => m.raftLeader)).toEqual([true, false, false]);
@@ -46,7 +50,11 @@ describe("cluster health verdict", () => {
   });
 
   it("two of three down is unhealthy: no quorum", () => {
-    const report = assessCluster([0, 1, 2].map((i) => member(i)), [status(0)], [healthy(0)]);
+    const report = assessCluster(
+      [0, 1, 2].map((i) => member(i)),
+      [status(0)],
+      [healthy(0)],
+    );
     expect(report.verdict).toBe("unhealthy");
     expect(report.summary).toBe("unhealthy: 3 members, only 1 of 3 voting members answer (quorum is 2)");
   });

@@ -96,9 +96,10 @@ describe("etcd's config file", () => {
   });
 
   it("brackets an IPv6 address in its URLs", () => {
-    const config = parseYaml(
-      render({ member: { address: "fd00::5", initialCluster: "etcd0=http://[fd00::5]:2380,etcd1=http://[fd00::6]:2380" } }),
-    ) as Record<string, unknown>;
+    const config = parseYaml(render({ member: { address: "fd00::5", initialCluster: "etcd0=http://[fd00::5]:2380,etcd1=http://[fd00::6]:2380" } })) as Record<
+      string,
+      unknown
+    >;
     expect(config["advertise-client-urls"]).toBe("http://[fd00::5]:2379");
     expect(config["initial-cluster"]).toBe("etcd0=http://[fd00::5]:2380,etcd1=http://[fd00::6]:2380");
   });

@@ -35,7 +35,10 @@ describe("hook-tool client: JSON outputs (contract §2.3)", () => {
     await fake.define("relation-list", { stdout: "null\n" });
     await expect(tools.relationList("cluster:0")).resolves.toEqual([]);
     const calls = await fake.calls();
-    expect(calls.map((c) => c.args)).toEqual([["--format=json", "cluster"], ["--format=json", "-r", "cluster:0"]]);
+    expect(calls.map((c) => c.args)).toEqual([
+      ["--format=json", "cluster"],
+      ["--format=json", "-r", "cluster:0"],
+    ]);
   });
 
   it("reads a unit's or an application's databag with relation-get - <name> (§3.1)", async () => {

@@ -59,9 +59,18 @@ describe("event context from JUJU_* variables (contract §1.3)", () => {
     [{ ...base, JUJU_DISPATCH_PATH: "install" }, /neither hooks/],
     [{ ...base, JUJU_UNIT_NAME: "etcd", JUJU_DISPATCH_PATH: "hooks/install" }, /JUJU_UNIT_NAME must look like app\/0/],
     [{ ...base, JUJU_DISPATCH_PATH: "hooks/db-relation-joined", JUJU_RELATION_ID: "db:1", JUJU_REMOTE_APP: "k" }, /JUJU_REMOTE_UNIT is required/],
-    [{ ...base, JUJU_DISPATCH_PATH: "hooks/db-relation-joined", JUJU_RELATION_ID: "3", JUJU_REMOTE_APP: "k", JUJU_REMOTE_UNIT: "k/0" }, /is not <endpoint>:<id>/],
-    [{ ...base, JUJU_DISPATCH_PATH: "hooks/db-relation-joined", JUJU_RELATION_ID: "proxy:3", JUJU_REMOTE_APP: "k", JUJU_REMOTE_UNIT: "k/0" }, /does not belong to endpoint db/],
-    [{ ...base, JUJU_DISPATCH_PATH: "hooks/db-relation-joined", JUJU_RELATION_ID: "db:3", JUJU_REMOTE_APP: "k", JUJU_REMOTE_UNIT: "k/0;id" }, /is not a unit name/],
+    [
+      { ...base, JUJU_DISPATCH_PATH: "hooks/db-relation-joined", JUJU_RELATION_ID: "3", JUJU_REMOTE_APP: "k", JUJU_REMOTE_UNIT: "k/0" },
+      /is not <endpoint>:<id>/,
+    ],
+    [
+      { ...base, JUJU_DISPATCH_PATH: "hooks/db-relation-joined", JUJU_RELATION_ID: "proxy:3", JUJU_REMOTE_APP: "k", JUJU_REMOTE_UNIT: "k/0" },
+      /does not belong to endpoint db/,
+    ],
+    [
+      { ...base, JUJU_DISPATCH_PATH: "hooks/db-relation-joined", JUJU_RELATION_ID: "db:3", JUJU_REMOTE_APP: "k", JUJU_REMOTE_UNIT: "k/0;id" },
+      /is not a unit name/,
+    ],
     [{ ...base, JUJU_DISPATCH_PATH: "hooks/db-relation-broken", JUJU_RELATION_ID: "db:3" }, /JUJU_REMOTE_APP "" is not an application name/],
   ])("rejects a malformed environment %#", (env, message) => {
     expect(() => readEventContext(env)).toThrow(EventContextError);

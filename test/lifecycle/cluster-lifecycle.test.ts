@@ -99,7 +99,9 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
     await model.ok("add-unit", "etcd", "-n", "2");
     const status = await expectConvergedCluster(model, keys);
     const logs = (await model.debugLog()).flatMap((entry) => entry.logs.map((log) => log.message));
-    const joins = logs.filter((line) => / as a learner$| to a voting member$/.test(line)).map((line) => line.replace(/^cluster:[0-9]+: /, "").replace(/ \(http[^)]*\)/, ""));
+    const joins = logs
+      .filter((line) => / as a learner$| to a voting member$/.test(line))
+      .map((line) => line.replace(/^cluster:[0-9]+: /, "").replace(/ \(http[^)]*\)/, ""));
     for (const name of ["etcd1", "etcd2"]) {
       expect(joins.filter((line) => line === `added ${name} as a learner`)).toHaveLength(1);
       expect(joins.filter((line) => line === `promoted ${name} to a voting member`)).toHaveLength(1);
@@ -160,7 +162,9 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
       const dir = await mkdtemp(path.join(tmpdir(), "v2proxy-"));
       dirs.push(dir);
       const url = `http://${SUBNET}.250:2379`;
-      children.push(spawn("etcd", ["--proxy=on", `--initial-cluster=${clusterString}`, `--listen-client-urls=${url}`, `--data-dir=${dir}`], { stdio: "ignore" }));
+      children.push(
+        spawn("etcd", ["--proxy=on", `--initial-cluster=${clusterString}`, `--listen-client-urls=${url}`, `--data-dir=${dir}`], { stdio: "ignore" }),
+      );
       const v2 = (...args: string[]) => execa("etcdctl", [`--endpoints=${url}`, ...args], { env: { ETCDCTL_API: "2" }, reject: false });
       let set = await v2("set", "/through-v2-proxy", "yes");
       for (let i = 0; i < 50 && set.exitCode !== 0; i++) {
@@ -173,7 +177,10 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
 
     it("`etcd grpc-proxy start --endpoints=<connection_string hosts>` serves v3 reads and writes", async () => {
       const url = `${SUBNET}.251:2379`;
-      const endpoints = connectionString.split(",").map((u) => u.replace("http://", "")).join(",");
+      const endpoints = connectionString
+        .split(",")
+        .map((u) => u.replace("http://", ""))
+        .join(",");
       children.push(spawn("etcd", ["grpc-proxy", "start", `--endpoints=${endpoints}`, `--listen-addr=${url}`], { stdio: "ignore" }));
       let put = await execa("etcdctl", [`--endpoints=${url}`, "put", "through-grpc-proxy", "yes"], { reject: false });
       for (let i = 0; i < 50 && put.exitCode !== 0; i++) {
@@ -193,7 +200,11 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
     expect(out.results.verdict).toBe("healthy");
     expect(out.results.summary).toMatch(/^healthy: 3 members, raft leader etcd[0-9]+$/);
     const members = out.results.members as Record<string, Record<string, string>>;
-    expect(Object.keys(members).sort()).toEqual(Object.keys(status.applications.etcd!.units!).map((u) => u.replace("/", "")).sort());
+    expect(Object.keys(members).sort()).toEqual(
+      Object.keys(status.applications.etcd!.units!)
+        .map((u) => u.replace("/", ""))
+        .sort(),
+    );
     for (const member of Object.values(members)) {
       expect(member).toMatchObject({ healthy: "true", learner: "false" });
       expect(Number(member["raft-term"])).toBeGreaterThan(0);

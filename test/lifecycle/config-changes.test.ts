@@ -23,13 +23,20 @@ async function lastRestartWindows(model: LocalModelFixture): Promise<Array<[numb
   const windows: Array<[number, number]> = [];
   for (const unit of UNITS) {
     const lines = await serviceLog(model, unit);
-    const time = (pattern: RegExp) => Date.parse(lines.filter((line) => pattern.test(line)).at(-1)!.slice(0, 24));
+    const time = (pattern: RegExp) =>
+      Date.parse(
+        lines
+          .filter((line) => pattern.test(line))
+          .at(-1)!
+          .slice(0, 24),
+      );
     windows.push([time(/etcd\.service: Stopping /), time(/etcd\.service: Started /)]);
   }
   return windows.sort((a, b) => a[0] - b[0]);
 }
 
-const workloads = (status: StatusJson) => Object.fromEntries(Object.entries(status.applications.etcd!.units!).map(([name, unit]) => [name, unit["workload-status"]]));
+const workloads = (status: StatusJson) =>
+  Object.fromEntries(Object.entries(status.applications.etcd!.units!).map(([name, unit]) => [name, unit["workload-status"]]));
 
 async function renderedConfig(model: LocalModelFixture, unit: string): Promise<string> {
   return readFile(path.join(model.dir, "units", unit.replace("/", "-"), "root", "etc", "etcd", "etcd.conf.yml"), "utf8");

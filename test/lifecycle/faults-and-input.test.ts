@@ -8,13 +8,15 @@ import { LocalModelFixture, testCharm } from "../local-model/harness.js";
 const charm = inject("packedCharms")["24.04"]!;
 const SUBNET = "127.0.53";
 const endpoints = [11, 12, 13].map((host) => `http://${SUBNET}.${host}:2379`).join(",");
-const etcdctl = (...args: string[]) => execa("etcdctl", [`--endpoints=${endpoints}`, "--dial-timeout=2s", ...args], { env: { ETCDCTL_API: "3" }, reject: false });
+const etcdctl = (...args: string[]) =>
+  execa("etcdctl", [`--endpoints=${endpoints}`, "--dial-timeout=2s", ...args], { env: { ETCDCTL_API: "3" }, reject: false });
 
 describe("faults and hostile input on a three-member cluster", { timeout: 300_000 }, () => {
   let model: LocalModelFixture;
   const unitRoot = (unit: string) => path.join(model.dir, "units", unit.replace("/", "-"), "root");
   /** Hook runs of etcd units that failed, after the first `since` debug-log entries. */
-  const hookFailures = async (since = 0) => (await model.debugLog()).slice(since).filter((e) => e.unit.startsWith("etcd/") && e.kind === "hook" && e.exitCode !== 0);
+  const hookFailures = async (since = 0) =>
+    (await model.debugLog()).slice(since).filter((e) => e.unit.startsWith("etcd/") && e.kind === "hook" && e.exitCode !== 0);
 
   beforeAll(async () => {
     model = await LocalModelFixture.create(SUBNET, 11, ["--timeout", "300"]);
@@ -30,7 +32,10 @@ describe("faults and hostile input on a three-member cluster", { timeout: 300_00
 
   it("etcd runs as the etcd user; its config, unit and data dir have the right owners and modes", async () => {
     const { uid: etcdUid, gid: etcdGid } = await stat(path.join(unitRoot("etcd/0"), "var", "lib", "etcd", "member-data"));
-    const passwd = (await readFile("/etc/passwd", "utf8")).split("\n").find((line) => line.startsWith("etcd:"))!.split(":");
+    const passwd = (await readFile("/etc/passwd", "utf8"))
+      .split("\n")
+      .find((line) => line.startsWith("etcd:"))!
+      .split(":");
     expect(etcdUid).toBe(Number(passwd[2]));
     const mode = async (file: string) => {
       const info = await stat(path.join(unitRoot("etcd/0"), file));
@@ -53,7 +58,10 @@ describe("faults and hostile input on a three-member cluster", { timeout: 300_00
     let healthy = false;
     for (let i = 0; i < 120 && !healthy; i++) {
       await sleep(500);
-      const health = await execa("etcdctl", [`--endpoints=http://${SUBNET}.12:2379`, "--dial-timeout=1s", "endpoint", "health"], { env: { ETCDCTL_API: "3" }, reject: false });
+      const health = await execa("etcdctl", [`--endpoints=http://${SUBNET}.12:2379`, "--dial-timeout=1s", "endpoint", "health"], {
+        env: { ETCDCTL_API: "3" },
+        reject: false,
+      });
       healthy = health.exitCode === 0;
     }
     expect(healthy).toBe(true);
@@ -94,13 +102,22 @@ describe("faults and hostile input on a three-member cluster", { timeout: 300_00
     const marker = `/tmp/etcd-charm-peer-pwned-${process.pid}`;
     const since = (await model.debugLog()).length;
     const before = JSON.parse((await etcdctl("member", "list", "-w", "json")).stdout) as { members: Array<{ name: string }> };
-    await model.ok("exec", "--unit", "etcd/2", "--", `relation-set -r cluster:0 'peer-url=http://10.1.1.1:2380;touch ${marker}' 'client-url=$(touch ${marker})' member-state=owned`);
+    await model.ok(
+      "exec",
+      "--unit",
+      "etcd/2",
+      "--",
+      `relation-set -r cluster:0 'peer-url=http://10.1.1.1:2380;touch ${marker}' 'client-url=$(touch ${marker})' member-state=owned`,
+    );
     await model.ok("wait");
     expect((await hookFailures(since)).map((e) => `${e.unit} ${e.name}: ${e.stderr.slice(-300)}`)).toEqual([]);
     await expect(stat(marker)).rejects.toThrow();
     const after = JSON.parse((await etcdctl("member", "list", "-w", "json")).stdout) as { members: Array<{ name: string }> };
     expect(after.members.map((m) => m.name).sort()).toEqual(before.members.map((m) => m.name).sort());
-    const stderr = (await model.debugLog()).filter((e) => e.unit !== "etcd/2" && e.unit.startsWith("etcd/")).map((e) => e.stderr).join("\n");
+    const stderr = (await model.debugLog())
+      .filter((e) => e.unit !== "etcd/2" && e.unit.startsWith("etcd/"))
+      .map((e) => e.stderr)
+      .join("\n");
     expect(stderr).toMatch(/ignoring malformed data/);
   });
 });

@@ -50,7 +50,11 @@ describe("local-model run: actions as `juju run` (contract §1.4, §3.13, §6.5)
     expect(failed.exitCode).toBe(1);
     expect(JSON.parse(failed.stdout)["recorder/0"]).toMatchObject({ status: "failed", message: "not today" });
     const crashed = await model.run("run", "recorder/0", "exec", "command=echo oops >&2; exit 3", "--format=json");
-    expect(JSON.parse(crashed.stdout)["recorder/0"]).toMatchObject({ status: "failed", message: "exit status 3", results: { "return-code": 3, stderr: "oops\n" } });
+    expect(JSON.parse(crashed.stdout)["recorder/0"]).toMatchObject({
+      status: "failed",
+      message: "exit status 3",
+      results: { "return-code": 3, stderr: "oops\n" },
+    });
     // A failing action does not put the unit in error.
     expect((await model.status()).applications.recorder!.units!["recorder/0"]!["juju-status"].current).toBe("idle");
   });
@@ -133,10 +137,12 @@ describe("units run concurrently, and a seed replays the same run", () => {
     expect(second.leader).toBe(first.leader);
     expect(order(second.runs)).toEqual(order(first.runs));
     // The three installs ran at the same time, one per unit (Juju's unit agents are independent).
-    const installs = first.runs.filter((r) => r.hook === "install").map((r) => {
-      const start = Date.parse(r.entry.time);
-      return { start, end: start + r.entry.durationMs };
-    });
+    const installs = first.runs
+      .filter((r) => r.hook === "install")
+      .map((r) => {
+        const start = Date.parse(r.entry.time);
+        return { start, end: start + r.entry.durationMs };
+      });
     expect(installs).toHaveLength(3);
     const latestStart = Math.max(...installs.map((i) => i.start));
     const earliestEnd = Math.min(...installs.map((i) => i.end));
@@ -156,7 +162,17 @@ describe("local-model exec: a command in a hook context, as `juju exec`", () => 
 
   it("hook tools work, there is no hook name, and a relation context sets the relation's variables", async () => {
     expect(await model.ok("exec", "--unit", "recorder/0", "--", 'echo "hook=[$JUJU_HOOK_NAME]"; relation-ids ring')).toBe("hook=[]\nring:0");
-    const inRelation = await model.ok("exec", "--unit", "recorder/0", "-r", "ring:0", "--remote-unit", "recorder/1", "--", "echo $JUJU_RELATION_ID $JUJU_REMOTE_UNIT; relation-get - | grep private-address");
+    const inRelation = await model.ok(
+      "exec",
+      "--unit",
+      "recorder/0",
+      "-r",
+      "ring:0",
+      "--remote-unit",
+      "recorder/1",
+      "--",
+      "echo $JUJU_RELATION_ID $JUJU_REMOTE_UNIT; relation-get - | grep private-address",
+    );
     expect(inRelation).toBe("ring:0 recorder/1\nprivate-address: 127.0.17.12");
   });
 

@@ -55,8 +55,10 @@ describe("fault injection and elect on the recorder charm", { timeout: 300_000 }
   });
 
   /** The unit's own peer bag as its hooks see it (committed writes only). */
-  const ownBag = async (unit: string) => JSON.parse(await model.ok("exec", "--unit", unit, "--", `relation-get -r ring:0 --format=json - ${unit}`)) as Record<string, string>;
-  const agents = async () => Object.fromEntries(Object.entries((await model.status()).applications.recorder!.units!).map(([name, u]) => [name, u["juju-status"]]));
+  const ownBag = async (unit: string) =>
+    JSON.parse(await model.ok("exec", "--unit", unit, "--", `relation-get -r ring:0 --format=json - ${unit}`)) as Record<string, string>;
+  const agents = async () =>
+    Object.fromEntries(Object.entries((await model.status()).applications.recorder!.units!).map(([name, u]) => [name, u["juju-status"]]));
 
   it("model-config validates fault-injection, stores it in canonical form, and refuses a zero update-status interval", async () => {
     for (const [setting, message] of [
@@ -82,7 +84,8 @@ describe("fault injection and elect on the recorder charm", { timeout: 300_000 }
     await model.ok("model-config", "fault-injection=hook-kill:1");
     // Each run counts itself in a file on the unit's machine and writes attempt-<n>; the first run that gets
     // that far then sleeps past any kill delay, so it is certainly killed after its write.
-    const probe = 'f=$UNIT_FS_ROOT/attempts; n=$(( $(cat $f 2>/dev/null || echo 0) + 1 )); echo $n > $f; relation-set -r ring:0 attempt-$n=written; [ $n -gt 1 ] || sleep 5';
+    const probe =
+      "f=$UNIT_FS_ROOT/attempts; n=$(( $(cat $f 2>/dev/null || echo 0) + 1 )); echo $n > $f; relation-set -r ring:0 attempt-$n=written; [ $n -gt 1 ] || sleep 5";
     await model.ok("config", "recorder", "probe-hook=config-changed", `probe=${probe}`);
     await model.ok("model-config", "fault-injection=off");
     const entries = (await model.debugLog()).slice(before).filter((e) => e.name === "config-changed");
@@ -134,7 +137,11 @@ describe("fault injection and elect on the recorder charm", { timeout: 300_000 }
     await model.ok("elect", next);
     const runs = (await model.hookRuns()).slice(before);
     expect(runs.filter((r) => r.unit === next).map((r) => r.hook)).toEqual(["leader-elected"]);
-    for (const other of UNITS.filter((name) => name !== next)) expect(runs.filter((r) => r.unit === other).map((r) => r.hook), other).toEqual(["leader-settings-changed"]);
+    for (const other of UNITS.filter((name) => name !== next))
+      expect(
+        runs.filter((r) => r.unit === other).map((r) => r.hook),
+        other,
+      ).toEqual(["leader-settings-changed"]);
     expect((await model.status()).applications.recorder!.units![next]!.leader).toBe(true);
     expect((await model.ok("exec", "--unit", next, "--", "is-leader")).trim()).toBe("True");
     expect((await model.ok("exec", "--unit", leader, "--", "is-leader")).trim()).toBe("False");

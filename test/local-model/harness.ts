@@ -57,7 +57,10 @@ export class LocalModelFixture {
 
   async debugLog(): Promise<DebugLogEntry[]> {
     const text = await this.ok("debug-log", "--format=json");
-    return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as DebugLogEntry);
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as DebugLogEntry);
   }
 
   /** Hook runs, optionally of one unit, with the environment the recorder charm printed. */

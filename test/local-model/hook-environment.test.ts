@@ -89,9 +89,18 @@ describe("what a hook process gets (contract §1)", () => {
       expect(status.applications.recorder!.units![unit]!["juju-status"]).toMatchObject({ current: "error", message: 'hook failed: "config-changed"' });
     }
     // The unit is in error: actions still run (§1.4); the data written before the failure never arrived.
-    const look = await model.ok("run", "recorder/1", "exec", "command=relation-get -r ring:0 - recorder/0 --format=json; status-get --format=json --include-data", "--format=json");
+    const look = await model.ok(
+      "run",
+      "recorder/1",
+      "exec",
+      "command=relation-get -r ring:0 - recorder/0 --format=json; status-get --format=json --include-data",
+      "--format=json",
+    );
     const stdout = JSON.parse(look)["recorder/1"].results.stdout as string;
-    const [bag, own] = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [bag, own] = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(bag).not.toHaveProperty("doomed");
     expect(own).toMatchObject({ status: "maintenance", message: "set before failing" });
 

@@ -83,7 +83,10 @@ describe("hook order of the recorder charm (contract §5)", () => {
     await model.ok("remove-unit", "recorder/2");
     const runs = (await model.hookRuns()).slice(before);
     expect(sequence(runs, "recorder/2")).toEqual(["ring-relation-departed(recorder/0)", "ring-relation-departed(recorder/1)", "stop", "remove"]);
-    expect(runs.filter((r) => r.unit === "recorder/2" && r.hook.endsWith("departed")).map((r) => r.env.JUJU_DEPARTING_UNIT)).toEqual(["recorder/2", "recorder/2"]);
+    expect(runs.filter((r) => r.unit === "recorder/2" && r.hook.endsWith("departed")).map((r) => r.env.JUJU_DEPARTING_UNIT)).toEqual([
+      "recorder/2",
+      "recorder/2",
+    ]);
     for (const remaining of ["recorder/0", "recorder/1"]) {
       const departed = runs.filter((r) => r.unit === remaining);
       expect(departed.map((r) => `${r.hook}(${r.env.JUJU_REMOTE_UNIT}) departing=${r.env.JUJU_DEPARTING_UNIT}`)).toEqual([
@@ -178,4 +181,3 @@ describe("refresh: a new charm revision (contract §5.8)", () => {
     expect(result.stderr).toMatch(/charm "dispatcher" is not "recorder"/);
   });
 });
-

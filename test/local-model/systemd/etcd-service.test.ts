@@ -11,7 +11,8 @@ const CLIENT_URL = `http://${ADDRESS}:2379`;
 const PEER_URL = `http://${ADDRESS}:2380`;
 
 const healthy = async () =>
-  (await execa("etcdctl", [`--endpoints=${CLIENT_URL}`, "--dial-timeout=500ms", "--command-timeout=1s", "endpoint", "health"], { reject: false })).exitCode === 0;
+  (await execa("etcdctl", [`--endpoints=${CLIENT_URL}`, "--dial-timeout=500ms", "--command-timeout=1s", "endpoint", "health"], { reject: false })).exitCode ===
+  0;
 
 /** The uid a process runs as, from /proc/<pid>/status. */
 async function uidOf(pid: number): Promise<number> {
@@ -29,7 +30,10 @@ afterAll(async () => {
 
 describe("the real etcd as a service", () => {
   it("runs etcd as User=etcd and brings it back healthy after a SIGKILL (Restart=always)", async () => {
-    const { uid, gid } = await execa("id", ["-u", "etcd"]).then(async (user) => ({ uid: Number(user.stdout), gid: Number((await execa("id", ["-g", "etcd"])).stdout) }));
+    const { uid, gid } = await execa("id", ["-u", "etcd"]).then(async (user) => ({
+      uid: Number(user.stdout),
+      gid: Number((await execa("id", ["-g", "etcd"])).stdout),
+    }));
     const dataDir = path.join(fixture.machine.root, "var", "lib", "etcd", "member-data");
     await mkdir(dataDir, { recursive: true });
     await chmod(dataDir, 0o700);

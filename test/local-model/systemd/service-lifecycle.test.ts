@@ -53,7 +53,11 @@ describe("start, stop and state", () => {
   });
 
   it("answers like systemctl for missing and masked units", async () => {
-    expect(await fixture.systemctl("start", "absent")).toEqual({ code: 5, stdout: "", stderr: "Failed to start absent.service: Unit absent.service not found.\n" });
+    expect(await fixture.systemctl("start", "absent")).toEqual({
+      code: 5,
+      stdout: "",
+      stderr: "Failed to start absent.service: Unit absent.service not found.\n",
+    });
     expect(await fixture.systemctl("stop", "absent")).toMatchObject({ code: 5, stderr: "Failed to stop absent.service: Unit absent.service not loaded.\n" });
     expect(await fixture.systemctl("status", "absent")).toMatchObject({ code: 4, stderr: "Unit absent.service could not be found.\n" });
     expect(await fixture.systemctl("is-active", "absent")).toMatchObject({ code: 3, stdout: "inactive\n" });
@@ -85,7 +89,9 @@ describe("start, stop and state", () => {
     await waitFor("the service's first line", async () => (await fixture.journal("demo")).includes("started"));
     const running = await fixture.systemctl("status", "demo", "--no-pager");
     expect(running.code).toBe(0);
-    expect(running.stdout).toMatch(/^● demo\.service - Demo service\n {5}Loaded: loaded \(.*demo\.service; static; preset: enabled\)\n {5}Active: active \(running\) since /);
+    expect(running.stdout).toMatch(
+      /^● demo\.service - Demo service\n {5}Loaded: loaded \(.*demo\.service; static; preset: enabled\)\n {5}Active: active \(running\) since /,
+    );
     expect(running.stdout).toMatch(new RegExp(`Main PID: ${await mainPid()} \\(sleep\\)`));
     expect(running.stdout).toMatch(/sh\[\d+\]: started/);
     await fixture.systemctl("stop", "demo");
@@ -136,13 +142,19 @@ describe("restarts", () => {
       `[Service]\nExecStart=/bin/sh -c 'echo run >> ${marker}; [ $(wc -l < ${marker}) -ge 2 ] && exit 0; exit 7'\nRestart=on-failure\nRestartSec=10ms\n`,
     );
     await fixture.systemctl("start", "demo");
-    await waitFor("the clean exit", async () => (await fixture.property("demo", "ActiveState")) === "inactive" && (await fixture.property("demo", "NRestarts")) === "1");
+    await waitFor(
+      "the clean exit",
+      async () => (await fixture.property("demo", "ActiveState")) === "inactive" && (await fixture.property("demo", "NRestarts")) === "1",
+    );
     expect(await fixture.property("demo", "Result")).toBe("success");
     expect(await fixture.journal("demo")).toMatch(/Main process exited, code=exited, status=7\//);
   });
 
   it("stops restarting when StartLimitBurst= is reached", async () => {
-    await fixture.writeUnit("demo.service", "[Unit]\nStartLimitIntervalSec=10s\nStartLimitBurst=3\n[Service]\nExecStart=/bin/false\nRestart=always\nRestartSec=10ms\n");
+    await fixture.writeUnit(
+      "demo.service",
+      "[Unit]\nStartLimitIntervalSec=10s\nStartLimitBurst=3\n[Service]\nExecStart=/bin/false\nRestart=always\nRestartSec=10ms\n",
+    );
     await fixture.systemctl("start", "demo");
     await waitFor("the start limit", async () => (await fixture.property("demo", "Result")) === "start-limit-hit");
     expect(await fixture.property("demo", "ActiveState")).toBe("failed");
@@ -154,7 +166,10 @@ describe("restarts", () => {
 
 describe("stopping", () => {
   it("sends SIGKILL to a process that ignores SIGTERM once TimeoutStopSec= has passed", async () => {
-    await fixture.writeUnit("stubborn.service", `[Service]\nExecStart=/bin/sh -c 'trap "" TERM; echo ready; while :; do sleep 0.05; done'\nTimeoutStopSec=300ms\n`);
+    await fixture.writeUnit(
+      "stubborn.service",
+      `[Service]\nExecStart=/bin/sh -c 'trap "" TERM; echo ready; while :; do sleep 0.05; done'\nTimeoutStopSec=300ms\n`,
+    );
     await fixture.systemctl("start", "stubborn");
     await waitFor("the trap to be set", async () => (await fixture.journal("stubborn")).includes("ready"));
     const pid = await mainPid("stubborn");
@@ -220,7 +235,9 @@ describe("process environment", () => {
     );
     expect((await fixture.systemctl("start", "env")).code).toBe(0);
     const journal = await fixture.journal("env");
-    expect(journal).toContain("greeting=hello world file=quoted value over=from-file path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin lang=C.UTF-8 home=unset");
+    expect(journal).toContain(
+      "greeting=hello world file=quoted value over=from-file path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin lang=C.UTF-8 home=unset",
+    );
     expect(journal).toContain("[alpha][beta][alpha beta]");
   });
 
@@ -249,7 +266,10 @@ describe("process environment", () => {
   });
 
   it("applies LimitNOFILE=", async () => {
-    await fixture.writeUnit("limits.service", "[Service]\nType=oneshot\nLimitNOFILE=4096:8192\nExecStart=/bin/sh -c 'echo soft=$(ulimit -Sn) hard=$(ulimit -Hn)'\n");
+    await fixture.writeUnit(
+      "limits.service",
+      "[Service]\nType=oneshot\nLimitNOFILE=4096:8192\nExecStart=/bin/sh -c 'echo soft=$(ulimit -Sn) hard=$(ulimit -Hn)'\n",
+    );
     expect((await fixture.systemctl("start", "limits")).code).toBe(0);
     expect(await fixture.journal("limits")).toContain("soft=4096 hard=8192");
   });
@@ -265,7 +285,10 @@ describe("process environment", () => {
 describe("service types", () => {
   it("Type=oneshot runs its commands to completion during start; RemainAfterExit= keeps it active", async () => {
     const marker = path.join(fixture.base, "oneshot");
-    await fixture.writeUnit("setup.service", `[Service]\nType=oneshot\nExecStart=/bin/sh -c 'sleep 0.2; echo one > ${marker}'\nExecStart=/bin/sh -c 'echo two >> ${marker}'\n`);
+    await fixture.writeUnit(
+      "setup.service",
+      `[Service]\nType=oneshot\nExecStart=/bin/sh -c 'sleep 0.2; echo one > ${marker}'\nExecStart=/bin/sh -c 'echo two >> ${marker}'\n`,
+    );
     expect((await fixture.systemctl("start", "setup")).code).toBe(0);
     expect(await readFile(marker, "utf8")).toBe("one\ntwo\n");
     expect((await fixture.systemctl("is-active", "setup")).stdout).toBe("inactive\n");
@@ -288,7 +311,12 @@ describe("service types", () => {
     await fixture.writeUnit("pre.service", `[Service]\nExecStartPre=-/bin/false\nExecStart=/bin/sh -c 'touch ${marker}; exec sleep 1000'\n`);
     await fixture.systemctl("daemon-reload");
     expect((await fixture.systemctl("start", "pre")).code).toBe(0);
-    await waitFor("ExecStart= to run", () => readFile(marker).then(() => true, () => false));
+    await waitFor("ExecStart= to run", () =>
+      readFile(marker).then(
+        () => true,
+        () => false,
+      ),
+    );
   });
 
   it("Type=forking takes the daemon from PIDFile= as its main process", async () => {

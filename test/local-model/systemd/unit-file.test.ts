@@ -100,7 +100,18 @@ describe("service definition", () => {
 
   it("accumulates repeated list settings and resets them on an empty assignment", () => {
     const definition = definitionOf(
-      ["[Service]", "ExecStart=/bin/old", "ExecStart=", "ExecStart=/bin/new", "Environment=A=1 B=2", "Environment=", "Environment=C=3", "Environment=D=4", "User=first", "User=second"].join("\n"),
+      [
+        "[Service]",
+        "ExecStart=/bin/old",
+        "ExecStart=",
+        "ExecStart=/bin/new",
+        "Environment=A=1 B=2",
+        "Environment=",
+        "Environment=C=3",
+        "Environment=D=4",
+        "User=first",
+        "User=second",
+      ].join("\n"),
     );
     expect(definition.execStart.map((entry) => entry.executable)).toEqual(["/bin/new"]);
     expect(definition.environment).toEqual([

@@ -14,11 +14,18 @@ afterEach(async () => {
 });
 
 const SLEEPER = `/bin/sh -c 'exec sleep 1000'`;
-const exists = (file: string) => lstat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  lstat(file).then(
+    () => true,
+    () => false,
+  );
 
 describe("enable and disable", () => {
   it("links the unit into its WantedBy= targets, relative so the link resolves inside the root too", async () => {
-    const unitFile = await fixture.writeUnit("demo.service", `[Service]\nExecStart=${SLEEPER}\n[Install]\nWantedBy=multi-user.target\nAlias=demo-alias.service\n`);
+    const unitFile = await fixture.writeUnit(
+      "demo.service",
+      `[Service]\nExecStart=${SLEEPER}\n[Install]\nWantedBy=multi-user.target\nAlias=demo-alias.service\n`,
+    );
     expect(await fixture.systemctl("is-enabled", "demo")).toEqual({ code: 1, stdout: "disabled\n", stderr: "" });
 
     const link = path.join(unitDir, "multi-user.target.wants", "demo.service");
@@ -57,13 +64,20 @@ describe("enable and disable", () => {
       stdout: "",
       stderr: "Failed to get unit file state for absent.service: No such file or directory\n",
     });
-    expect(await fixture.systemctl("enable", "absent")).toEqual({ code: 1, stdout: "", stderr: "Failed to enable unit: Unit file absent.service does not exist.\n" });
+    expect(await fixture.systemctl("enable", "absent")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "Failed to enable unit: Unit file absent.service does not exist.\n",
+    });
   });
 
   it("finds units in <root>/lib/systemd/system behind /etc, and /etc overrides lib", async () => {
     const libDir = path.join(fixture.machine.root, "lib", "systemd", "system");
     await mkdir(libDir, { recursive: true });
-    await writeFile(path.join(libDir, "vendor.service"), `[Unit]\nDescription=From lib\n[Service]\nExecStart=${SLEEPER}\n[Install]\nWantedBy=multi-user.target\n`);
+    await writeFile(
+      path.join(libDir, "vendor.service"),
+      `[Unit]\nDescription=From lib\n[Service]\nExecStart=${SLEEPER}\n[Install]\nWantedBy=multi-user.target\n`,
+    );
     expect(await fixture.property("vendor", "Description")).toBe("From lib");
     expect((await fixture.systemctl("enable", "vendor")).code).toBe(0);
     expect(await realpath(path.join(unitDir, "multi-user.target.wants", "vendor.service"))).toBe(await realpath(path.join(libDir, "vendor.service")));
@@ -105,7 +119,10 @@ describe("mask and unmask", () => {
 
   it("does not replace a unit file in /etc, and masks a running unit without stopping it unless --now", async () => {
     await fixture.writeUnit("demo.service", `[Service]\nExecStart=${SLEEPER}\n`);
-    expect(await fixture.systemctl("mask", "demo")).toMatchObject({ code: 1, stderr: `Failed to mask unit: File ${path.join(unitDir, "demo.service")} already exists.\n` });
+    expect(await fixture.systemctl("mask", "demo")).toMatchObject({
+      code: 1,
+      stderr: `Failed to mask unit: File ${path.join(unitDir, "demo.service")} already exists.\n`,
+    });
 
     const libDir = path.join(fixture.machine.root, "lib", "systemd", "system");
     await mkdir(libDir, { recursive: true });

@@ -68,7 +68,7 @@ describe("action-set (§3.13)", () => {
     expect(action.results).toEqual([{ "outfile.size": "10G" }, { "foo.bar-baz": "2" }, { n: "a=b" }, { empty: "" }]);
   });
 
-  it("needs = in every argument: `argument \"x\" must be of the form key...=value` (§3.13)", () => {
+  it('needs = in every argument: `argument "x" must be of the form key...=value` (§3.13)', () => {
     expect(inAction().ctx.run("action-set", "ok=1", "x")).toEqual(usageError('argument "x" must be of the form key...=value'));
   });
 

@@ -25,7 +25,9 @@ describe("config-get (§3.6)", () => {
     const json = '{"client-port":2379,"enable-v2":false,"log-level":"debug","ratio":0.5,"token":null}\n';
     expect(configured().run("config-get", "--all", "--format=json")).toEqual(ok(json));
     expect(configured().run("config-get", "-a", "--format=json")).toEqual(ok(json));
-    expect(configured().run("config-get", "-a", "--format=yaml")).toEqual(ok("client-port: 2379\nenable-v2: false\nlog-level: debug\nratio: 0.5\ntoken: null\n"));
+    expect(configured().run("config-get", "-a", "--format=yaml")).toEqual(
+      ok("client-port: 2379\nenable-v2: false\nlog-level: debug\nratio: 0.5\ntoken: null\n"),
+    );
   });
 
   it("prints one key's value; smart shows a bool as True/False (§3.6)", () => {

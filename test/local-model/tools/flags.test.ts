@@ -92,9 +92,7 @@ describe("gnuflag parsing (§2.2)", () => {
 
   it("never takes a bool flag's value from the next argument (§2.2)", () => {
     const ctx = new FakeHookContext();
-    expect(ctx.run("status-set", "--application", "false")).toEqual(
-      usageError('invalid status "false", expected one of [maintenance blocked waiting active]'),
-    );
+    expect(ctx.run("status-set", "--application", "false")).toEqual(usageError('invalid status "false", expected one of [maintenance blocked waiting active]'));
   });
 
   it("rejects an unknown long or short option: `option provided but not defined`, exit 2 (§2.2)", () => {

@@ -25,7 +25,14 @@ describe("json format (§2.3)", () => {
 
   it("sorts map keys by bytes and keeps struct fields in order, as encoding/json does (§2.3)", () => {
     expect(formatJson(goMap({ "unit/2": 1, "unit/10": 2, B: 3, a: 4 }))).toBe('{"B":3,"a":4,"unit/10":2,"unit/2":1}\n');
-    expect(formatJson(new GoStruct([["z", 1], ["a", 2]]))).toBe('{"z":1,"a":2}\n');
+    expect(
+      formatJson(
+        new GoStruct([
+          ["z", 1],
+          ["a", 2],
+        ]),
+      ),
+    ).toBe('{"z":1,"a":2}\n');
   });
 
   it("escapes strings as encoding/json does, <, > and & included (§2.3)", () => {
@@ -69,7 +76,7 @@ describe("yaml format (§2.3)", () => {
   });
 
   it("sorts map keys in yaml.v2's natural order: digit runs compare as numbers (§2.3)", () => {
-    expect(formatYaml(goMap({ "unit/10": "a", "unit/2": "b", "unit/1": "c" }))).toBe('unit/1: c\nunit/2: b\nunit/10: a\n');
+    expect(formatYaml(goMap({ "unit/10": "a", "unit/2": "b", "unit/1": "c" }))).toBe("unit/1: c\nunit/2: b\nunit/10: a\n");
   });
 
   it("does not indent sequences under their key and writes multi-line strings as literal blocks (§2.3)", () => {
@@ -110,9 +117,7 @@ describe("--format and -o/--output (§2.3)", () => {
   });
 
   it('rejects an unknown format: `invalid value "xml" for option --format: unknown format "xml"`, exit 2 (§2.3)', () => {
-    expect(new FakeHookContext().run("config-get", "--format=xml")).toEqual(
-      usageError('invalid value "xml" for option --format: unknown format "xml"'),
-    );
+    expect(new FakeHookContext().run("config-get", "--format=xml")).toEqual(usageError('invalid value "xml" for option --format: unknown format "xml"'));
   });
 
   it("writes the output to the file named by -o or --output instead of stdout (§2.3)", async () => {

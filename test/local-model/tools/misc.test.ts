@@ -88,22 +88,74 @@ describe("the tool registry (§2.1)", () => {
     expect(new FakeHookContext().run("relation-frobnicate", "x")).toEqual(runError("bad request: unknown command: relation-frobnicate"));
   });
 
-  it.each(["storage-get", "storage-list", "storage-add", "secret-add", "secret-get", "secret-ids", "secret-set", "secret-remove", "secret-grant", "secret-revoke", "secret-info-get"])(
-    "%s fails clearly: not supported by the local model, exit 1 (§2.1, §3.19)",
-    (tool) => {
-      expect(new FakeHookContext().run(tool, "--format=json")).toEqual(runError(`${tool} is not supported by the local model`));
-    },
-  );
+  it.each([
+    "storage-get",
+    "storage-list",
+    "storage-add",
+    "secret-add",
+    "secret-get",
+    "secret-ids",
+    "secret-set",
+    "secret-remove",
+    "secret-grant",
+    "secret-revoke",
+    "secret-info-get",
+  ])("%s fails clearly: not supported by the local model, exit 1 (§2.1, §3.19)", (tool) => {
+    expect(new FakeHookContext().run(tool, "--format=json")).toEqual(runError(`${tool} is not supported by the local model`));
+  });
 
   it("names every tool of the 3.x registry, sorted (§2.1)", () => {
     const registry3x = [
-      "close-port", "config-get", "juju-log", "open-port", "opened-ports", "relation-get", "relation-ids", "relation-list",
-      "relation-model-get", "relation-set", "unit-get", "add-metric", "juju-reboot", "status-get", "status-set", "network-get",
-      "application-version-set", "k8s-spec-set", "k8s-spec-get", "k8s-raw-set", "k8s-raw-get", "pod-spec-set", "pod-spec-get",
-      "goal-state", "credential-get", "state-get", "state-delete", "state-set", "secret-add", "secret-set", "secret-remove",
-      "secret-get", "secret-info-get", "secret-grant", "secret-revoke", "secret-ids", "storage-add", "storage-get", "storage-list",
-      "is-leader", "leader-get", "leader-set", "resource-get", "payload-register", "payload-unregister", "payload-status-set",
-      "action-get", "action-set", "action-fail", "action-log",
+      "close-port",
+      "config-get",
+      "juju-log",
+      "open-port",
+      "opened-ports",
+      "relation-get",
+      "relation-ids",
+      "relation-list",
+      "relation-model-get",
+      "relation-set",
+      "unit-get",
+      "add-metric",
+      "juju-reboot",
+      "status-get",
+      "status-set",
+      "network-get",
+      "application-version-set",
+      "k8s-spec-set",
+      "k8s-spec-get",
+      "k8s-raw-set",
+      "k8s-raw-get",
+      "pod-spec-set",
+      "pod-spec-get",
+      "goal-state",
+      "credential-get",
+      "state-get",
+      "state-delete",
+      "state-set",
+      "secret-add",
+      "secret-set",
+      "secret-remove",
+      "secret-get",
+      "secret-info-get",
+      "secret-grant",
+      "secret-revoke",
+      "secret-ids",
+      "storage-add",
+      "storage-get",
+      "storage-list",
+      "is-leader",
+      "leader-get",
+      "leader-set",
+      "resource-get",
+      "payload-register",
+      "payload-unregister",
+      "payload-status-set",
+      "action-get",
+      "action-set",
+      "action-fail",
+      "action-log",
     ];
     expect(HOOK_TOOL_NAMES).toEqual([...registry3x].sort());
   });

@@ -23,7 +23,7 @@ describe("unit-get (§3.14)", () => {
     expect(new FakeHookContext({ publicAddress: null }).run("unit-get", "public-address")).toEqual(runError("public address not found"));
   });
 
-  it("checks the setting in Init: `no setting specified`, `unknown setting \"x\"` (§3.14)", () => {
+  it('checks the setting in Init: `no setting specified`, `unknown setting "x"` (§3.14)', () => {
     expect(new FakeHookContext().run("unit-get")).toEqual(usageError("no setting specified"));
     expect(new FakeHookContext().run("unit-get", "address")).toEqual(usageError('unknown setting "address"'));
     expect(new FakeHookContext().run("unit-get", "public-address", "x")).toEqual(usageError('unrecognized args: ["x"]'));

@@ -80,9 +80,7 @@ describe("relation-get (§3.1)", () => {
   });
 
   it("lets a non-leader read its own application's bag on a peer relation (§3.1)", () => {
-    expect(changedHook({ leader: false }).run("relation-get", "-r", "cluster:1", "--app", "-", "etcd", "--format=json")).toEqual(
-      ok('{"token":"t"}\n'),
-    );
+    expect(changedHook({ leader: false }).run("relation-get", "-r", "cluster:1", "--app", "-", "etcd", "--format=json")).toEqual(ok('{"token":"t"}\n'));
   });
 
   it("denies a unit outside the relation: `permission denied`, exit 1 (§3.1)", () => {

@@ -55,15 +55,11 @@ describe("status-get (§3.10)", () => {
     expect(ctx.run("status-get", "--include-data", "--format=json")).toEqual(
       ok('{"message":"ready","status":"active","status-data":{"nested":{"a":"x","z":1},"peers":2}}\n'),
     );
-    expect(ctx.run("status-get", "--include-data")).toEqual(
-      ok("message: ready\nstatus: active\nstatus-data:\n  nested:\n    a: x\n    z: 1\n  peers: 2\n"),
-    );
+    expect(ctx.run("status-get", "--include-data")).toEqual(ok("message: ready\nstatus: active\nstatus-data:\n  nested:\n    a: x\n    z: 1\n  peers: 2\n"));
   });
 
   it("prints an empty status-data as {} (§3.10)", () => {
-    expect(new FakeHookContext().run("status-get", "--include-data", "--format=json")).toEqual(
-      ok('{"message":"","status":"unknown","status-data":{}}\n'),
-    );
+    expect(new FakeHookContext().run("status-get", "--include-data", "--format=json")).toEqual(ok('{"message":"","status":"unknown","status-data":{}}\n'));
   });
 
   it("prints the application's status and each unit's with --application as leader (§3.10)", () => {
