@@ -1,7 +1,7 @@
 import type { ExecCommand } from "./exec-command.js";
 import { exitCodeAndStatus, exitStatusText, signalNumber } from "./exit-status.js";
 import { ownNoFileLimit } from "./proc.js";
-import type { UnitSnapshot } from "./service-unit.js";
+import type { UnitSnapshot } from "./unit-state.js";
 import { formatTimeSpan, formatTimestamp } from "./time-span.js";
 import type { UnitFileState } from "./unit-install.js";
 
