@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import type { ResourceLimit } from "./unit-file.js";
+import type { ResourceLimit } from "./setting-values.js";
 
 /**
  * What /proc says about processes. Without cgroups, a service's processes are its process group; a

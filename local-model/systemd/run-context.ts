@@ -1,7 +1,8 @@
 import { stat } from "node:fs/promises";
 import { readEnvironmentFiles } from "./environment-file.js";
 import { applicableNoFileLimit } from "./service-process.js";
-import type { ResourceLimit, ServiceDefinition } from "./unit-file.js";
+import type { ServiceDefinition } from "./service-definition.js";
+import type { ResourceLimit } from "./setting-values.js";
 import { resolveCredentials, type Credentials } from "./users.js";
 
 /**

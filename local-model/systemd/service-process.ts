@@ -4,7 +4,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expandArguments, resolveExecutable, type ExecCommand } from "./exec-command.js";
 import { canRaiseHardLimits, isSameProcess, ownNoFileLimit, processGroupMembers, processInfo, sendSignal } from "./proc.js";
-import type { ResourceLimit } from "./unit-file.js";
+import type { ResourceLimit } from "./setting-values.js";
 import type { UnitLog } from "./unit-log.js";
 import type { Credentials } from "./users.js";
 

@@ -1,5 +1,5 @@
 import type { ServiceProcess } from "./service-process.js";
-import type { ServiceDefinition } from "./unit-file.js";
+import type { ServiceDefinition } from "./service-definition.js";
 import { UnitLifecycle } from "./unit-lifecycle.js";
 import type { LoadedUnit, Machine } from "./unit-lookup.js";
 import type { UnitLog } from "./unit-log.js";

@@ -1,6 +1,7 @@
 import { lstat, readdir, readFile, readlink, stat } from "node:fs/promises";
 import path from "node:path";
-import { combineUnitFiles, parseUnitFile, serviceDefinition, type ServiceDefinition, type UnitFile } from "./unit-file.js";
+import { serviceDefinition, type ServiceDefinition } from "./service-definition.js";
+import { combineUnitFiles, parseUnitFile, type UnitFile } from "./unit-file.js";
 
 /**
  * Finding and loading a machine's unit files, as systemd's unit search path does (systemd.unit(5)): each

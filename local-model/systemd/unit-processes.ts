@@ -4,7 +4,7 @@ import type { ExecCommand } from "./exec-command.js";
 import { commandResult, describeExit, exitResult, type ServiceResult } from "./exit-status.js";
 import type { RunContext } from "./run-context.js";
 import { launchProcess, type LaunchResult, type ProcessExit, type ServiceProcess } from "./service-process.js";
-import type { KillMode, ServiceDefinition } from "./unit-file.js";
+import type { KillMode, ServiceDefinition } from "./service-definition.js";
 import type { UnitLog } from "./unit-log.js";
 import type { ExecMainRecord } from "./unit-state.js";
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseEnvironmentFile } from "../../../local-model/systemd/environment-file.js";
 import { expandArguments, parseExecCommand } from "../../../local-model/systemd/exec-command.js";
+import { serviceDefinition, type ServiceDefinition } from "../../../local-model/systemd/service-definition.js";
 import { formatTimeSpan, parseTimeSpan } from "../../../local-model/systemd/time-span.js";
-import { parseUnitFile, serviceDefinition, type ServiceDefinition } from "../../../local-model/systemd/unit-file.js";
+import { parseUnitFile } from "../../../local-model/systemd/unit-file.js";
 import { splitWords } from "../../../local-model/systemd/unit-words.js";
 
 const identity = { unitName: "demo.service", hostName: "machine-0" };
