@@ -36,7 +36,7 @@ export function parseExecCommand(text: string, expandSpecifiers: (word: string) 
   let index = 0;
   const seen = new Set<string>();
   for (; index < trimmed.length; index++) {
-    const char = trimmed[index]!;
+    const char = trimmed.charAt(index);
     if (!"-@:+!".includes(char)) break;
     // "!!" is one prefix; any other repeated prefix is an error, as is combining "+" with "!".
     const prefix = char === "!" && trimmed[index + 1] === "!" ? "!!" : char;
@@ -84,11 +84,12 @@ function expandInWord(word: string, environment: Readonly<Record<string, string>
     }
     const inner = word.slice(dollar + 2, close);
     const operator = /^([^:]*):([-+])(.*)$/s.exec(inner);
-    const name = operator ? operator[1]! : inner;
+    const name = operator?.[1] ?? inner;
     const value = environment[name];
+    const alternative = operator?.[3] ?? "";
     if (!operator) result += value ?? "";
-    else if (operator[2] === "-") result += value ? value : operator[3]!;
-    else result += value ? operator[3]! : "";
+    else if (operator[2] === "-") result += value ? value : alternative;
+    else result += value ? alternative : "";
     index = close + 1;
   }
   return result + word.slice(index);

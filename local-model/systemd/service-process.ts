@@ -147,9 +147,9 @@ export async function launchProcess(request: LaunchRequest): Promise<LaunchResul
   }
   const wrapped = wrappedArgv(executable, request);
   if ("error" in wrapped) return { ok: false, status: wrapped.status, message: wrapped.error };
-  const [file, ...wrapperArgs] = wrapped.argv;
+  const [file = executable, ...wrapperArgs] = wrapped.argv;
   const [argv0, ...args] = expandArguments(command, request.environment);
-  const child = spawn(file!, [...wrapperArgs, ...args], {
+  const child = spawn(file, [...wrapperArgs, ...args], {
     // argv[0] can only be chosen when no wrapper replaces itself with the command.
     argv0: wrapperArgs.length === 0 ? argv0 : undefined,
     cwd: request.workingDirectory,

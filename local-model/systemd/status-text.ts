@@ -72,10 +72,10 @@ export function renderUnitList(views: readonly UnitView[], options: { readonly l
     ];
   });
   const header = [" ", "UNIT", "LOAD", "ACTIVE", "SUB", "DESCRIPTION"];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
   const format = (row: readonly string[]) =>
     row
-      .map((cell, column) => (column === 0 ? cell : column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .map((cell, column) => (column === 0 ? cell : column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
       .join(" ")
       .trimEnd();
   const table = (options.legend ? [format(header)] : []).concat(rows.map(format));

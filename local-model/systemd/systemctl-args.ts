@@ -95,10 +95,11 @@ export function parseSystemctlArgs(args: readonly string[]): ParsedSystemctlArgs
         return undefined;
     }
   };
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
+  // Options that take a value take it from the next argument when it is not attached.
+  const pending = [...args];
+  for (let arg = pending.shift(); arg !== undefined; arg = pending.shift()) {
     if (arg === "--") {
-      operands.push(...args.slice(index + 1));
+      operands.push(...pending);
       break;
     }
     if (arg === "--version" || arg === "--help" || arg === "-h") {
@@ -113,7 +114,7 @@ export function parseSystemctlArgs(args: readonly string[]): ParsedSystemctlArgs
       if (flag !== undefined && equals < 0) {
         if (flag !== null) options[flag] = true;
       } else if (valued !== undefined) {
-        const value = equals >= 0 ? arg.slice(equals + 1) : args[++index];
+        const value = equals >= 0 ? arg.slice(equals + 1) : pending.shift();
         if (value === undefined) return { ok: false, message: `systemctl: option '--${name}' requires an argument` };
         const error = setValue(valued, value);
         if (error) return { ok: false, message: error };
@@ -124,13 +125,13 @@ export function parseSystemctlArgs(args: readonly string[]): ParsedSystemctlArgs
     }
     if (arg.startsWith("-") && arg.length > 1) {
       for (let at = 1; at < arg.length; at++) {
-        const letter = arg[at]!;
+        const letter = arg.charAt(at);
         const flag = SHORT_FLAGS[letter];
         const valued = SHORT_VALUED[letter];
         if (flag !== undefined) {
           if (flag !== null) options[flag] = true;
         } else if (valued !== undefined) {
-          const value = at + 1 < arg.length ? arg.slice(at + 1) : args[++index];
+          const value = at + 1 < arg.length ? arg.slice(at + 1) : pending.shift();
           if (value === undefined) return { ok: false, message: `systemctl: option requires an argument -- '${letter}'` };
           const error = setValue(valued, value);
           if (error) return { ok: false, message: error };

@@ -50,7 +50,7 @@ export function parseTimeSpan(text: string): number | null {
   while (part.lastIndex < trimmed.length) {
     const match = part.exec(trimmed);
     if (!match) throw new TimeSpanError(`invalid time span ${JSON.stringify(text)}`);
-    const unit = match[2] === "" ? "s" : match[2]!;
+    const unit = match[2] || "s";
     const factor = MILLISECONDS_PER_UNIT[unit];
     if (factor === undefined) throw new TimeSpanError(`unknown time unit "${unit}" in ${JSON.stringify(text)}`);
     total += Number(match[1]) * factor;

@@ -15,8 +15,10 @@ export interface Machine {
   readonly root: string;
 }
 
+/** The administrator's unit directory, where `enable`, `disable` and `mask` write. */
+const ADMIN_UNIT_DIRECTORY = "etc/systemd/system";
 /** The unit directories under a machine's root, highest priority first. */
-const UNIT_DIRECTORIES = ["etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system"];
+const UNIT_DIRECTORIES = [ADMIN_UNIT_DIRECTORY, "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system"];
 
 export function unitDirectories(machine: Machine): string[] {
   return UNIT_DIRECTORIES.map((dir) => path.join(machine.root, dir));
@@ -24,7 +26,7 @@ export function unitDirectories(machine: Machine): string[] {
 
 /** Where `enable`, `disable` and `mask` write: <root>/etc/systemd/system. */
 export function adminUnitDirectory(machine: Machine): string {
-  return path.join(machine.root, UNIT_DIRECTORIES[0]!);
+  return path.join(machine.root, ADMIN_UNIT_DIRECTORY);
 }
 
 export type LoadState = "loaded" | "not-found" | "masked" | "bad-setting";
@@ -83,7 +85,7 @@ export async function locateUnit(machine: Machine, name: string): Promise<UnitLo
       }
     }
   }
-  const dropInPaths = [...dropIns.keys()].sort().map((entry) => dropIns.get(entry)!);
+  const dropInPaths = [...dropIns.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, file]) => file);
   return { fragmentPath, masked, dropInPaths };
 }
 

@@ -57,12 +57,12 @@ export function splitWords(text: string): string[] {
   const words: string[] = [];
   let index = 0;
   for (;;) {
-    while (index < text.length && WHITESPACE.has(text[index]!)) index++;
+    while (index < text.length && WHITESPACE.has(text.charAt(index))) index++;
     if (index >= text.length) return words;
     let word = "";
     let quote: string | undefined;
     for (; index < text.length; index++) {
-      const char = text[index]!;
+      const char = text.charAt(index);
       if (char === "\\") {
         const { value, consumed } = decodeEscape(text, index + 1);
         word += value;

@@ -44,5 +44,5 @@ export async function resolveCredentials(user: string | undefined, group: string
     if (!groupEntry && !/^\d+$/.test(group)) throw new CredentialsError(`Failed to determine group credentials: No such process (group ${group})`);
     gid = groupEntry ? Number(groupEntry[2]) : Number(group);
   }
-  return passwd ? { uid, gid, account: { name: passwd[0]!, home: passwd[5] ?? "/", shell: passwd[6] ?? "/bin/sh" } } : { uid, gid };
+  return passwd ? { uid, gid, account: { name: passwd[0] ?? name, home: passwd[5] ?? "/", shell: passwd[6] ?? "/bin/sh" } } : { uid, gid };
 }
