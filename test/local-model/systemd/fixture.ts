@@ -5,6 +5,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { processInfo } from "../../../local-model/systemd/proc.js";
 import { ServiceManager, type Machine, type SystemctlResult } from "../../../local-model/systemd/service-manager.js";
 
+/** A service that says it started and then waits; `exec` makes sleep the main process itself. */
+export const SLEEPER = `/bin/sh -c 'echo started; exec sleep 1000'`;
+
 /** A throwaway machine root and state directory, with a service manager, for one test. */
 export interface ManagerFixture {
   readonly base: string;

@@ -200,8 +200,10 @@ describe("command lines", () => {
     expect(() => command("--/bin/true")).toThrow(/given twice/);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the test's name quotes systemd's ${NAME} syntax
   it("expands $NAME as whitespace-split words and ${NAME} as one exact argument", () => {
     const environment = { WORDS: "a  b\tc", EMPTY: "", NAME: "x y" };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${NAME} syntax, expanded by the code under test
     const argv = expandArguments(command("/bin/echo $WORDS ${WORDS} pre-${NAME}-post $MISSING ${MISSING} $$HOME ${EMPTY:-fallback} ${NAME:+set}"), environment);
     expect(argv).toEqual(["/bin/echo", "a", "b", "c", "a  b\tc", "pre-x y-post", "", "$HOME", "fallback", "set"]);
     expect(expandArguments(command(":/bin/echo $WORDS"), environment)).toEqual(["/bin/echo", "$WORDS"]);
