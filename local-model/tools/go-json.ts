@@ -12,11 +12,15 @@ const JSON_ESCAPES: Readonly<Record<string, string>> = {
   "\t": "\\t",
 };
 
+/** Characters encoding/json escapes: the quote, the backslash, control characters, <, >, & and U+2028/U+2029. */
+const isEscaped = (char: string): boolean => char.charCodeAt(0) < 0x20 || '"\\<>&\u2028\u2029'.includes(char);
+
 /** encoding/json string encoding, which escapes <, > and & for HTML safety and U+2028/U+2029 for JSONP. */
 function jsonString(text: string): string {
-  const escaped = text.replace(/["\\\u0000-\u001f<>&\u2028\u2029]/g, (char) => {
-    return JSON_ESCAPES[char] ?? `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`;
-  });
+  let escaped = "";
+  for (const char of text) {
+    escaped += isEscaped(char) ? (JSON_ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`) : char;
+  }
   return `"${escaped}"`;
 }
 
