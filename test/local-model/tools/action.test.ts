@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FakeAction, FakeHookContext, ok, runError, usageError } from "./fake-context.js";
+import { FakeAction } from "./fake-action.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 function inAction(params: Record<string, unknown> = {}): { ctx: FakeHookContext; action: FakeAction } {
   const action = new FakeAction("backup", params);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeHookContext, ok, usageError } from "./fake-context.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, usageError } from "./tool-results.js";
 
 /** Options of every type: two with defaults, one set, one unset without default. */
 function configured(): FakeHookContext {

@@ -1,128 +1,24 @@
 /**
  * An in-memory HookToolContext for testing the hook-tool commands without a model: state is set up by
- * the test, and everything a tool changes is recorded for the test to inspect. Permission rules for
- * databags follow the interface's contract (§3.1): units outside the relation and other applications'
- * bags the unit may not see are "permission denied".
+ * the test, and everything a tool changes is recorded for the test to inspect. Relations are
+ * FakeRelation's (fake-relation.ts), the action FakeAction's (fake-action.ts).
  */
 import { runHookTool } from "../../../local-model/tools/index.js";
-import {
-  ToolRunError,
-  type ActionState,
-  type ConfigOption,
-  type ConfigValue,
-  type Databag,
-  type HookToolContext,
-  type LogLevel,
-  type NetworkInfo,
-  type OpenedPort,
-  type PortRange,
-  type RelationView,
-  type StatusValue,
-  type ToolResult,
+import type {
+  ConfigOption,
+  ConfigValue,
+  Databag,
+  HookToolContext,
+  LogLevel,
+  NetworkInfo,
+  OpenedPort,
+  PortRange,
+  RelationView,
+  StatusValue,
+  ToolResult,
 } from "../../../local-model/tools/types.js";
-
-export interface FakeRelationSetup {
-  readonly id: number;
-  readonly endpoint: string;
-  readonly remoteApp: string;
-  readonly isPeer?: boolean;
-  readonly broken?: boolean;
-  readonly remoteModelUuid?: string;
-  readonly members?: readonly string[];
-  /** Committed unit databags, this unit's own included. */
-  readonly unitData?: Readonly<Record<string, Databag>>;
-  /** Committed application databags. */
-  readonly appData?: Readonly<Record<string, Databag>>;
-}
-
-export class FakeRelation implements RelationView {
-  readonly id: number;
-  readonly endpoint: string;
-  readonly isPeer: boolean;
-  readonly remoteApp: string;
-  readonly broken: boolean;
-  readonly remoteModelUuid: string;
-  /** This hook's buffered writes, as the model would commit them. */
-  readonly pendingUnit: Databag = {};
-  readonly pendingApp: Databag = {};
-  private readonly memberNames: readonly string[];
-  private readonly unitData: Readonly<Record<string, Databag>>;
-  private readonly appData: Readonly<Record<string, Databag>>;
-
-  constructor(
-    private readonly ctx: FakeHookContext,
-    setup: FakeRelationSetup,
-  ) {
-    this.id = setup.id;
-    this.endpoint = setup.endpoint;
-    this.isPeer = setup.isPeer ?? false;
-    this.remoteApp = setup.remoteApp;
-    this.broken = setup.broken ?? false;
-    this.remoteModelUuid = setup.remoteModelUuid ?? ctx.modelUuid;
-    this.memberNames = setup.members ?? [];
-    this.unitData = setup.unitData ?? {};
-    this.appData = setup.appData ?? {};
-  }
-
-  members(): string[] {
-    return [...this.memberNames].sort();
-  }
-
-  readUnit(unit: string): Databag {
-    if (unit === this.ctx.unit) return applyPending(this.unitData[unit] ?? {}, this.pendingUnit);
-    const app = unit.split("/")[0];
-    if (app !== this.remoteApp && !(this.isPeer && app === this.ctx.app)) throw new ToolRunError("permission denied");
-    return { ...(this.unitData[unit] ?? {}) };
-  }
-
-  readApp(app: string): Databag {
-    if (app === this.ctx.app) {
-      if (this.ctx.isLeader()) return applyPending(this.appData[app] ?? {}, this.pendingApp);
-      if (!this.isPeer) throw new ToolRunError("permission denied");
-    } else if (app !== this.remoteApp) {
-      throw new ToolRunError("permission denied");
-    }
-    return { ...(this.appData[app] ?? {}) };
-  }
-
-  writeUnit(changes: Databag): void {
-    Object.assign(this.pendingUnit, changes);
-  }
-
-  writeApp(changes: Databag): void {
-    Object.assign(this.pendingApp, changes);
-  }
-}
-
-function applyPending(committed: Databag, pending: Databag): Databag {
-  const merged = { ...committed, ...pending };
-  for (const [key, value] of Object.entries(pending)) if (value === "") delete merged[key];
-  return merged;
-}
-
-export class FakeAction implements ActionState {
-  readonly results: Array<Record<string, string>> = [];
-  readonly logs: string[] = [];
-  failure: string | undefined;
-
-  constructor(
-    readonly name: string,
-    readonly params: Record<string, unknown>,
-    readonly id = "7",
-  ) {}
-
-  setResults(values: Record<string, string>): void {
-    this.results.push(values);
-  }
-
-  fail(message: string): void {
-    this.failure = message;
-  }
-
-  log(message: string): void {
-    this.logs.push(message);
-  }
-}
+import type { FakeAction } from "./fake-action.js";
+import { applyPending, FakeRelation, type FakeRelationSetup } from "./fake-relation.js";
 
 export interface FakeContextSetup {
   readonly unit?: string;
@@ -323,18 +219,4 @@ export class FakeHookContext implements HookToolContext {
   goalState(): ReturnType<HookToolContext["goalState"]> {
     return this.setup.goalState ?? { units: {}, relations: {} };
   }
-}
-
-/** A success with exactly this stdout and nothing on stderr. */
-export function ok(stdout = ""): ToolResult {
-  return { code: 0, stdout, stderr: "" };
-}
-
-/** A failure as cmd.Main reports it: `ERROR <message>` on stderr, exit 2 for usage errors, 1 for Run errors. */
-export function usageError(message: string): ToolResult {
-  return { code: 2, stdout: "", stderr: `ERROR ${message}\n` };
-}
-
-export function runError(message: string): ToolResult {
-  return { code: 1, stdout: "", stderr: `ERROR ${message}\n` };
 }

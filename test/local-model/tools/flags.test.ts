@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FlagSet, parseKeyValues, UsageError } from "../../../local-model/tools/flags.js";
-import { FakeHookContext, ok, usageError } from "./fake-context.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, usageError } from "./tool-results.js";
 
 /** A relation hook for db:3, remote unit kube/0, with one other relation db:4. */
 function relationHook(): FakeHookContext {

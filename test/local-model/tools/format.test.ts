@@ -4,7 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatJson, formatSmart, formatYaml } from "../../../local-model/tools/format.js";
 import { GoMap, goMap, GoStruct, StringSlice } from "../../../local-model/tools/output-value.js";
-import { FakeHookContext, ok, runError, usageError } from "./fake-context.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 describe("json format (§2.3)", () => {
   it("is one line plus a newline; nil is null (§2.3)", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeHookContext, ok, runError, usageError } from "./fake-context.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 describe("is-leader (§3.7)", () => {
   it("prints True/False in smart format and true/false in json (§3.7)", () => {

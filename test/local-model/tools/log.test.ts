@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeHookContext, ok, usageError } from "./fake-context.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, usageError } from "./tool-results.js";
 
 describe("juju-log (§3.12)", () => {
   it("logs the words joined by spaces at INFO by default (§3.12)", () => {

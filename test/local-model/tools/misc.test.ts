@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { HOOK_TOOL_NAMES } from "../../../local-model/tools/index.js";
-import { FakeAction, FakeHookContext, ok, runError, usageError } from "./fake-context.js";
+import { FakeAction } from "./fake-action.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 describe("juju-reboot (§3.17)", () => {
   it("requests a reboot after the hook, or now with --now (§3.17)", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeHookContext, networkInfo, ok, runError, usageError } from "./fake-context.js";
+import { FakeHookContext, networkInfo } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 describe("unit-get (§3.14)", () => {
   it("prints the default binding's first address as private-address (§3.14)", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ToolRunError } from "../../../local-model/tools/types.js";
-import { FakeHookContext, ok, runError, usageError } from "./fake-context.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 describe("open-port and close-port (§3.16)", () => {
   it.each([

@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FakeHookContext, ok, runError, usageError, type FakeContextSetup } from "./fake-context.js";
+import { FakeHookContext, type FakeContextSetup } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 const DB = {
   id: 3,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeHookContext, ok, runError, usageError } from "./fake-context.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 describe("state-get (§3.18)", () => {
   it("prints the whole state; - means all too (§3.18)", () => {

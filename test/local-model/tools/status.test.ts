@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeHookContext, ok, runError, usageError } from "./fake-context.js";
+import { FakeHookContext } from "./fake-context.js";
+import { ok, runError, usageError } from "./tool-results.js";
 
 describe("status-set (§3.9)", () => {
   it.each(["maintenance", "blocked", "waiting", "active"])("sets the unit's %s status with an optional message (§3.9)", (status) => {
