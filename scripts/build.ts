@@ -4,18 +4,15 @@
  * Runs on the host's Node 20 and on the Node packed into the charm.
  */
 import { build } from "esbuild";
-import { chmod, readdir } from "node:fs/promises";
+import { chmod } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { HANDLED_HOOKS } from "../src/names.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const bundlePath = path.join(repoRoot, "dist", "charm.mjs");
 export const mainBundlePath = path.join(repoRoot, "dist", "charm-main.mjs");
 
-/** The events the charm handles: hooks/ holds a shim for exactly these (a test keeps them in step with the code). */
-async function handledHooks(): Promise<string[]> {
-  return (await readdir(path.join(repoRoot, "hooks"))).sort();
-}
 
 /**
  * Two files: dist/charm.mjs, a small entry that lets ignored events exit before anything else loads, and
@@ -36,7 +33,7 @@ export async function buildCharmBundle(): Promise<string> {
     ...common,
     entryPoints: [path.join(repoRoot, "src", "entry.ts")],
     outfile: bundlePath,
-    define: { HANDLED_HOOKS: JSON.stringify(await handledHooks()) },
+    define: { HANDLED_HOOKS: JSON.stringify([...HANDLED_HOOKS].sort()) },
     // The entry imports the program bundle next to it at run time, never bundling it in.
     plugins: [{ name: "main-bundle", setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: "./charm-main.mjs", external: true })) }],
     banner: { js: "#!/usr/bin/env node" },

@@ -14,7 +14,7 @@ export const clientUrl = (unit: SoakUnit): string => `http://${unit.address}:237
 /** The charm names each unit's member after it: etcd/3 → etcd3. */
 export const memberName = (unit: string): string => unit.replace("/", "");
 
-const etcdctl = (endpoints: readonly string[]) => new Etcdctl({ endpoints, dialTimeoutMs: 1000, commandTimeoutMs: 3000 });
+const etcdctl = (endpoints: readonly string[]) => new Etcdctl({ endpoints, timeouts: { dialTimeoutMs: 1000, commandTimeoutMs: 3000 } });
 
 /** The cluster as its members see it: the member list, the raft leader's unit and who is unhealthy. */
 export interface ClusterView {
@@ -34,7 +34,7 @@ export async function clusterView(units: readonly SoakUnit[]): Promise<ClusterVi
     .map(({ unit, report }) => ({ unit, error: report?.error ?? "no answer" }));
   const statuses = await etcdctl(endpoints).endpointStatus();
   const leaderId = statuses.find((s) => s.Status.leader === s.Status.header.member_id)?.Status.leader;
-  const leaderName = members.find((m) => m.ID === leaderId)?.name;
+  const leaderName = members.find((m) => m.id === leaderId)?.name;
   const raftLeader = units.find((unit) => memberName(unit.name) === leaderName)?.name;
   return { members, raftLeader, unhealthy };
 }

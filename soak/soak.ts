@@ -236,10 +236,10 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
         staleReported.add(`${unit.name} ${shown}`);
       }
       const known = identities.get(unit.name);
-      if (!known) identities.set(unit.name, { id: member.ID, inode });
-      else if (known.id !== member.ID || known.inode !== inode) {
-        problems.push(`${label}: ${unit.name} was recreated: member id ${known.id} → ${member.ID}, member/ inode ${known.inode} → ${inode}`);
-        identities.set(unit.name, { id: member.ID, inode });
+      if (!known) identities.set(unit.name, { id: member.id, inode });
+      else if (known.id !== member.id || known.inode !== inode) {
+        problems.push(`${label}: ${unit.name} was recreated: member id ${known.id} → ${member.id}, member/ inode ${known.inode} → ${inode}`);
+        identities.set(unit.name, { id: member.id, inode });
       }
       let values: Map<string, string> | undefined;
       for (let attempt = 1; attempt <= 3 && !values; attempt++) {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Etcdctl, EtcdctlError } from "../src/etcd/etcdctl.js";
+import { ETCDCTL_TIMEOUTS, Etcdctl, EtcdctlError } from "../src/etcd/etcdctl.js";
 
 /** One write attempt of the client, acknowledged or not. */
 export interface WriteAttempt {
@@ -78,7 +78,7 @@ export class Writer {
       const value = String(n);
       const start = Date.now();
       try {
-        await new Etcdctl({ endpoints: this.endpoints, dialTimeoutMs: 1000, commandTimeoutMs: 2000 }).put(key, value);
+        await new Etcdctl({ endpoints: this.endpoints, timeouts: ETCDCTL_TIMEOUTS.observe }).put(key, value);
         this.attempts.push({ n, key, start, end: Date.now(), ok: true });
         this.acknowledged.set(key, value);
       } catch (error) {

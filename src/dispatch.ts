@@ -1,26 +1,13 @@
 import { healthAction } from "./actions/health.js";
 import type { CharmRuntime, Handler } from "./charm/runtime.js";
 import { lifecycleHook } from "./hooks/lifecycle.js";
+import { type ActionName, HANDLED_HOOKS } from "./names.js";
 
-const LIFECYCLE_HOOKS = [
-  "install",
-  "config-changed",
-  "start",
-  "stop",
-  "remove",
-  "upgrade-charm",
-  "update-status",
-  "leader-elected",
-  "leader-settings-changed",
-  ...["created", "joined", "changed", "departed"].map((kind) => `cluster-relation-${kind}`),
-  ...["db", "proxy"].flatMap((endpoint) => ["created", "joined", "changed", "departed", "broken"].map((kind) => `${endpoint}-relation-${kind}`)),
-];
+/** Hooks the charm handles (src/names.ts lists them): every one converges the unit the same way. */
+export const HOOK_HANDLERS: Readonly<Record<string, Handler>> = Object.fromEntries(HANDLED_HOOKS.map((hook) => [hook, lifecycleHook]));
 
-/** Hooks the charm handles. hooks/ holds a shim for exactly these (a test keeps the two in step). */
-export const HOOK_HANDLERS: Readonly<Record<string, Handler>> = Object.fromEntries(LIFECYCLE_HOOKS.map((hook) => [hook, lifecycleHook]));
-
-/** Actions the charm implements; actions.yaml declares exactly these. */
-export const ACTION_HANDLERS: Readonly<Record<string, Handler>> = {
+/** Actions the charm implements: one handler for each name in src/names.ts (the type checker holds them in step). */
+export const ACTION_HANDLERS: Readonly<Record<ActionName, Handler>> = {
   health: healthAction,
 };
 
@@ -32,7 +19,7 @@ export type DispatchOutcome = "handled" | "ignored";
  */
 export async function dispatch(charm: CharmRuntime): Promise<DispatchOutcome> {
   const { event } = charm;
-  const handlers = event.kind === "hook" ? HOOK_HANDLERS : ACTION_HANDLERS;
+  const handlers: Readonly<Record<string, Handler>> = event.kind === "hook" ? HOOK_HANDLERS : ACTION_HANDLERS;
   const handler = Object.hasOwn(handlers, event.name) ? handlers[event.name] : undefined;
   if (!handler) {
     if (event.kind === "action") throw new Error(`action "${event.name}" is not implemented by this charm`);

@@ -1,7 +1,6 @@
 import { Command } from "commander";
+import { hostRuntime } from "./charm/runtime.js";
 import { dispatch } from "./dispatch.js";
-import { etcdPaths } from "./etcd/paths.js";
-import { HookTools } from "./juju/client.js";
 import { readEventContext } from "./juju/context.js";
 import { createLogger } from "./log.js";
 
@@ -15,7 +14,7 @@ async function runEvent(dispatchPath: string | undefined): Promise<void> {
   const log = createLogger({ unit: process.env.JUJU_UNIT_NAME ?? "", event: where });
   try {
     const event = readEventContext(process.env);
-    const outcome = await dispatch({ event, tools: new HookTools(), log, paths: etcdPaths() });
+    const outcome = await dispatch(hostRuntime(event, log));
     log.debug({ outcome }, "event done");
   } catch (error) {
     log.error({ err: error }, "event failed");

@@ -1,33 +1,32 @@
 import { assessCluster, type ClusterHealth } from "../charm/health.js";
 import type { CharmRuntime } from "../charm/runtime.js";
-import { clientUrls, readRenderedConfig } from "../etcd/config-file.js";
-import { Etcdctl, EtcdctlError, firstErrorLine } from "../etcd/etcdctl.js";
+import type { Member } from "../domain/member.js";
+import { EtcdctlError, firstErrorLine } from "../etcd/etcdctl.js";
+import { parseRenderedConfig } from "../etcd/render.js";
 import type { ActionResults } from "../juju/client.js";
 
 /**
  * The health action: asks the local member for the member list, then every member for its status and
  * health, and reports each with an overall verdict. Fails the action, with the reason, unless all is healthy.
  */
-export async function healthAction({ event, tools, paths }: CharmRuntime): Promise<void> {
-  const config = await readRenderedConfig(paths.configFile);
-  if (!config) {
+export async function healthAction({ event, tools, machine, etcd }: CharmRuntime): Promise<void> {
+  const localUrls = parseRenderedConfig(await machine.files.readConfig()).clientUrls;
+  if (localUrls.length === 0) {
     await tools.actionFail(`etcd is not running on ${event.unit}: etcd has not been configured on this unit yet`);
     return;
   }
-  const localUrls = clientUrls(config);
-  const local = new Etcdctl({ endpoints: localUrls });
-  let members;
+  let members: Member[];
   try {
-    members = await local.memberList();
+    members = await etcd.members(localUrls, "report");
   } catch (error) {
     if (!(error instanceof EtcdctlError)) throw error;
     const reason = error.notInstalled ? "etcdctl is not installed on this unit" : `no answer from ${localUrls.join(", ")} (${firstErrorLine(error.stderr)})`;
     await tools.actionFail(`etcd is not running on ${event.unit}: ${reason}`);
     return;
   }
-  const urls = members.flatMap((m) => m.clientURLs.slice(0, 1));
-  const everyone = new Etcdctl({ endpoints: urls.length > 0 ? urls : localUrls });
-  const [statuses, healths] = await Promise.all([everyone.endpointStatus().catch(() => []), everyone.endpointHealth().catch(() => [])]);
+  const urls = members.flatMap((m) => m.clientUrls.slice(0, 1));
+  const everyone = urls.length > 0 ? urls : localUrls;
+  const [statuses, healths] = await Promise.all([etcd.statuses(everyone, "report").catch(() => []), etcd.healths(everyone, "report").catch(() => [])]);
   const report = assessCluster(members, statuses, healths);
   await tools.actionSet(healthResults(report));
   if (report.verdict !== "healthy") await tools.actionFail(report.summary);

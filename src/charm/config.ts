@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { goDurationNs, NANOSECONDS_PER_HOUR, NANOSECONDS_PER_SECOND } from "../domain/go-duration.js";
+import { COMPACTION_MODES, type CompactionMode, type EtcdSettings, LOG_LEVELS } from "../domain/settings.js";
+
+export type { EtcdSettings };
 
 /**
  * The charm's options (config.yaml) as one validated value. Pure: `config-get --format=json` output in,
@@ -20,29 +24,6 @@ export const CHARM_OPTIONS = [
   "log-level",
 ] as const;
 export type CharmOption = (typeof CHARM_OPTIONS)[number];
-
-export const COMPACTION_MODES = ["periodic", "revision"] as const;
-export type CompactionMode = (typeof COMPACTION_MODES)[number];
-
-export const LOG_LEVELS = ["debug", "info", "warn", "error", "panic", "fatal"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** The validated charm config, one field per option (camelCase of the option name). */
-export interface EtcdSettings {
-  readonly clientPort: number;
-  readonly peerPort: number;
-  /** Milliseconds. */
-  readonly heartbeatInterval: number;
-  /** Milliseconds, at least 5 × heartbeatInterval. */
-  readonly electionTimeout: number;
-  readonly snapshotCount: number;
-  readonly quotaBackendBytes: number;
-  readonly autoCompactionMode: CompactionMode;
-  /** As the operator wrote it, already known to be acceptable to etcd for autoCompactionMode. */
-  readonly autoCompactionRetention: string;
-  readonly enableV2: boolean;
-  readonly logLevel: LogLevel;
-}
 
 export interface ConfigProblem {
   readonly option: string;
@@ -168,9 +149,8 @@ const atLeast = (min: number) => range(min, undefined);
 const atMost = (max: number) => range(undefined, max);
 
 /** Go's time.Duration is an int64 of nanoseconds; etcd cannot hold a longer retention. */
-const MAX_DURATION_NS = 9_223_372_036_854_775_807;
+const MAX_DURATION_NS = Number(2n ** 63n - 1n);
 const MAX_REVISIONS = 9_223_372_036_854_775_807n;
-const NS_PER_UNIT: Readonly<Record<string, number>> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /**
  * etcd 3.4 reads auto-compaction-retention as a whole number first (hours when periodic, revisions when
@@ -183,18 +163,10 @@ function retentionProblem(mode: CompactionMode, retention: string, subject: stri
     if (revisions === 0n) return `${subject} must not be zero`;
     return revisions > MAX_REVISIONS ? `${subject} must be at most ${MAX_REVISIONS}` : undefined;
   }
-  const nanoseconds = /^[0-9]+$/.test(retention) ? Number(retention) * NS_PER_UNIT.h! : goDurationNs(retention);
+  const nanoseconds = /^[0-9]+$/.test(retention) ? Number(retention) * NANOSECONDS_PER_HOUR : goDurationNs(retention);
   if (nanoseconds === undefined) return `${subject} must be a duration such as 30m, 1h or 1h30m, or a whole number of hours`;
   if (nanoseconds === 0) return `${subject} must not be zero`;
   // Shorter periods make etcd's periodic compactor poll in a busy loop.
-  if (nanoseconds < NS_PER_UNIT.s!) return `${subject} must be at least 1s`;
+  if (nanoseconds < NANOSECONDS_PER_SECOND) return `${subject} must be at least 1s`;
   return nanoseconds > MAX_DURATION_NS ? `${subject} must be at most 2562047h` : undefined;
-}
-
-/** A positive Go duration ("1h30m", "90s", "1.5h") in nanoseconds, or undefined when Go would not parse it. */
-function goDurationNs(text: string): number | undefined {
-  if (!/^(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const [, value, unit] of text.matchAll(/([0-9.]+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(value) * (NS_PER_UNIT[unit ?? ""] ?? Number.NaN);
-  return Number.isFinite(total) ? total : undefined;
 }

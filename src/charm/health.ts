@@ -1,4 +1,6 @@
-import type { EndpointHealth, EndpointStatus, Member } from "../etcd/etcdctl.js";
+import { goDurationMs } from "../domain/go-duration.js";
+import { clientUrlOf, hexId, type Member } from "../domain/member.js";
+import type { EndpointHealth, EndpointStatus } from "../etcd/etcdctl.js";
 
 export interface MemberHealth {
   readonly name: string;
@@ -24,18 +26,6 @@ export interface ClusterHealth {
   readonly members: readonly MemberHealth[];
 }
 
-/** Go's duration text as etcdctl prints it ("4.86ms", "1.2s", "850µs") in milliseconds. */
-export function goDurationMs(text: string): number | undefined {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let matched = "";
-  for (const [part, value, unit] of text.matchAll(/([0-9.]+)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(value) * (units[unit as string] ?? Number.NaN);
-    matched += part;
-  }
-  return matched !== "" && matched === text && Number.isFinite(total) ? Math.round(total * 1000) / 1000 : undefined;
-}
-
 /**
  * Judges a cluster from what its members report: healthy when every member answers and one leader is
  * agreed; degraded when some member is down but the voters keep a quorum; unhealthy without quorum or leader.
@@ -48,18 +38,18 @@ export function assessCluster(members: readonly Member[], statuses: readonly End
   const leaderId = leaderIds.size === 1 ? [...leaderIds][0] : undefined;
 
   const report = members.map((member): MemberHealth => {
-    const clientUrl = member.clientURLs[0] ?? "";
+    const clientUrl = clientUrlOf(member);
     const status = statusByUrl.get(clientUrl);
     const health = healthByUrl.get(clientUrl);
     const started = member.name !== "" && clientUrl !== "";
     const healthy = started && status !== undefined && health?.health === true && status.Status.errors.length === 0;
     return {
-      name: member.name || `unstarted-${BigInt(member.ID).toString(16)}`,
-      id: BigInt(member.ID).toString(16),
+      name: member.name || `unstarted-${hexId(member.id)}`,
+      id: hexId(member.id),
       clientUrl,
       healthy,
       learner: member.isLearner,
-      raftLeader: member.ID === leaderId,
+      raftLeader: member.id === leaderId,
       raftTerm: status?.Status.raftTerm,
       raftIndex: status?.Status.raftIndex,
       dbSizeBytes: status?.Status.dbSize,

@@ -1,6 +1,7 @@
-import type { Member } from "../etcd/etcdctl.js";
-import type { ConfigResult } from "./config.js";
+import type { Member } from "../domain/member.js";
+import type { ConsumerEndpoint } from "../names.js";
 import type { LeaderData } from "./cluster-data.js";
+import type { ConfigResult } from "./config.js";
 
 /** Another unit of this application, as the cluster peer relation shows it. */
 export interface Peer {
@@ -34,14 +35,27 @@ export interface RenderedState {
   readonly running: { readonly configText: string; readonly unitText: string } | undefined;
 }
 
+/** What the event asks of this hook, read from the event alone (see hookIntent). */
+export interface HookIntent {
+  /** This unit is leaving the application: its own cluster-relation-departed, or stop/remove. */
+  readonly departing: boolean;
+  /** A peer unit that left (its cluster-relation-departed on this unit): its member must go. */
+  readonly departedPeer: string | undefined;
+  /** Whether this hook may install etcd (update-status only reports). */
+  readonly mayInstall: boolean;
+}
+
 /** Everything the decisions need, gathered fresh at the start of each step of a hook. */
 export interface Observed {
   readonly unit: string;
   readonly memberName: string;
   readonly address: string;
   readonly isLeader: boolean;
-  /** This unit is leaving: its own cluster-relation-departed, or stop/remove. */
-  readonly departing: boolean;
+  readonly hook: HookIntent;
+  /** How many times this hook already looked again at a cluster that named no raft leader. */
+  readonly electionWaits: number;
+  /** This unit left the cluster in an earlier hook (kept in unit state): from then on it only winds down. */
+  readonly leftCluster: boolean;
   readonly config: ConfigResult;
   readonly installed: boolean;
   readonly etcdVersion: string | undefined;
@@ -52,6 +66,8 @@ export interface Observed {
   /** The data dir holds a member (etcd's member/ directory): this unit has been part of the cluster. */
   readonly hasMemberData: boolean;
   readonly leaderData: LeaderData;
+  /** The peer relation's id; undefined before Juju created it. */
+  readonly clusterRelationId: string | undefined;
   /** Other units in the cluster relation, by unit number. */
   readonly peers: readonly Peer[];
   /** What this unit last published in its own peer bag. */
@@ -65,5 +81,5 @@ export interface Observed {
   /** undefined when no member answered. */
   readonly cluster: ClusterView | undefined;
   /** Relation id → this unit's own bag, for the db and proxy relations. */
-  readonly consumers: Readonly<Record<string, { readonly endpoint: "db" | "proxy"; readonly bag: Readonly<Record<string, string>> }>>;
+  readonly consumers: Readonly<Record<string, { readonly endpoint: ConsumerEndpoint; readonly bag: Readonly<Record<string, string>> }>>;
 }

@@ -1,14 +1,37 @@
-import type { EtcdPaths } from "../etcd/paths.js";
-import type { HookTools } from "../juju/client.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type EtcdCluster, etcdctlCluster } from "../etcd/cluster.js";
+import { hostMachine, type Machine } from "../etcd/machine.js";
+import { type EtcdPaths, etcdPaths } from "../etcd/paths.js";
+import { HookTools } from "../juju/client.js";
 import type { EventContext } from "../juju/context.js";
 import type { Logger } from "../log.js";
 
-/** What a handler gets: the event, the hook tools, a logger and where etcd's files live on this unit. */
+/** Time, injected so that the shell's waits and retries run instantly against a fake world in tests. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * Everything a handler reaches the world through: the event, Juju's hook tools, the etcd cluster and this
+ * unit's machine, a logger and a clock. main.ts builds the real one; tests build one over a fake world.
+ */
 export interface CharmRuntime {
   readonly event: EventContext;
   readonly tools: HookTools;
-  readonly log: Logger;
+  readonly etcd: EtcdCluster;
+  readonly machine: Machine;
   readonly paths: EtcdPaths;
+  readonly log: Logger;
+  readonly clock: Clock;
 }
 
 export type Handler = (charm: CharmRuntime) => Promise<void>;
+
+export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+
+/** The runtime of a hook on a real unit: hook tools on PATH, etcdctl, systemd, apt and the charm's templates. */
+export function hostRuntime(event: EventContext, log: Logger): CharmRuntime {
+  const paths = etcdPaths();
+  return { event, tools: new HookTools(), etcd: etcdctlCluster(), machine: hostMachine(paths, event.charmDir, log), paths, log, clock: systemClock };
+}

@@ -1,6 +1,9 @@
 import { execa } from "execa";
 import { parse as parseLossless, isSafeNumber } from "lossless-json";
 import { z } from "zod";
+import { hexId, type Member } from "../domain/member.js";
+
+export type { Member };
 
 /** etcd prints uint64 ids as bare JSON numbers; they lose precision as doubles, so ids stay decimal strings. */
 const Uint64 = z.union([z.string().regex(/^[0-9]+$/), z.number().int().nonnegative()]).transform(String);
@@ -8,16 +11,18 @@ const Count = z.union([z.number(), z.string().regex(/^[0-9]+$/)]).transform(Numb
 
 const Header = z.object({ cluster_id: Uint64, member_id: Uint64, raft_term: Count.optional() });
 
-export const Member = z.object({
-  ID: Uint64,
-  name: z.string().optional().default(""),
-  peerURLs: z.array(z.string()).optional().default([]),
-  clientURLs: z.array(z.string()).optional().default([]),
-  isLearner: z.boolean().optional().default(false),
-});
-export type Member = z.output<typeof Member>;
+/** A member as etcdctl prints it, read into the charm's domain type. */
+const EtcdctlMember = z
+  .object({
+    ID: Uint64,
+    name: z.string().optional().default(""),
+    peerURLs: z.array(z.string()).optional().default([]),
+    clientURLs: z.array(z.string()).optional().default([]),
+    isLearner: z.boolean().optional().default(false),
+  })
+  .transform((m): Member => ({ id: m.ID, name: m.name, peerUrls: m.peerURLs, clientUrls: m.clientURLs, isLearner: m.isLearner }));
 
-const MemberList = z.object({ header: Header, members: z.array(Member).optional().default([]) });
+const MemberList = z.object({ header: Header, members: z.array(EtcdctlMember).optional().default([]) });
 
 export const EndpointStatus = z.object({
   Endpoint: z.string(),
@@ -66,16 +71,26 @@ export function firstErrorLine(stderr: string): string {
   return (error ?? lines[0] ?? "no output").replace(/^Error:\s*/, "");
 }
 
-export interface EtcdctlOptions {
-  readonly endpoints: readonly string[];
-  readonly dialTimeoutMs?: number;
-  readonly commandTimeoutMs?: number;
-  readonly binary?: string;
+export interface EtcdctlTimeouts {
+  readonly dialTimeoutMs: number;
+  readonly commandTimeoutMs: number;
 }
 
-/** etcdctl takes member ids in hex on its command line. */
-export function hexId(decimalId: string): string {
-  return BigInt(decimalId).toString(16);
+/** Every etcdctl timeout the charm uses, by what the call is for. */
+export const ETCDCTL_TIMEOUTS = {
+  /** Looking at the cluster in each step of a hook: a member that does not answer quickly counts as not answering. */
+  observe: { dialTimeoutMs: 1000, commandTimeoutMs: 2000 },
+  /** Membership changes and leader moves: raft must commit them, which takes longer on a busy cluster. */
+  change: { dialTimeoutMs: 2000, commandTimeoutMs: 10_000 },
+  /** The health action's questions: an operator is waiting for the answer. */
+  report: { dialTimeoutMs: 2000, commandTimeoutMs: 5000 },
+} as const satisfies Record<string, EtcdctlTimeouts>;
+
+export interface EtcdctlOptions {
+  readonly endpoints: readonly string[];
+  /** ETCDCTL_TIMEOUTS.report unless told. */
+  readonly timeouts?: EtcdctlTimeouts;
+  readonly binary?: string;
 }
 
 /** Parses etcdctl's JSON without losing uint64 precision. */
@@ -88,7 +103,8 @@ export class Etcdctl {
   constructor(private readonly options: EtcdctlOptions) {}
 
   private async run(args: readonly string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    const { endpoints, dialTimeoutMs = 2000, commandTimeoutMs = 5000, binary = "etcdctl" } = this.options;
+    const { endpoints, timeouts = ETCDCTL_TIMEOUTS.report, binary = "etcdctl" } = this.options;
+    const { dialTimeoutMs, commandTimeoutMs } = timeouts;
     const fullArgs = [`--endpoints=${endpoints.join(",")}`, `--dial-timeout=${dialTimeoutMs}ms`, `--command-timeout=${commandTimeoutMs}ms`, ...args];
     const result = await execa(binary, fullArgs, {
       reject: false,
@@ -118,7 +134,7 @@ export class Etcdctl {
 
   /** Adds a learner (a non-voting member that catches up first) and returns the member list including it. */
   async addLearner(name: string, peerUrl: string): Promise<{ added: Member; members: Member[] }> {
-    const result = await this.json(["member", "add", name, `--peer-urls=${peerUrl}`, "--learner"], MemberList.extend({ member: Member }));
+    const result = await this.json(["member", "add", name, `--peer-urls=${peerUrl}`, "--learner"], MemberList.extend({ member: EtcdctlMember }));
     return { added: result.member, members: result.members };
   }
 
@@ -176,7 +192,8 @@ export class Etcdctl {
  * process dies.
  */
 export async function withEtcdLock<T>(endpoints: readonly string[], name: string, acquireTimeoutMs: number, work: () => Promise<T>): Promise<T> {
-  const child = execa("etcdctl", [`--endpoints=${endpoints.join(",")}`, "--dial-timeout=2s", "lock", "--ttl=30", name], {
+  const dial = `--dial-timeout=${ETCDCTL_TIMEOUTS.change.dialTimeoutMs}ms`;
+  const child = execa("etcdctl", [`--endpoints=${endpoints.join(",")}`, dial, "lock", "--ttl=30", name], {
     reject: false,
     stdin: "ignore",
     env: { ETCDCTL_API: "3" },

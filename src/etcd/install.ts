@@ -10,6 +10,8 @@ const APT_ENV = { DEBIAN_FRONTEND: "noninteractive", PATH: process.env.PATH ?? "
 const LOCK_WAIT = ["-o", "DPkg::Lock::Timeout=600", "-o", "Acquire::Retries=3"];
 
 async function packagesInstalled(): Promise<boolean> {
+  // dpkg-query's own format syntax, not a template string.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query expands ${Status} itself
   const result = await execa("dpkg-query", ["-W", "-f=${Status}\\n", ...ETCD_PACKAGES], { reject: false });
   const lines = result.stdout.split("\n").filter(Boolean);
   return result.exitCode === 0 && lines.length === ETCD_PACKAGES.length && lines.every((line) => line.endsWith("install ok installed"));

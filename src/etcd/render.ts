@@ -1,25 +1,18 @@
-import { readFile } from "node:fs/promises";
-import { isIPv4, isIPv6 } from "node:net";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import type { EtcdSettings } from "../charm/config.js";
+import { z } from "zod";
+import { isIPv6Address, isListenAddress, urlHost } from "../domain/address.js";
+import type { EtcdSettings } from "../domain/settings.js";
 import type { EtcdPaths } from "./paths.js";
 
 /**
- * Rendering etcd's config file and our systemd unit: pure text in, text out. The files are written
- * elsewhere; the templates are read by `loadTemplate` from the charm directory.
+ * Rendering etcd's config file and our systemd unit, and reading a rendered config back: pure text in, text
+ * out. The files are written elsewhere; the templates are read from the charm directory by templates.ts.
  */
 
 /** The etcd binary the Debian/Ubuntu etcd-server package installs. */
 export const ETCD_BINARY = "/usr/bin/etcd";
-
-export type TemplateName = "etcd.conf.yml" | "etcd.service";
-
-/** A template shipped in the charm: `<charmDir>/templates/<name>`. */
-export async function loadTemplate(charmDir: string, name: TemplateName): Promise<string> {
-  return readFile(path.join(charmDir, "templates", name), "utf8");
-}
 
 /** Who this member is in its cluster: decided by the charm once and persisted, never re-derived. */
 export interface MemberIdentity {
@@ -163,23 +156,76 @@ function safePath(what: string, value: string): string {
   return checked(what, value, (p) => /^\/[A-Za-z0-9._+@/-]*$/.test(p) && p.length <= 4096 && path.posix.normalize(p) === p && (p === "/" || !p.endsWith("/")));
 }
 
-/** A unicast IP address to listen on: never the unspecified address (0.0.0.0, ::), never a host name or zone. */
-function isListenAddress(address: string): boolean {
-  if (/^[0-9.]+$/.test(address)) return isIPv4(address) && address !== "0.0.0.0";
-  return /^[0-9A-Fa-f:.]+$/.test(address) && isIPv6(address) && !/^[0:]+$/.test(address);
-}
-
-function urlHost(address: string): string {
-  return isIPv6(address) ? `[${address}]` : address;
-}
-
 /** `name=http://ip:port` entries, comma-separated, with names and addresses in their strict forms. */
 function isInitialCluster(text: string): boolean {
   return text.split(",").every((entry) => {
     const match = /^([^=]+)=http:\/\/(?:([0-9.]+)|\[([0-9A-Fa-f:.]+)\]):([1-9][0-9]{0,4})$/.exec(entry);
     if (!match) return false;
     const [, name = "", ipv4, ipv6, port = ""] = match;
-    const addressOk = ipv4 !== undefined ? isListenAddress(ipv4) : ipv6 !== undefined && isIPv6(ipv6) && isListenAddress(ipv6);
+    const addressOk = ipv4 !== undefined ? isListenAddress(ipv4) : ipv6 !== undefined && isIPv6Address(ipv6) && isListenAddress(ipv6);
     return isMemberName(name) && addressOk && Number(port) <= 65535;
   });
+}
+
+/** The parts of a rendered etcd config the charm reads back: who the member is and where it listens. */
+const RenderedConfigFile = z.object({
+  name: z.string().optional(),
+  "advertise-client-urls": z.string().optional(),
+  "initial-advertise-peer-urls": z.string().optional(),
+  "initial-cluster": z.string().optional(),
+  "initial-cluster-state": z.enum(["new", "existing"]).optional(),
+});
+
+export interface RenderedConfig {
+  readonly name: string | undefined;
+  /** Client URLs the config advertises (comma-separated in etcd's format). */
+  readonly clientUrls: readonly string[];
+  readonly initialCluster: string | undefined;
+  readonly initialClusterState: "new" | "existing" | undefined;
+  readonly clientPort: number | undefined;
+  readonly peerPort: number | undefined;
+}
+
+const NOTHING_RENDERED: RenderedConfig = {
+  name: undefined,
+  clientUrls: [],
+  initialCluster: undefined,
+  initialClusterState: undefined,
+  clientPort: undefined,
+  peerPort: undefined,
+};
+
+/**
+ * Reads back a config this charm rendered (or anything else found at its path): each key that is missing
+ * or malformed reads as unknown, never as an error, so a damaged file is simply rendered again.
+ */
+export function parseRenderedConfig(text: string | undefined): RenderedConfig {
+  if (text === undefined) return NOTHING_RENDERED;
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch {
+    return NOTHING_RENDERED;
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return NOTHING_RENDERED;
+  const fields = Object.fromEntries(
+    Object.entries(RenderedConfigFile.shape).map(([key, schema]) => [key, schema.safeParse((raw as Record<string, unknown>)[key]).data]),
+  ) as z.infer<typeof RenderedConfigFile>;
+  const clientUrls = (fields["advertise-client-urls"] ?? "")
+    .split(",")
+    .map((url) => url.trim())
+    .filter(Boolean);
+  return {
+    name: fields.name,
+    clientUrls,
+    initialCluster: fields["initial-cluster"],
+    initialClusterState: fields["initial-cluster-state"],
+    clientPort: urlPort(clientUrls[0]),
+    peerPort: urlPort(fields["initial-advertise-peer-urls"]),
+  };
+}
+
+function urlPort(url: string | undefined): number | undefined {
+  const match = url === undefined ? null : /:(\d+)$/.exec(url);
+  return match ? Number(match[1]) : undefined;
 }

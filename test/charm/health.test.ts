@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { assessCluster, goDurationMs } from "../../src/charm/health.js";
+import { assessCluster } from "../../src/charm/health.js";
+import { goDurationMs } from "../../src/domain/go-duration.js";
 import type { EndpointHealth, EndpointStatus, Member } from "../../src/etcd/etcdctl.js";
 
 const ids = ["10501334649042878790", "13717492988206526783", "2"] as const;
 const member = (i: number, extra: Partial<Member> = {}): Member => ({
-  ID: ids[i]!,
+  id: ids[i]!,
   name: `etcd${i}`,
-  peerURLs: [`http://127.0.0.1${i}:2380`],
-  clientURLs: [`http://127.0.0.1${i}:2379`],
+  peerUrls: [`http://127.0.0.1${i}:2380`],
+  clientUrls: [`http://127.0.0.1${i}:2379`],
   isLearner: false,
   ...extra,
 });
@@ -60,7 +61,7 @@ describe("cluster health verdict", () => {
   });
 
   it("a learner does not count towards quorum, and an unstarted member is reported as such", () => {
-    const learner = member(2, { isLearner: true, name: "", clientURLs: [] });
+    const learner = member(2, { isLearner: true, name: "", clientUrls: [] });
     const report = assessCluster([member(0), member(1), learner], [status(0), status(1)], [healthy(0), healthy(1)]);
     expect(report.verdict).toBe("degraded");
     expect(report.members[2]).toMatchObject({ name: "unstarted-2", learner: true, error: "member was added but has not started" });

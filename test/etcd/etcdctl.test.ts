@@ -14,11 +14,11 @@ describe("etcdctl against a real etcd 3.4 member", () => {
   it("lists the member with its uint64 id intact", async () => {
     const [listed, ...others] = await new Etcdctl({ endpoints: [member.clientUrl] }).memberList();
     expect(others).toEqual([]);
-    expect(listed).toMatchObject({ name: "etcd0", peerURLs: [member.peerUrl], clientURLs: [member.clientUrl], isLearner: false });
-    expect(listed!.ID).toMatch(/^[0-9]+$/);
+    expect(listed).toMatchObject({ name: "etcd0", peerUrls: [member.peerUrl], clientUrls: [member.clientUrl], isLearner: false });
+    expect(listed!.id).toMatch(/^[0-9]+$/);
     const [status] = await new Etcdctl({ endpoints: [member.clientUrl] }).endpointStatus();
     // The leader id etcd reports must equal the member id exactly: no double rounding.
-    expect(status!.Status.leader).toBe(listed!.ID);
+    expect(status!.Status.leader).toBe(listed!.id);
     expect(status!.Status.version).toBe("3.4.23");
   });
 
@@ -31,20 +31,20 @@ describe("etcdctl against a real etcd 3.4 member", () => {
   it("promoting a voter is 'already-voting'; a learner that has not caught up is an error, not success", async () => {
     const client = new Etcdctl({ endpoints: [member.clientUrl] });
     const [voter] = await client.memberList();
-    expect(await client.promote(voter!.ID)).toBe("already-voting");
+    expect(await client.promote(voter!.id)).toBe("already-voting");
     const { added } = await client.addLearner("etcd-never-started", "http://127.0.0.203:2380");
     try {
-      const error = await client.promote(added.ID).catch((e: unknown) => e);
+      const error = await client.promote(added.id).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EtcdctlError);
       expect((error as EtcdctlError).message).toContain("which is in sync with leader");
     } finally {
-      await client.remove(added.ID);
+      await client.remove(added.id);
     }
-    expect((await client.memberList()).map((m) => m.ID)).toEqual([voter!.ID]);
+    expect((await client.memberList()).map((m) => m.id)).toEqual([voter!.id]);
   });
 
   it("a member that does not answer is an EtcdctlError with etcdctl's reason", async () => {
-    const error = await new Etcdctl({ endpoints: ["http://127.0.0.202:2379"], dialTimeoutMs: 300, commandTimeoutMs: 500 })
+    const error = await new Etcdctl({ endpoints: ["http://127.0.0.202:2379"], timeouts: { dialTimeoutMs: 300, commandTimeoutMs: 500 } })
       .memberList()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EtcdctlError);

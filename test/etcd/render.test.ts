@@ -1,53 +1,15 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { blockedMessage, parseCharmConfig, type EtcdSettings } from "../../src/charm/config.js";
+import { parse as parseYaml } from "yaml";
 import { etcdPaths } from "../../src/etcd/paths.js";
-import {
-  ETCD_BINARY,
-  loadTemplate,
-  renderEtcdConfig,
-  renderServiceUnit,
-  restartNeeded,
-  UnsafeValueError,
-  type EtcdConfigInput,
-  type MemberIdentity,
-} from "../../src/etcd/render.js";
+import { ETCD_BINARY, renderEtcdConfig, renderServiceUnit, UnsafeValueError, type MemberIdentity } from "../../src/etcd/render.js";
 
-const charmDir = path.resolve(fileURLToPath(import.meta.url), "../../..");
-let configTemplate: string;
-let unitTemplate: string;
-beforeAll(async () => {
-  configTemplate = await loadTemplate(charmDir, "etcd.conf.yml");
-  unitTemplate = await loadTemplate(charmDir, "etcd.service");
-});
-
-/** config.yaml's defaults, with a bare number of hours as retention (etcd needs it as a string). */
-const configYaml = parseYaml(readFileSync(path.join(charmDir, "config.yaml"), "utf8")) as { options: Record<string, { default: unknown }> };
-const fromDefaults = parseCharmConfig(Object.fromEntries(Object.entries(configYaml.options).map(([name, option]) => [name, option.default])));
-if (!fromDefaults.ok) throw new Error(blockedMessage(fromDefaults.problems));
-const settings: EtcdSettings = { ...fromDefaults.settings, autoCompactionRetention: "1" };
-const member: MemberIdentity = {
-  name: "etcd0",
-  address: "10.1.2.3",
-  initialCluster: "etcd0=http://10.1.2.3:2380",
-  initialClusterState: "new",
-  clusterToken: "Q7X2KD",
-};
-const paths = etcdPaths("/");
-const input = (changes: { settings?: Partial<EtcdSettings>; member?: Partial<MemberIdentity> } = {}): EtcdConfigInput => ({
-  settings: { ...settings, ...changes.settings },
-  member: { ...member, ...changes.member },
-  paths,
-});
-const render = (changes: Parameters<typeof input>[0] = {}) => renderEtcdConfig(input(changes), configTemplate);
+import { configTemplate, input, paths, render, settings, unitTemplate } from "./render-fixtures.js";
 
 describe("etcd's config file", () => {
   it("starts with the template's header and is YAML with every etcd 3.4 key the charm sets", () => {
@@ -161,58 +123,6 @@ describe("etcd's config file", () => {
   it("fails loudly when the template and the renderer disagree", () => {
     expect(() => renderEtcdConfig(input(), "# header only\n")).toThrow(/no placeholder for \{\{body\}\}/);
     expect(() => renderEtcdConfig(input(), "{{body}}\n{{footer}}\n")).toThrow(/\{\{footer\}\} has no value/);
-  });
-});
-
-describe("restartNeeded", () => {
-  it("is true when etcd has never been rendered a config", () => {
-    expect(restartNeeded(undefined, render())).toBe(true);
-  });
-
-  it("is false for the same settings, whatever the comments, key order or formatting", () => {
-    const text = render();
-    expect(restartNeeded(text, text)).toBe(false);
-    const reordered = `# another header\n${stringifyYaml(Object.fromEntries(Object.entries(parseYaml(text) as object).reverse()))}`;
-    expect(restartNeeded(reordered, text)).toBe(false);
-    expect(restartNeeded(text.replace("log-outputs:\n  - stderr", "log-outputs: [ stderr ]"), text)).toBe(false);
-  });
-
-  it.each<[string, Parameters<typeof input>[0]]>([
-    ["initial-cluster-state new → existing", { member: { initialClusterState: "existing" } }],
-    ["initial-cluster gains a member", { member: { initialCluster: "etcd0=http://10.1.2.3:2380,etcd1=http://10.1.2.4:2380" } }],
-    ["initial-cluster-token", { member: { clusterToken: "OTHER1" } }],
-  ])("is false when only %s changes: etcd reads it only on an empty data dir", (_what, changes) => {
-    expect(restartNeeded(render(), render(changes))).toBe(false);
-  });
-
-  it.each<[string, Parameters<typeof input>[0]]>([
-    ["heartbeat-interval", { settings: { heartbeatInterval: 200, electionTimeout: 2000 } }],
-    ["log-level", { settings: { logLevel: "debug" } }],
-    ["enable-v2", { settings: { enableV2: false } }],
-    ["auto-compaction-retention", { settings: { autoCompactionRetention: "2" } }],
-    ["client-port", { settings: { clientPort: 4001 } }],
-    ["peer-port (and with it initial-advertise-peer-urls)", { settings: { peerPort: 7001 } }],
-    ["address", { member: { address: "10.1.2.4", initialCluster: "etcd0=http://10.1.2.4:2380" } }],
-    ["name", { member: { name: "etcd9", initialCluster: "etcd9=http://10.1.2.3:2380" } }],
-  ])("is true when %s changes", (_what, changes) => {
-    expect(restartNeeded(render(), render(changes))).toBe(true);
-  });
-
-  it("is true when a key appears or disappears, or the value's type changes", () => {
-    const text = render();
-    expect(restartNeeded(text.replace("max-wals: 5\n", ""), text)).toBe(true);
-    expect(restartNeeded(`${text}force-new-cluster: false\n`, text)).toBe(true);
-    expect(restartNeeded(text.replace("heartbeat-interval: 100", 'heartbeat-interval: "100"'), text)).toBe(true);
-  });
-
-  it("is true when the previous file is not a config it can read", () => {
-    expect(restartNeeded("", render())).toBe(true);
-    expect(restartNeeded("name: [unclosed", render())).toBe(true);
-    expect(restartNeeded("- a list\n", render())).toBe(true);
-  });
-
-  it("refuses a next config that is not a YAML mapping", () => {
-    expect(() => restartNeeded(render(), "just text")).toThrow(/not a YAML mapping/);
   });
 });
 

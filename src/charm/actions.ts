@@ -1,0 +1,72 @@
+/**
+ * What the shell can be asked to do, one step at a time. Each action carries everything it needs (which
+ * endpoints to ask, which member takes over raft leadership): the shell only executes it.
+ */
+
+/** Members that answer, where a change is asked; the first that answers does it. */
+type Endpoints = readonly string[];
+
+export interface RestartPlan {
+  /** This member's client URL: where it is checked healthy again. */
+  readonly selfUrl: string;
+  /** Other members that answer, which hold the restart lock; none when this is the only member. */
+  readonly lockEndpoints: Endpoints;
+  /** When this member leads raft: the voter that takes over before the restart. */
+  readonly handOverTo: string | undefined;
+}
+
+export type StartWait =
+  /** A bootstrapping or rejoining voter: until its client URL answers healthy. */
+  | { readonly kind: "healthy"; readonly url: string }
+  /** A joining learner is not healthy until promoted: until the voters list it by name. */
+  | { readonly kind: "listed"; readonly url: string; readonly memberName: string; readonly endpoints: Endpoints };
+
+export type Action =
+  | { readonly kind: "record-departed"; readonly units: readonly string[] }
+  | { readonly kind: "install" }
+  | { readonly kind: "claim-bootstrap"; readonly memberName: string; readonly existingToken: string | undefined }
+  | { readonly kind: "write-files"; readonly configText: string; readonly unitText: string; readonly restart: RestartPlan | undefined }
+  | {
+      readonly kind: "start";
+      readonly wait: StartWait;
+      /** The files this observation read: what etcd starts with, recorded once it runs. */
+      readonly running: { readonly configText: string; readonly unitText: string } | undefined;
+    }
+  | { readonly kind: "stop" }
+  | { readonly kind: "publish-peer"; readonly relationId: string; readonly values: Readonly<Record<string, string>> }
+  | { readonly kind: "add-learner"; readonly memberName: string; readonly peerUrl: string; readonly endpoints: Endpoints }
+  | { readonly kind: "note-unclaimed-learners"; readonly since: Readonly<Record<string, number>> }
+  | { readonly kind: "promote"; readonly memberId: string; readonly memberName: string; readonly endpoints: Endpoints }
+  | { readonly kind: "move-leader"; readonly toMemberId: string; readonly endpoints: Endpoints; readonly reason: string }
+  | {
+      readonly kind: "remove-member";
+      readonly memberId: string;
+      readonly memberName: string;
+      readonly endpoints: Endpoints;
+      /** This unit's own member: once removed, the unit records that it left and stops etcd. */
+      readonly self: boolean;
+    }
+  | { readonly kind: "record-members"; readonly members: string; readonly clientUrls: readonly string[]; readonly dropGrants: readonly string[] }
+  | { readonly kind: "publish-consumers"; readonly bags: Readonly<Record<string, Readonly<Record<string, string>>>> }
+  /** Members answer but name no raft leader: usually mid-election (right after a restart); look again shortly. */
+  | { readonly kind: "await-election"; readonly delayMs: number };
+
+export type ActionKind = Action["kind"];
+
+export type StatusKind = "maintenance" | "blocked" | "waiting" | "active";
+
+export interface Status {
+  readonly kind: StatusKind;
+  readonly message: string;
+}
+
+export interface Decision {
+  /** undefined: converged, nothing left to do in this hook. */
+  readonly action: Action | undefined;
+  /** What the unit's status says while the action runs, or once converged. */
+  readonly status: Status;
+  /** The action is a pause, not progress: the status is not set for it. */
+  readonly quiet?: boolean;
+}
+
+export const decision = (action: Action | undefined, kind: StatusKind, message: string): Decision => ({ action, status: { kind, message } });

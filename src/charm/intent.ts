@@ -1,0 +1,23 @@
+import type { EventContext } from "../juju/context.js";
+import { CLUSTER_ENDPOINT, REPORT_ONLY_HOOKS, TEARDOWN_HOOKS } from "../names.js";
+import type { HookIntent } from "./observed.js";
+
+/** Whether an event is one after which the unit only winds down, and which must never fail. */
+export function isTeardown(event: EventContext): boolean {
+  return event.kind === "hook" && (TEARDOWN_HOOKS as readonly string[]).includes(event.name);
+}
+
+/**
+ * What a hook asks of the unit, from the event alone: every lifecycle hook converges the same way, and the
+ * event only says whether this unit is leaving, which peer left, and whether it may install.
+ */
+export function hookIntent(event: EventContext): HookIntent {
+  const relation = event.kind === "hook" ? event.relation : undefined;
+  const clusterDeparture = relation?.endpoint === CLUSTER_ENDPOINT && relation.kind === "departed";
+  const selfDeparting = clusterDeparture && relation?.departingUnit === event.unit;
+  return {
+    departing: isTeardown(event) || selfDeparting,
+    departedPeer: clusterDeparture && !selfDeparting ? relation?.remoteUnit : undefined,
+    mayInstall: !(REPORT_ONLY_HOOKS as readonly string[]).includes(event.name),
+  };
+}

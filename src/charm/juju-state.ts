@@ -1,0 +1,151 @@
+import type { HookTools } from "../juju/client.js";
+import type { Logger } from "../log.js";
+import { memberNameOf } from "../domain/member.js";
+import {
+  DEPARTED_STATE_KEY,
+  LEFT_STATE_KEY,
+  type LeaderData,
+  parseDepartedUnits,
+  parseLeaderData,
+  parsePeerUnitData,
+  parseUnclaimedLearners,
+  type Rejected,
+  UNCLAIMED_STATE_KEY,
+} from "./cluster-data.js";
+import { type ConfigResult, parseCharmConfig } from "./config.js";
+import { ENDPOINTS, type ConsumerEndpoint } from "../names.js";
+import type { Peer } from "./observed.js";
+
+/** What Juju tells this hook, parsed and validated: the part of the observed state that comes from Juju. */
+export interface JujuFacts {
+  readonly unit: string;
+  readonly address: string;
+  readonly isLeader: boolean;
+  readonly config: ConfigResult;
+  readonly leaderData: LeaderData;
+  readonly clusterRelationId: string | undefined;
+  /** Other units in the cluster relation, by unit number. */
+  readonly peers: readonly Peer[];
+  readonly publishedPeerData: Readonly<Record<string, string>>;
+  readonly departedUnits: readonly string[];
+  /** This unit left the cluster in an earlier hook. */
+  readonly leftCluster: boolean;
+  readonly unclaimedLearners: Readonly<Record<string, number>>;
+  readonly consumers: Readonly<Record<string, { readonly endpoint: ConsumerEndpoint; readonly bag: Readonly<Record<string, string>> }>>;
+}
+
+type Bag = Readonly<Record<string, string>>;
+
+/** Juju's convention for every databag write: "" deletes the key. */
+function merged(bag: Bag, values: Bag): Record<string, string> {
+  const next: Record<string, string> = { ...bag };
+  for (const [key, value] of Object.entries(values)) {
+    if (value === "") delete next[key];
+    else next[key] = value;
+  }
+  return next;
+}
+
+function warnRejected(log: Logger, source: string, rejected: readonly Rejected[]): void {
+  for (const { key, reason } of rejected) log.warn({ source, key, reason }, "ignoring malformed data");
+}
+
+/**
+ * Juju's side of a hook, read once and written through: each write runs its hook tool and updates what this
+ * object reports in the same call (as ops' relation data content commits and caches in one object), so the
+ * next decision sees the charm's own writes without anyone patching a copy by hand.
+ */
+export class JujuState {
+  private constructor(
+    /** For the tools that change nothing a decision reads (status, logs, version). */
+    readonly tools: HookTools,
+    private current: JujuFacts,
+    private leaderBag: Bag,
+    private unitState: Bag,
+  ) {}
+
+  static async read(tools: HookTools, unit: string, log: Logger): Promise<JujuState> {
+    const [configRaw, isLeader, leaderRaw, address, clusterIds, consumerIds, unitState] = await Promise.all([
+      tools.configGet(),
+      tools.isLeader(),
+      tools.leaderGet(),
+      tools.unitGet("private-address"),
+      tools.relationIds(ENDPOINTS.cluster),
+      Promise.all(ENDPOINTS.consumers.map(async (endpoint) => (await tools.relationIds(endpoint)).map((id) => ({ endpoint, id })))),
+      tools.stateGetAll(),
+    ]);
+    const leader = parseLeaderData(leaderRaw);
+    warnRejected(log, "leader settings", leader.rejected);
+    const clusterRelationId = clusterIds[0];
+    const peers: Peer[] = [];
+    let publishedPeerData: Bag = {};
+    if (clusterRelationId) {
+      const names = await tools.relationList(clusterRelationId);
+      const [own = {}, ...bags] = await Promise.all([unit, ...names].map((name) => tools.relationGet(clusterRelationId, name)));
+      publishedPeerData = own;
+      names.forEach((name, i) => {
+        const parsed = parsePeerUnitData(bags[i] ?? {});
+        warnRejected(log, `cluster relation data of ${name}`, parsed.rejected);
+        peers.push({ unit: name, memberName: memberNameOf(name), ...parsed.data });
+      });
+      peers.sort((a, b) => Number(a.unit.split("/")[1]) - Number(b.unit.split("/")[1]));
+    }
+    const relations = consumerIds.flat();
+    const consumerBags = await Promise.all(relations.map(({ id }) => tools.relationGet(id, unit)));
+    const consumers: Record<string, { endpoint: ConsumerEndpoint; bag: Bag }> = {};
+    relations.forEach(({ endpoint, id }, i) => {
+      consumers[id] = { endpoint, bag: consumerBags[i] ?? {} };
+    });
+    const facts: JujuFacts = {
+      unit,
+      address,
+      isLeader,
+      config: parseCharmConfig(configRaw),
+      leaderData: leader.data,
+      clusterRelationId,
+      peers,
+      publishedPeerData,
+      ...fromUnitState(unitState),
+      consumers,
+    };
+    return new JujuState(tools, facts, leaderRaw, unitState);
+  }
+
+  get facts(): JujuFacts {
+    return this.current;
+  }
+
+  /** leader-set: applies at once and survives a failed hook (contract §3.8). */
+  async leaderSet(values: Bag): Promise<void> {
+    await this.tools.leaderSet(values);
+    this.leaderBag = merged(this.leaderBag, values);
+    this.current = { ...this.current, leaderData: parseLeaderData(this.leaderBag).data };
+  }
+
+  /** state-set: this unit's own state, committed with the hook (contract §3.18). */
+  async stateSet(values: Bag): Promise<void> {
+    await this.tools.stateSet(values);
+    this.unitState = merged(this.unitState, values);
+    this.current = { ...this.current, ...fromUnitState(this.unitState) };
+  }
+
+  /** relation-set of this unit's own bag in the peer relation or a consumer relation. */
+  async relationSet(relationId: string, values: Bag): Promise<void> {
+    await this.tools.relationSet(relationId, values);
+    if (relationId === this.current.clusterRelationId) {
+      this.current = { ...this.current, publishedPeerData: merged(this.current.publishedPeerData, values) };
+    }
+    const consumer = this.current.consumers[relationId];
+    if (consumer) {
+      this.current = { ...this.current, consumers: { ...this.current.consumers, [relationId]: { ...consumer, bag: merged(consumer.bag, values) } } };
+    }
+  }
+}
+
+function fromUnitState(state: Bag): Pick<JujuFacts, "departedUnits" | "leftCluster" | "unclaimedLearners"> {
+  return {
+    departedUnits: parseDepartedUnits(state[DEPARTED_STATE_KEY]),
+    leftCluster: state[LEFT_STATE_KEY] === "true",
+    unclaimedLearners: parseUnclaimedLearners(state[UNCLAIMED_STATE_KEY]),
+  };
+}

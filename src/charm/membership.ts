@@ -1,0 +1,112 @@
+import { memberUrl } from "../domain/address.js";
+import { memberNameOf, namedVoters } from "../domain/member.js";
+import { type Decision, decision } from "./actions.js";
+import type { Observed, Peer } from "./observed.js";
+import { answering, answeringOthers, answeringVoters, findMember, leaderEndpoints, raftSuccessor } from "./topology.js";
+
+/** How long a learner no unit claims stays before the leader removes it (a live joiner names it in seconds). */
+export const STRANDED_LEARNER_MS = 300_000;
+
+/** Leaving: hand raft leadership over, leave the member list, then stop (contract: never strand a member). */
+export function decideDeparture(o: Observed): Decision {
+  const peerPort = o.config.ok ? o.config.settings.peerPort : o.rendered.peerPort;
+  const clientPort = o.rendered.clientPort ?? (o.config.ok ? o.config.settings.clientPort : undefined);
+  const localUrl = clientPort === undefined ? "" : memberUrl(o.address, clientPort);
+  const self = peerPort === undefined ? undefined : findMember(o.cluster?.members, o.memberName, memberUrl(o.address, peerPort));
+  const others = (o.cluster?.members ?? []).filter((m) => m !== self);
+  if (self && o.cluster && others.length > 0) {
+    if (o.cluster.raftLeaderId === self.id) {
+      const successor = raftSuccessor(o.cluster, self);
+      if (successor) {
+        const move = {
+          kind: "move-leader",
+          toMemberId: successor.id,
+          endpoints: leaderEndpoints(o.cluster, localUrl),
+          reason: "this unit is leaving",
+        } as const;
+        return decision(move, "maintenance", "handing over raft leadership");
+      }
+    }
+    return decision(
+      { kind: "remove-member", memberId: self.id, memberName: self.name || o.memberName, endpoints: answeringOthers(o.cluster, localUrl), self: true },
+      "maintenance",
+      "leaving the cluster",
+    );
+  }
+  if (o.serviceActive) return decision({ kind: "stop" }, "maintenance", "stopping etcd");
+  return decision(undefined, "maintenance", "left the cluster");
+}
+
+/**
+ * The leader's next membership change: drop members whose units are gone (departed, a learner no unit
+ * claims for long, a stale member on a live unit's peer URL), and promote a started learner that did not
+ * promote itself. Joining is each unit's own doing.
+ */
+export function nextMembershipChange(o: Observed, peerPort: number, localUrl: string): Decision | undefined {
+  const cluster = o.cluster;
+  if (!cluster) return undefined;
+  const self: Peer = { unit: o.unit, memberName: o.memberName, address: o.address, peerUrl: undefined, clientUrl: undefined, started: o.serviceActive };
+  const units = [self, ...o.peers];
+  const peerUrlOf = (peer: Pick<Peer, "address">) => (peer.address ? memberUrl(peer.address, peerPort) : undefined);
+  const knownUrls = new Set(units.map(peerUrlOf).filter((url): url is string => url !== undefined));
+  const unitNames = new Set(units.map((u) => u.memberName));
+  const departedNames = new Set(o.departedUnits.map(memberNameOf));
+
+  const unclaimed = cluster.members.filter((m) => m.isLearner && m.name === "" && !m.peerUrls.some((url) => knownUrls.has(url)));
+  for (const member of cluster.members) {
+    const departed = departedNames.has(member.name);
+    // A joiner adds its learner before this leader sees it join the relation: only a learner unclaimed for
+    // long is stranded (its unit went away before starting it).
+    const since = o.unclaimedLearners[member.id];
+    const stranded = unclaimed.includes(member) && since !== undefined && o.now - since >= STRANDED_LEARNER_MS;
+    // A member on a live unit's peer URL under a name no unit has: that machine's address was reused.
+    const stale = member.name !== "" && !unitNames.has(member.name) && member.peerUrls.some((url) => knownUrls.has(url));
+    if (!departed && !stranded && !stale) continue;
+    const name = member.name || `unstarted member ${member.peerUrls[0] ?? member.id}`;
+    if (cluster.raftLeaderId === member.id) {
+      const successor = raftSuccessor(cluster, member);
+      if (successor) {
+        const move = { kind: "move-leader", toMemberId: successor.id, endpoints: leaderEndpoints(cluster, localUrl), reason: `${name} is leaving` } as const;
+        return decision(move, "maintenance", `moving raft leadership away from ${name}`);
+      }
+    }
+    const why = departed ? "whose unit is gone" : stranded ? "that no unit started" : "that holds a unit's peer URL under another name";
+    return decision(
+      { kind: "remove-member", memberId: member.id, memberName: name, endpoints: answering(cluster, localUrl), self: false },
+      "maintenance",
+      `removing ${name}, ${why}`,
+    );
+  }
+  const noted = Object.keys(o.unclaimedLearners).sort().join(",");
+  const current = unclaimed.map((m) => m.id).sort();
+  if (current.join(",") !== noted) {
+    const since = Object.fromEntries(current.map((id) => [id, o.unclaimedLearners[id] ?? o.now]));
+    return decision({ kind: "note-unclaimed-learners", since }, "maintenance", "noting learners no unit claims yet");
+  }
+
+  for (const learner of cluster.members.filter((m) => m.isLearner && m.name !== "")) {
+    const unit = units.find((u) => {
+      const url = peerUrlOf(u);
+      return url !== undefined && learner.peerUrls.includes(url);
+    });
+    if (unit?.started) {
+      return decision(
+        { kind: "promote", memberId: learner.id, memberName: learner.name, endpoints: answeringVoters(cluster, localUrl) },
+        "maintenance",
+        `promoting ${learner.name} to a voting member`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Recording the voters in leader data wakes every other unit (leader-settings-changed) to report them. */
+export function recordedMembers(o: Observed): Decision | undefined {
+  if (!o.cluster) return undefined;
+  const voters = namedVoters(o.cluster.members);
+  const members = voters.map((m) => m.name).join(",");
+  const clientUrls = voters.flatMap((m) => m.clientUrls.slice(0, 1));
+  const dropGrants = Object.keys(o.leaderData.grants).filter((name) => voters.some((m) => m.name === name));
+  if (members === o.leaderData.members && clientUrls.join(",") === o.leaderData.clientUrls.join(",") && dropGrants.length === 0) return undefined;
+  return decision({ kind: "record-members", members, clientUrls, dropGrants }, "maintenance", "recording the cluster's members");
+}

@@ -1,0 +1,60 @@
+import { clientUrlOf, hexId, type Member, namedVoters } from "../domain/member.js";
+import type { StatusKind } from "./actions.js";
+import type { Observed } from "./observed.js";
+
+/** What the unit tells consumers and the operator, from the observed cluster: pure. */
+
+/** db gets every member's client URL and the version; proxy gets `name=peerURL,…` (keys of the existing charms). */
+export function consumerBags(o: Observed): Record<string, Record<string, string>> | undefined {
+  const voters = namedVoters(o.cluster?.members ?? []);
+  const values = {
+    db: {
+      connection_string: voters.map(clientUrlOf).filter(Boolean).join(","),
+      version: o.cluster?.version ?? o.etcdVersion ?? "",
+    },
+    proxy: { cluster: voters.map((m) => `${m.name}=${m.peerUrls[0] ?? ""}`).join(",") },
+  };
+  const changed: Record<string, Record<string, string>> = {};
+  for (const [id, { endpoint, bag }] of Object.entries(o.consumers)) {
+    const want = values[endpoint];
+    if (Object.entries(want).some(([key, value]) => bag[key] !== value)) changed[id] = want;
+  }
+  return Object.keys(changed).length > 0 ? changed : undefined;
+}
+
+function unitOfMember(o: Observed, name: string): string {
+  if (name === o.memberName) return o.unit;
+  return o.peers.find((peer) => peer.memberName === name)?.unit ?? name;
+}
+
+/** The converged unit's status line: members, health, the raft leader's unit, restarts systemd made. */
+export function reportedStatus(o: Observed, self: Member | undefined, hasIdentity: boolean): [StatusKind, string] {
+  if (!hasIdentity || !self) {
+    if (o.cluster === undefined && !o.peers.some((p) => p.started) && !o.isLeader) return ["waiting", "waiting for the leader to bootstrap the cluster"];
+    // `self` is whichever member has this unit's name or peer URL.
+    if (self?.name === o.memberName && !o.hasMemberData) {
+      // Never re-created silently: this member's data is gone from this unit, and an operator must decide.
+      return [
+        "blocked",
+        `member ${o.memberName} is in the cluster but its data is not on this unit: remove the member (etcdctl member remove ${hexId(self.id)}) to let the unit join afresh`,
+      ];
+    }
+    if (self && self.name !== "") return ["waiting", `member ${self.name} holds this unit's peer URL; waiting for the leader to remove it`];
+    return ["waiting", "waiting to join the cluster"];
+  }
+  if (!o.serviceActive) return ["blocked", `etcd member ${o.memberName} is not running`];
+  if (self.isLearner || self.name === "") return ["waiting", "joining as learner"];
+  const cluster = o.cluster;
+  if (!cluster) return ["waiting", "waiting for the cluster to answer"];
+  const count = `${cluster.members.length} member${cluster.members.length === 1 ? "" : "s"}`;
+  const silent = cluster.members.filter((m) => !cluster.answering.includes(clientUrlOf(m)));
+  const leader = cluster.members.find((m) => m.id === cluster.raftLeaderId);
+  const leaderText = leader ? `raft leader ${unitOfMember(o, leader.name)}` : "no raft leader";
+  // A crash or kill that systemd recovered from is still worth an operator's attention.
+  const restarted = o.serviceRestarts > 0 ? `; etcd here was restarted by systemd ${o.serviceRestarts} time${o.serviceRestarts === 1 ? "" : "s"}` : "";
+  if (silent.length > 0) {
+    const names = silent.map((m) => (m.name ? unitOfMember(o, m.name) : "an unstarted learner")).join(", ");
+    return ["active", `${count}, degraded: ${names} not answering, ${leaderText}${restarted}`];
+  }
+  return ["active", `${count}, healthy, ${leaderText}${restarted}`];
+}

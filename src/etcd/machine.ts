@@ -1,0 +1,38 @@
+import type { Logger } from "../log.js";
+import { EtcdFiles } from "./files.js";
+import { etcdBinariesPresent, etcdVersion, installEtcd } from "./install.js";
+import type { EtcdPaths } from "./paths.js";
+import { SystemdService } from "./service.js";
+import { loadTemplates, type Templates } from "./templates.js";
+
+/**
+ * This unit's machine as the charm's shell uses it: etcd's files, its service and its packages, plus the
+ * templates shipped in the charm. Tests substitute an in-memory machine; the real one is `hostMachine`.
+ */
+export interface Machine {
+  readonly files: Pick<
+    EtcdFiles,
+    "readConfig" | "readUnit" | "readRunning" | "hasMemberData" | "unitPathTaken" | "ensureDataDir" | "writeConfig" | "writeUnit" | "writeRunning"
+  >;
+  readonly service: Pick<SystemdService, "state" | "daemonReload" | "enableAndStart" | "restart" | "stopAndDisable" | "recentLog">;
+  readonly packages: {
+    /** etcd and etcdctl are on the machine. */
+    present(): Promise<boolean>;
+    /** Installs them so that the distribution's own service never runs a stray default member. */
+    install(): Promise<void>;
+    /** "3.4.23" from the installed etcd. */
+    version(): Promise<string | undefined>;
+  };
+  templates(): Promise<Templates>;
+}
+
+export function hostMachine(paths: EtcdPaths, charmDir: string, log: Logger): Machine {
+  const files = new EtcdFiles(paths);
+  const service = new SystemdService();
+  return {
+    files,
+    service,
+    packages: { present: etcdBinariesPresent, install: () => installEtcd(files, service, log), version: etcdVersion },
+    templates: () => loadTemplates(charmDir),
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Every name the charm shares with Juju, written once: its endpoints (metadata.yaml), the hooks it handles
+ * (hooks/ has a shim for exactly these) and its actions (actions.yaml). A test checks them against those files.
+ */
+
+export const CLUSTER_ENDPOINT = "cluster";
+/** Consumers: `db` (interface etcd) and `proxy` (interface etcd-proxy), keys as the existing etcd charms publish them. */
+export const CONSUMER_ENDPOINTS = ["db", "proxy"] as const;
+export type ConsumerEndpoint = (typeof CONSUMER_ENDPOINTS)[number];
+
+export const ENDPOINTS = { cluster: CLUSTER_ENDPOINT, consumers: CONSUMER_ENDPOINTS } as const;
+
+const RELATION_HOOK_KINDS = ["created", "joined", "changed", "departed", "broken"] as const;
+
+/** Hooks after which the unit only winds down, and which must never fail (the last unit's teardown). */
+export const TEARDOWN_HOOKS = ["stop", "remove"] as const;
+
+/** Hooks that only report: installing is the install hook's job, never update-status's. */
+export const REPORT_ONLY_HOOKS = ["update-status"] as const;
+
+/** Every hook the charm handles; each runs the same reconcile. Juju's other hooks end in the entry file. */
+export const HANDLED_HOOKS: readonly string[] = [
+  "install",
+  "config-changed",
+  "start",
+  ...TEARDOWN_HOOKS,
+  "upgrade-charm",
+  ...REPORT_ONLY_HOOKS,
+  "leader-elected",
+  "leader-settings-changed",
+  // A peer relation has no broken hook while the unit lives (the relation ends with the application).
+  ...RELATION_HOOK_KINDS.filter((kind) => kind !== "broken").map((kind) => `${CLUSTER_ENDPOINT}-relation-${kind}`),
+  ...CONSUMER_ENDPOINTS.flatMap((endpoint) => RELATION_HOOK_KINDS.map((kind) => `${endpoint}-relation-${kind}`)),
+];
+
+export const ACTIONS = ["health"] as const;
+export type ActionName = (typeof ACTIONS)[number];

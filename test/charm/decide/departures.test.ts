@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { action, clientUrl, cluster, converged, LEAVING, member, peer, run } from "./fixtures.js";
+
+describe("departures", () => {
+  it("a peer's departure is remembered in unit state first, once", () => {
+    const departed = { departing: false, departedPeer: "etcd/2", mayInstall: true };
+    expect(run(converged(1, { hook: departed }))).toEqual({
+      action: { kind: "record-departed", units: ["etcd/2"] },
+      status: { kind: "maintenance", message: "noting that etcd/2 left" },
+    });
+    expect(action(converged(1, { hook: departed, departedUnits: ["etcd/2"] }))).toBeUndefined();
+  });
+
+  it("a unit that leaves before etcd was ever installed installs nothing", () => {
+    expect(run(converged(1, { hook: LEAVING, installed: false }))).toEqual({ action: undefined, status: { kind: "maintenance", message: "left the cluster" } });
+  });
+
+  it("a unit that left in an earlier hook keeps winding down in every later one", () => {
+    expect(action(converged(1, { leftCluster: true, cluster: cluster([member(0), member(2)]) }))).toEqual({ kind: "stop" });
+  });
+
+  it("the leader removes the member of a unit that departed", () => {
+    expect(action(converged(0, { departedUnits: ["etcd/2"], peers: [peer(1)] }))).toEqual({
+      kind: "remove-member",
+      memberId: "1002",
+      memberName: "etcd2",
+      endpoints: [clientUrl(1), clientUrl(2), clientUrl(0)],
+      self: false,
+    });
+  });
+
+  it("…moving raft leadership away first when that member leads", () => {
+    const view = converged(0, {
+      departedUnits: ["etcd/2"],
+      peers: [peer(1)],
+      cluster: cluster(
+        [0, 1, 2].map((i) => member(i)),
+        "1002",
+      ),
+    });
+    expect(action(view)).toMatchObject({ kind: "move-leader", toMemberId: "1000" });
+  });
+
+  it("members of units that are merely absent from relation-list are never removed", () => {
+    expect(action(converged(0, { peers: [] }))).toBeUndefined();
+  });
+
+  it("a departing unit hands over raft leadership, then removes itself", () => {
+    expect(action(converged(0, { hook: LEAVING }))).toEqual({
+      kind: "move-leader",
+      toMemberId: "1001",
+      endpoints: [clientUrl(0)],
+      reason: "this unit is leaving",
+    });
+    // Its own removal is asked of the others: a member cannot be sure to hear its own removal commit.
+    expect(action(converged(1, { hook: LEAVING }))).toEqual({
+      kind: "remove-member",
+      memberId: "1001",
+      memberName: "etcd1",
+      endpoints: [clientUrl(0), clientUrl(2)],
+      self: true,
+    });
+  });
+
+  it("the last unit only stops etcd", () => {
+    const last = converged(0, { hook: LEAVING, peers: [], cluster: cluster([member(0)]) });
+    expect(action(last)).toEqual({ kind: "stop" });
+    expect(run({ ...last, serviceActive: false })).toEqual({ action: undefined, status: { kind: "maintenance", message: "left the cluster" } });
+  });
+});
