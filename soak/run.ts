@@ -8,7 +8,8 @@ import path from "node:path";
 import { Command } from "commander";
 import { repoRoot } from "../scripts/build.js";
 import { BASES, charmFileName, packCharms } from "../scripts/pack.js";
-import { DEFAULT_FAULT_INJECTION, destroyActiveModels, runFailed, soakRun, type RunReport } from "./soak.js";
+import { type RunReport, runFailed } from "./report.js";
+import { DEFAULT_FAULT_INJECTION, destroyActiveModels, soakRun } from "./soak.js";
 
 delete process.env.NODE_EXTRA_CA_CERTS;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
