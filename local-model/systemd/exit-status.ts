@@ -1,6 +1,6 @@
 import { constants as osConstants } from "node:os";
-import type { ProcessExit } from "./service-process.js";
 import type { RestartPolicy } from "./service-definition.js";
+import type { ProcessExit } from "./service-process.js";
 
 /** How systemd judges and describes the end of a service's processes (systemd.service(5), systemd.exec(5)). */
 

@@ -1,7 +1,7 @@
 import type { MachineUnits } from "./machine-units.js";
+import { parseSignal } from "./setting-values.js";
 import type { SystemctlOptions } from "./systemctl-args.js";
 import { type CallOutput, EXIT_NOT_FOUND, jobFailedMessage } from "./systemctl-output.js";
-import { parseSignal } from "./setting-values.js";
 import { disableUnit, enableUnit, maskUnit, unmaskUnit, type InstallOutcome } from "./unit-install.js";
 import type { Machine } from "./unit-lookup.js";
 import { isActive, type JobOutcome } from "./unit-state.js";

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { readEnvironmentFiles } from "./environment-file.js";
-import { applicableNoFileLimit } from "./service-process.js";
 import type { ServiceDefinition } from "./service-definition.js";
+import { applicableNoFileLimit } from "./service-process.js";
 import type { ResourceLimit } from "./setting-values.js";
 import { resolveCredentials, type Credentials } from "./users.js";
 

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { commandResult, type ServiceResult } from "./exit-status.js";
 import { processGroupMembers } from "./proc.js";
 import type { RunContext } from "./run-context.js";
-import { adoptProcess, EXIT_EXEC, type ServiceProcess } from "./service-process.js";
 import type { ServiceDefinition } from "./service-definition.js";
+import { adoptProcess, EXIT_EXEC, type ServiceProcess } from "./service-process.js";
 import type { UnitProcesses } from "./unit-processes.js";
 
 /**

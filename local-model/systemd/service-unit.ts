@@ -1,8 +1,8 @@
-import type { ServiceProcess } from "./service-process.js";
 import type { ServiceDefinition } from "./service-definition.js";
+import type { ServiceProcess } from "./service-process.js";
 import { UnitLifecycle } from "./unit-lifecycle.js";
-import type { LoadedUnit, Machine } from "./unit-lookup.js";
 import type { UnitLog } from "./unit-log.js";
+import type { LoadedUnit, Machine } from "./unit-lookup.js";
 import { JOB_DONE, type ActiveState, type JobOutcome, type UnitSnapshot } from "./unit-state.js";
 
 /**

@@ -1,9 +1,9 @@
 import type { ExecCommand } from "./exec-command.js";
 import { exitCodeAndStatus, exitStatusText, signalNumber } from "./exit-status.js";
 import { ownNoFileLimit } from "./proc.js";
-import type { UnitSnapshot } from "./unit-state.js";
 import { formatTimeSpan, formatTimestamp } from "./time-span.js";
 import type { UnitFileState } from "./unit-install.js";
+import type { UnitSnapshot } from "./unit-state.js";
 
 /**
  * The properties `systemctl show` prints for a service, named and formatted as systemd does, in one fixed

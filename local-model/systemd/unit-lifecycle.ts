@@ -3,11 +3,11 @@ import { EnvironmentFileError } from "./environment-file.js";
 import type { ExecCommand } from "./exec-command.js";
 import { exitResult, restartWanted, type ServiceResult } from "./exit-status.js";
 import { resolveRunContext, type RunContext } from "./run-context.js";
+import type { ServiceDefinition } from "./service-definition.js";
 import { EXIT_USER, type ProcessExit, type ServiceProcess } from "./service-process.js";
 import { StartRateLimit, startByType } from "./service-start.js";
-import type { ServiceDefinition } from "./service-definition.js";
-import type { LoadedUnit } from "./unit-lookup.js";
 import type { UnitLog } from "./unit-log.js";
+import type { LoadedUnit } from "./unit-lookup.js";
 import { UnitProcesses } from "./unit-processes.js";
 import {
   ACTIVE_STATE_OF,

@@ -3,8 +3,8 @@ import { before, deadlineAfter } from "./deadline.js";
 import type { ExecCommand } from "./exec-command.js";
 import { commandResult, describeExit, exitResult, type ServiceResult } from "./exit-status.js";
 import type { RunContext } from "./run-context.js";
-import { launchProcess, type LaunchResult, type ProcessExit, type ServiceProcess } from "./service-process.js";
 import type { KillMode, ServiceDefinition } from "./service-definition.js";
+import { launchProcess, type LaunchResult, type ProcessExit, type ServiceProcess } from "./service-process.js";
 import type { UnitLog } from "./unit-log.js";
 import type { ExecMainRecord } from "./unit-state.js";
 

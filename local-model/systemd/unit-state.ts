@@ -1,6 +1,6 @@
 import type { ServiceResult } from "./exit-status.js";
-import type { ProcessExit } from "./service-process.js";
 import type { ServiceDefinition } from "./service-definition.js";
+import type { ProcessExit } from "./service-process.js";
 import type { LoadedUnit } from "./unit-lookup.js";
 
 /**
