@@ -1,6 +1,7 @@
 import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { ActionSpec } from "./charm.js";
+import { setDotted } from "./dotted-keys.js";
 import { ModelError } from "./model.js";
 
 /**
@@ -13,12 +14,6 @@ export function parseActionArguments(assignments: readonly string[]): Record<str
   for (const assignment of assignments) {
     const at = assignment.indexOf("=");
     if (at <= 0) throw new ModelError(`argument "${assignment}" must be of the form key=value`);
-    const keys = assignment.slice(0, at).split(".");
-    let node = params;
-    for (const key of keys.slice(0, -1)) {
-      const child = node[key];
-      node = (typeof child === "object" && child !== null ? child : (node[key] = {})) as Record<string, unknown>;
-    }
     const text = assignment.slice(at + 1);
     let value: unknown;
     try {
@@ -26,7 +21,7 @@ export function parseActionArguments(assignments: readonly string[]): Record<str
     } catch {
       value = text;
     }
-    node[keys[keys.length - 1]!] = value ?? "";
+    setDotted(params, assignment.slice(0, at), value ?? "");
   }
   return params;
 }

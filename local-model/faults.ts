@@ -1,6 +1,7 @@
 import type { HookProcessResult, RunningHook } from "./hook-runner.js";
 import { ModelError } from "./model.js";
-import { nextRandom, type ModelState } from "./state.js";
+import { nextRandom } from "./random.js";
+import type { ModelState } from "./state.js";
 
 /**
  * Fault injection (not a Juju feature): the model-config key `fault-injection`, e.g.
@@ -70,7 +71,8 @@ export function drawHookFault(state: ModelState): HookFault | undefined {
   const settings = parseFaultInjection(state.modelConfig["fault-injection"] ?? "");
   if (FAULT_KINDS.every((kind) => settings[kind] === 0)) return undefined;
   // The fault generator: its own sequence, derived from the model's seed (mulberry32 like the model's).
-  const generator = (state.faults ??= { rng: (state.seed ^ 0x5eedfa17) >>> 0 });
+  state.faults ??= { rng: (state.seed ^ 0x5eedfa17) >>> 0 };
+  const generator = state.faults;
   const draw = nextRandom(generator);
   if (draw < settings["hook-failure"]) return { kind: "hook-failure" };
   if (draw < settings["hook-failure"] + settings["hook-kill"]) return { kind: "hook-kill", afterMs: Math.floor(nextRandom(generator) * HOOK_KILL_WITHIN_MS) };

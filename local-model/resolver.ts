@@ -1,7 +1,7 @@
 import { configDigest } from "./config-values.js";
 import type { CharmSpec } from "./charm.js";
 import type { HookSpec, ModelState, RelationState, UnitState } from "./state.js";
-import { compareUnitNames, isPeer, remoteAppOf, remoteMembers } from "./topology.js";
+import { compareUnitNames, isPeer, localEndpoint, remoteAppOf, remoteMembers } from "./topology.js";
 
 export type Operation = { kind: "hook"; hook: HookSpec } | { kind: "action"; actionId: string };
 
@@ -22,11 +22,14 @@ export interface ResolverInput {
  */
 export function nextOperation(input: ResolverInput): Operation | undefined {
   const { state, unit, now } = input;
-  const app = state.applications[unit.app]!;
+  const app = state.applications[unit.app];
+  // A unit's application outlives it (model-settle.ts removes an application once it has no units).
+  if (!app) return undefined;
   const hook = (spec: HookSpec): Operation => ({ kind: "hook", hook: spec });
+  const [nextAction] = unit.actions;
 
   if (unit.failed) {
-    if (unit.actions.length > 0) return { kind: "action", actionId: unit.actions[0]! };
+    if (nextAction !== undefined) return { kind: "action", actionId: nextAction };
     if (unit.failed.retryAt !== null && now >= unit.failed.retryAt) return hook(unit.failed.hook);
     return undefined;
   }
@@ -35,8 +38,8 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
   if (unit.life === "alive") {
     for (const relation of input.relationOrder) {
       const local = unit.relations[String(relation.id)];
-      if (relation.life === "alive" && !local?.created) {
-        const endpoint = relation.endpoints.find((end) => end.app === unit.app)!.endpoint;
+      const endpoint = localEndpoint(relation, unit.app)?.endpoint;
+      if (relation.life === "alive" && !local?.created && endpoint !== undefined) {
         return hook({ name: `${endpoint}-relation-created`, relationId: relation.id, remoteApp: remoteAppOf(relation, unit.app) });
       }
     }
@@ -48,7 +51,7 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
     return hook({ name: "leader-settings-changed", version: app.leaderSettingsVersion });
   }
 
-  if (unit.actions.length > 0) return { kind: "action", actionId: unit.actions[0]! };
+  if (nextAction !== undefined) return { kind: "action", actionId: nextAction };
   const digest = configDigest(input.charm, app.config);
   const queued = unit.queued[0];
   if (queued) return hook(queued.name === "config-changed" ? { ...queued, configDigest: digest } : queued);
@@ -77,8 +80,8 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
 /** The next hook of one relation for one unit, by the priorities of contract §5.3. */
 export function nextRelationHook(state: ModelState, relation: RelationState, unit: UnitState): HookSpec | undefined {
   const local = unit.relations[String(relation.id)];
-  if (!local?.created || local.broken) return undefined;
-  const endpoint = relation.endpoints.find((end) => end.app === unit.app)!.endpoint;
+  const endpoint = localEndpoint(relation, unit.app)?.endpoint;
+  if (!local?.created || local.broken || endpoint === undefined) return undefined;
   const remoteApp = remoteAppOf(relation, unit.app);
   const base = { relationId: relation.id, remoteApp };
   const members = remoteMembers(state, relation, unit);
@@ -91,10 +94,10 @@ export function nextRelationHook(state: ModelState, relation: RelationState, uni
     return { name: `${endpoint}-relation-changed`, ...base, remoteUnit: name, version: versionOf(name) };
   }
   // 2. departed for every known member that left (the departing unit is this one when it is dying).
-  const gone = known.filter((name) => !members.includes(name));
-  if (gone.length > 0) {
-    const leaving = unit.life === "dying" || state.applications[unit.app]?.life === "dying" ? unit.name : gone[0]!;
-    return { name: `${endpoint}-relation-departed`, ...base, remoteUnit: gone[0]!, departingUnit: leaving };
+  const [gone] = known.filter((name) => !members.includes(name));
+  if (gone !== undefined) {
+    const leaving = unit.life === "dying" || state.applications[unit.app]?.life === "dying" ? unit.name : gone;
+    return { name: `${endpoint}-relation-departed`, ...base, remoteUnit: gone, departingUnit: leaving };
   }
   // 3. broken, never for peers, once every member departed.
   if (!isPeer(relation) && (unit.life === "dying" || relation.life === "dying")) {

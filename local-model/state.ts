@@ -3,6 +3,9 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Databag, OpenedPort } from "./tools/types.js";
 
+// The seeded generator lived here; soak/ still imports it from this module.
+export { nextRandom, shuffled } from "./random.js";
+
 /**
  * Everything the model knows, as plain JSON persisted in <model>/state.json after every change so that
  * separate CLI invocations and a restarted controller see the same model.
@@ -207,23 +210,6 @@ export async function saveModelState(dir: string, state: ModelState): Promise<vo
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, JSON.stringify(state, null, 1));
   await rename(temporary, file);
-}
-
-/** mulberry32: small, fast and good enough to make every choice of the model replayable from a seed. */
-export function nextRandom(state: { rng: number }): number {
-  let t = (state.rng = (state.rng + 0x6d2b79f5) >>> 0);
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-
-export function shuffled<T>(state: ModelState, items: readonly T[]): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(nextRandom(state) * (i + 1));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
 }
 
 /** Address of the model's n-th machine (from 0): <subnet>.11, .12, … up to .254. */

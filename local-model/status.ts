@@ -1,6 +1,6 @@
 import type { CharmSpec } from "./charm.js";
 import { SIMULATED_JUJU_VERSION } from "./controller.js";
-import type { ModelState, StatusRecord, UnitState } from "./state.js";
+import type { AppState, ModelState, StatusRecord, UnitState } from "./state.js";
 import { isPeer, localEndpoint, remoteAppOf } from "./topology.js";
 
 interface StatusInfo {
@@ -24,8 +24,7 @@ function unitStatuses(unit: UnitState): { workload: StatusInfo; agent: StatusInf
 const SEVERITY = ["error", "blocked", "maintenance", "waiting", "active", "unknown", "terminated"];
 
 /** An application's status: the leader's if it set one, else the most severe of its units'. */
-function applicationStatus(state: ModelState, appName: string): StatusInfo {
-  const app = state.applications[appName]!;
+function applicationStatus(state: ModelState, app: AppState): StatusInfo {
   if (app.status.current !== "unknown") return info(app.status);
   const units = app.units
     .map((name) => state.units[name])
@@ -74,7 +73,9 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
     for (const relation of Object.values(state.relations)) {
       const end = localEndpoint(relation, app.name);
       if (!end) continue;
-      (relations[end.endpoint] ??= []).push({ "related-application": remoteAppOf(relation, app.name), interface: end.interface, scope: "global" });
+      const related = relations[end.endpoint] ?? [];
+      related.push({ "related-application": remoteAppOf(relation, app.name), interface: end.interface, scope: "global" });
+      relations[end.endpoint] = related;
     }
     const versions = app.units.map((n) => state.units[n]?.workloadVersion).filter((v): v is string => Boolean(v));
     applications[app.name] = {
@@ -84,7 +85,7 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
       "charm-rev": app.charmRevision,
       exposed: false,
       base: { name: "ubuntu", channel: "24.04" },
-      "application-status": applicationStatus(state, app.name),
+      "application-status": applicationStatus(state, app),
       ...(Object.keys(relations).length > 0 ? { relations } : {}),
       units,
       ...(versions.length > 0 ? { version: versions[0] } : {}),
@@ -109,12 +110,14 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
   };
 }
 
+/** Columns as wide as their widest cell (the header row names them), the last one unpadded. */
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  const [header = []] = rows;
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
   return rows
     .map((row) =>
       row
-        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
         .join("  ")
         .trimEnd(),
     )
@@ -134,7 +137,7 @@ export function statusTable(state: ModelState): string {
   if (apps.length > 0) {
     const rows = [["App", "Version", "Status", "Scale", "Charm", "Channel", "Rev", "Exposed", "Message"]];
     for (const app of apps) {
-      const status = applicationStatus(state, app.name);
+      const status = applicationStatus(state, app);
       const version = app.units.map((n) => state.units[n]?.workloadVersion).find(Boolean) ?? "";
       rows.push([app.name, version, status.current, String(app.units.length), app.charmName, "", String(app.charmRevision), "no", status.message ?? ""]);
     }
@@ -163,9 +166,11 @@ export function statusTable(state: ModelState): string {
   if (relations.length > 0) {
     const rows = [["Integration provider", "Requirer", "Interface", "Type", "Message"]];
     for (const relation of relations) {
-      const [a, b = relation.endpoints[0]!] = relation.endpoints;
-      const provider = a!.role === "requirer" ? b : a!;
-      const requirer = provider === a ? b : a!;
+      // A peer relation has one endpoint: it is both sides.
+      const [a, b = a] = relation.endpoints;
+      if (!a || !b) continue;
+      const provider = a.role === "requirer" ? b : a;
+      const requirer = provider === a ? b : a;
       rows.push([
         `${provider.app}:${provider.endpoint}`,
         `${requirer.app}:${requirer.endpoint}`,
