@@ -13,7 +13,6 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const bundlePath = path.join(repoRoot, "dist", "charm.mjs");
 export const mainBundlePath = path.join(repoRoot, "dist", "charm-main.mjs");
 
-
 /**
  * Two files: dist/charm.mjs, a small entry that lets ignored events exit before anything else loads, and
  * dist/charm-main.mjs, the whole program in one bundle (no node_modules on the unit).

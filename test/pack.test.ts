@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, stat, writeFile, mkdir, chmod } from "node:fs/promises";
+import { mkdtemp, readFile, stat, writeFile, mkdir, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { repoRoot } from "../scripts/build.js";
 import { charmFileName, packCharms } from "../scripts/pack.js";
-import { ACTION_HANDLERS, HOOK_HANDLERS } from "../src/dispatch.js";
+import { HOOK_HANDLERS } from "../src/dispatch.js";
 import { extractCharmArchive, listCharmArchive } from "../local-model/charm-archive.js";
 import { startSingleMember, type EtcdMember } from "./helpers/etcd-process.js";
 import { FakeHookTools } from "./helpers/fake-hook-tools.js";
@@ -65,17 +65,7 @@ describe("the packed charm (contract §6)", () => {
   }, 120_000);
 });
 
-describe("entrypoints stay in step with the program", () => {
-  it("hooks/ has a shim for exactly the hooks the charm handles", async () => {
-    expect((await readdir(path.join(repoRoot, "hooks"))).sort()).toEqual(Object.keys(HOOK_HANDLERS).sort());
-  });
-
-  it("actions/ and actions.yaml name exactly the implemented actions", async () => {
-    const declared = Object.keys(parseYaml(await readFile(path.join(repoRoot, "actions.yaml"), "utf8")) as object);
-    expect(declared.sort()).toEqual(Object.keys(ACTION_HANDLERS).sort());
-    expect((await readdir(path.join(repoRoot, "actions"))).sort()).toEqual(Object.keys(ACTION_HANDLERS).sort());
-  });
-
+describe("the dispatch entrypoint", () => {
   it("dispatch is a short POSIX sh script whose last token is an executable file (charmcraft entrypoint linter)", async () => {
     const lines = (await readFile(path.join(repoRoot, "dispatch"), "utf8")).trim().split("\n");
     expect(lines[0]).toBe("#!/bin/sh");

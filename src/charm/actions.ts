@@ -53,6 +53,28 @@ export type Action =
 
 export type ActionKind = Action["kind"];
 
+/** Every action kind, for tests that prove each one is exercised (the type checker keeps the list complete). */
+export const ACTION_KINDS = [
+  "record-departed",
+  "install",
+  "claim-bootstrap",
+  "write-files",
+  "start",
+  "stop",
+  "publish-peer",
+  "add-learner",
+  "note-unclaimed-learners",
+  "promote",
+  "move-leader",
+  "remove-member",
+  "record-members",
+  "publish-consumers",
+  "await-election",
+] as const satisfies readonly ActionKind[];
+type Missing = Exclude<ActionKind, (typeof ACTION_KINDS)[number]>;
+/** A compile error here names an action kind missing from ACTION_KINDS. */
+export const ACTION_KINDS_COMPLETE: Missing extends never ? true : Missing = true;
+
 export type StatusKind = "maintenance" | "blocked" | "waiting" | "active";
 
 export interface Status {

@@ -1,5 +1,5 @@
-import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
+import { isIpAddress } from "../domain/address.js";
 
 /**
  * What units tell each other, validated: leader settings (written by the Juju leader) and each unit's bag in
@@ -20,7 +20,7 @@ const ClientUrlList = z
   .max(4096)
   .transform((text) => (text === "" ? [] : text.split(",")))
   .pipe(z.array(PeerUrl).max(64));
-export const Address = z.string().refine((value) => isIPv4(value) || isIPv6(value), "not an IP address");
+export const Address = z.string().refine(isIpAddress, "not an IP address");
 
 export interface Rejected {
   readonly key: string;
@@ -152,14 +152,4 @@ export const DepartedUnits = z.array(z.string().regex(/^[a-z][a-z0-9-]*\/[0-9]+$
 
 export function parseDepartedUnits(text: string | undefined): string[] {
   return parseStateJson(text, DepartedUnits, []);
-}
-
-/** `http://ip:port`, bracketing IPv6. */
-export function memberUrl(address: string, port: number): string {
-  return `http://${isIPv6(address) ? `[${address}]` : address}:${port}`;
-}
-
-/** etcd member name for a unit: the unit name without its slash (`etcd/0` → `etcd0`), as earlier etcd charms do. */
-export function memberNameOf(unit: string): string {
-  return unit.replace("/", "");
 }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { ACTION_KINDS } from "../../../src/charm/actions.js";
+import { FakeWorld } from "./fake-world.js";
+
+describe("the shell tests reach every action decide can choose", () => {
+  it("one model's life runs each action kind through act against the fake world", async () => {
+    const world = new FakeWorld(2);
+    const run = async (unit: string, hook: string, env: Record<string, string> = {}) => {
+      expect((await world.hook(unit, hook, env)).error).toBeUndefined();
+    };
+    await world.deploy(); // install, claim-bootstrap, write-files, start, publish-peer, record-members, add-learner, promote
+    world.juju.addRelation("db", ["kube-apiserver/0"]);
+    await run("etcd/1", "db-relation-joined", {
+      JUJU_RELATION: "db",
+      JUJU_RELATION_ID: "db:2",
+      JUJU_REMOTE_UNIT: "kube-apiserver/0",
+      JUJU_REMOTE_APP: "kube-apiserver",
+    });
+    world.cluster.leaderId = undefined;
+    world.clock.sleep = async (ms) => {
+      world.clock.current += ms;
+      world.cluster.elect();
+    };
+    await run("etcd/1", "update-status"); // await-election
+    await world.cluster.addLearner(["http://10.0.0.10:2379"], "ghost", "http://10.0.0.99:2380");
+    await run("etcd/0", "update-status"); // note-unclaimed-learners
+    world.clock.current += 300_000;
+    await run("etcd/0", "update-status"); // remove-member (the stranded learner)
+    world.addUnit();
+    await run("etcd/2", "install");
+    const departed = { JUJU_RELATION: "cluster", JUJU_RELATION_ID: world.peerRelation, JUJU_REMOTE_APP: "etcd" };
+    await run("etcd/0", "cluster-relation-departed", { ...departed, JUJU_REMOTE_UNIT: "etcd/2", JUJU_DEPARTING_UNIT: "etcd/2" }); // record-departed, remove-member
+    await run("etcd/0", "stop"); // move-leader, remove-member (self), then stop below
+    await run("etcd/1", "stop");
+    const seen = new Set(world.logLines.flatMap((line) => (typeof line.action === "string" ? [line.action] : [])));
+    expect([...seen].sort()).toEqual([...ACTION_KINDS].sort());
+  });
+});

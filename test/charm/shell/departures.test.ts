@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { FakeWorld } from "./fake-world.js";
+
+const departed = (world: FakeWorld, remote: string, departing: string) => ({
+  JUJU_RELATION: "cluster",
+  JUJU_RELATION_ID: world.peerRelation,
+  JUJU_REMOTE_UNIT: remote,
+  JUJU_REMOTE_APP: "etcd",
+  JUJU_DEPARTING_UNIT: departing,
+});
+
+const threeUnits = async () => {
+  const world = new FakeWorld(3);
+  await world.deploy();
+  return world;
+};
+
+describe("a unit that leaves", () => {
+  it("the raft leader hands leadership over, removes itself (asking the others), remembers it left and stops", async () => {
+    const world = await threeUnits();
+    const run = await world.hook("etcd/0", "cluster-relation-departed", departed(world, "etcd/1", "etcd/0"));
+    expect(run.error).toBeUndefined();
+    expect(run.actions).toEqual(["move-leader", "remove-member"]);
+    expect(run.etcdOperations).toEqual(["move-leader 1001", "remove 1000"]);
+    expect(run.machineWrites).toEqual(["stop"]);
+    expect(world.juju.unitState.get("etcd/0")).toMatchObject({ "left-cluster": "true" });
+    expect(world.cluster.snapshot().map((m) => m.name)).toEqual(["etcd1", "etcd2"]);
+    // Its later hooks only wind down: nothing to do once stopped.
+    expect(await world.hook("etcd/0", "stop")).toMatchObject({ error: undefined, actions: [], etcdOperations: [], machineWrites: [] });
+  });
+
+  it("a teardown hook that cannot finish logs what was left undone and still succeeds", async () => {
+    const world = await threeUnits();
+    world.cluster.failNext("remove", "etcdserver: unhealthy cluster", 10_000);
+    const run = await world.hook("etcd/2", "stop");
+    expect(run.error).toBeUndefined();
+    expect(world.juju.logs.at(-1)).toMatch(/^etcd\/2: stop: etcdctl remove failed: etcdserver: unhealthy cluster/);
+  });
+});
+
+describe("the leader removes the members of units that left", () => {
+  it("records the departed peer in unit state first, then removes its member", async () => {
+    const world = await threeUnits();
+    const run = await world.hook("etcd/0", "cluster-relation-departed", departed(world, "etcd/2", "etcd/2"));
+    expect(run.error).toBeUndefined();
+    expect(run.actions).toEqual(["record-departed", "remove-member", "record-members"]);
+    expect(run.etcdOperations).toEqual(["remove 1002"]);
+    expect(world.juju.unitState.get("etcd/0")).toMatchObject({ "departed-units": '["etcd/2"]' });
+    expect(world.juju.leaderBag["cluster-members"]).toBe("etcd0,etcd1");
+  });
+
+  it("a learner no unit claims is noted, and removed only after five minutes", async () => {
+    const world = await threeUnits();
+    await world.cluster.addLearner(["http://10.0.0.10:2379"], "ghost", "http://10.0.0.99:2380");
+    const noted = await world.hook("etcd/0", "update-status");
+    expect(noted.actions).toEqual(["note-unclaimed-learners"]);
+    expect(world.juju.unitState.get("etcd/0")?.["unclaimed-learners"]).toBe(JSON.stringify({ "1003": world.clock.now() }));
+    expect((await world.hook("etcd/0", "update-status")).etcdOperations).toEqual([]);
+    world.clock.current += 300_000;
+    const removed = await world.hook("etcd/0", "update-status");
+    expect(removed.actions).toEqual(["remove-member", "note-unclaimed-learners"]);
+    expect(removed.etcdOperations).toEqual(["remove 1003"]);
+  });
+});
