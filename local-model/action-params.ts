@@ -2,7 +2,7 @@ import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { ActionSpec } from "./charm.js";
 import { setDotted } from "./dotted-keys.js";
-import { ModelError } from "./model.js";
+import { ModelError } from "./model-error.js";
 
 /**
  * `juju run` parameters: `key=value` pairs whose values are read as YAML (so `n=3` is a number and

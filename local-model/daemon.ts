@@ -1,14 +1,11 @@
 import { chmod, copyFile, readdir, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
-import { parseActionArguments, validateActionParams } from "./action-params.js";
 import { Controller } from "./controller.js";
 import { localModelHome } from "./home.js";
-import { Model, ModelError } from "./model.js";
-import { applyModelConfig } from "./model-config.js";
+import { Model } from "./model.js";
 import { CliEnvelope, SystemctlRequest, ToolRequest, controllerSocketPath, type CliRequest, type CliResponse } from "./protocol.js";
 import { loadModelState, newModelState, type ModelState } from "./state.js";
-import { statusJson, statusTable } from "./status.js";
 import { ServiceManager } from "./systemd/service-manager.js";
 
 const here = localModelHome(import.meta.url);
@@ -121,7 +118,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       case "add-unit":
         return settled(() => model.addUnits(request.app, request.count));
       case "remove-unit":
-        return settled(() => request.units.forEach((unit) => model.removeUnit(unit)));
+        return settled(() => model.removeUnits(request.units));
       case "remove-application":
         return settled(() => model.removeApplication(request.app));
       case "integrate":
@@ -129,27 +126,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       case "remove-relation":
         return settled(async () => (await model.removeRelation(request.a, request.b)).id);
       case "config": {
-        if (request.set.length === 0 && request.reset.length === 0) {
-          const charm = await model.charmOf(request.app);
-          const app = model.app(request.app);
-          const settings = Object.fromEntries(
-            Object.entries(charm.config).map(([name, option]) => {
-              const set = Object.hasOwn(app.config, name);
-              const value = set ? app.config[name] : option.default;
-              return [
-                name,
-                {
-                  default: option.default,
-                  description: option.description ?? "",
-                  source: set ? "user" : "default",
-                  type: option.type,
-                  ...(value !== undefined ? { value } : {}),
-                },
-              ];
-            }),
-          );
-          return { ok: true, result: { application: request.app, charm: charm.name, settings } };
-        }
+        if (request.set.length === 0 && request.reset.length === 0) return { ok: true, result: await model.showConfig(request.app) };
         return settled(async () => {
           if (request.reset.length > 0) await model.resetConfig(request.app, request.reset);
           if (request.set.length > 0) await model.setConfig(request.app, request.set);
@@ -157,25 +134,18 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       }
       case "model-config": {
         if (request.set.length === 0) return { ok: true, result: state.modelConfig };
-        return settled(() => applyModelConfig(state.modelConfig, request.set));
+        return settled(() => model.configureModel(request.set));
       }
       case "run": {
         try {
-          const unit = model.unit(request.unit);
-          const charm = await model.charmOf(unit.app);
-          const params = validateActionParams(unit.name, request.action, charm.actions[request.action], parseActionArguments(request.args));
-          const record = controller.enqueueAction(unit.name, request.action, params);
-          return { ok: true, result: await controller.waitAction(record.id, waitMs) };
+          return { ok: true, result: await controller.runAction(request.unit, request.action, request.args, waitMs) };
         } catch (error) {
           return { ok: false, error: error instanceof Error ? error.message : String(error) };
         }
       }
       case "exec": {
         try {
-          const relationId = request.relation === undefined ? undefined : Number(request.relation.split(":").pop());
-          if (relationId !== undefined && !Number.isInteger(relationId)) throw new ModelError(`invalid relation id "${request.relation}"`);
-          const record = controller.enqueueExec(request.unit, request.command, relationId, request.remoteUnit);
-          return { ok: true, result: await controller.waitAction(record.id, waitMs) };
+          return { ok: true, result: await controller.runExec(request.unit, request.command, request.relation, request.remoteUnit, waitMs) };
         } catch (error) {
           return { ok: false, error: error instanceof Error ? error.message : String(error) };
         }
@@ -184,10 +154,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         return settled(() => model.resolved(request.unit, request.retry));
       case "elect":
         return settled(() => model.elect(request.unit));
-      case "status": {
-        const charms = Object.fromEntries(Object.keys(state.applications).map((name) => [name, model.cachedCharm(name)]));
-        return { ok: true, result: { json: statusJson(state, charms), table: statusTable(state) } };
-      }
+      case "status":
+        return { ok: true, result: model.status() };
       case "wait":
         return settled(() => undefined);
       case "destroy":

@@ -1,5 +1,5 @@
 import type { HookProcessResult, RunningHook } from "./hook-runner.js";
-import { ModelError } from "./model.js";
+import { ModelError } from "./model-error.js";
 import { nextRandom } from "./random.js";
 import type { ModelState } from "./state.js";
 

@@ -1,7 +1,10 @@
+import { actionState } from "./action-state.js";
 import type { CharmSpec } from "./charm.js";
 import { effectiveConfig } from "./config-values.js";
-import type { ActionRecord, HookSpec, ModelState, RelationState, UnitState } from "./state.js";
-import { compareUnitNames, isBrokenFor, localEndpoint, relationsOfUnit, remoteAppOf } from "./topology.js";
+import { goalState } from "./goal-state.js";
+import { mergeBag, relationView } from "./relation-view.js";
+import type { ActionRecord, AppState, HookSpec, ModelState, UnitState } from "./state.js";
+import { relationsOfUnit } from "./topology.js";
 import {
   ToolRunError,
   type ActionState,
@@ -35,15 +38,6 @@ export interface HookLogLine {
 export interface ImmediateEffects {
   leaderSettingsChanged(app: string): void;
   statusChanged(): void;
-}
-
-function mergeBag(base: Databag, changes: Databag | undefined): Databag {
-  const merged = { ...base };
-  for (const [key, value] of Object.entries(changes ?? {})) {
-    if (value === "") delete merged[key];
-    else merged[key] = value;
-  }
-  return merged;
 }
 
 const sameRange = (a: PortRange, b: PortRange) => a.protocol === b.protocol && a.from === b.from && a.to === b.to;
@@ -102,23 +96,23 @@ export class HookContext implements HookToolContext {
   }
 
   config(): Readonly<Record<string, ConfigValue>> {
-    return effectiveConfig(this.charm, this.state.applications[this.self.app]!.config);
+    return effectiveConfig(this.charm, this.application().config);
   }
 
   isLeader(): boolean {
     if (this.leaderLatchedFalse) return false;
-    const leader = this.state.applications[this.self.app]!.leader === this.self.name;
+    const leader = this.application().leader === this.self.name;
     if (!leader) this.leaderLatchedFalse = true;
     return leader;
   }
 
   leaderSettings(): Databag {
-    this.leaderSettingsCache ??= { ...this.state.applications[this.self.app]!.leaderSettings };
+    this.leaderSettingsCache ??= { ...this.application().leaderSettings };
     return { ...this.leaderSettingsCache };
   }
 
   setLeaderSettings(changes: Databag): void {
-    const app = this.state.applications[this.self.app]!;
+    const app = this.application();
     const next = mergeBag(app.leaderSettings, changes);
     this.leaderSettingsCache = undefined;
     if (JSON.stringify(next) === JSON.stringify(app.leaderSettings)) return;
@@ -128,55 +122,8 @@ export class HookContext implements HookToolContext {
   }
 
   relations(): readonly RelationView[] {
-    return relationsOfUnit(this.state, this.self).map((relation) => this.relationView(relation));
-  }
-
-  private relationView(relation: RelationState): RelationView {
-    const context = this;
-    const unit = this.self;
-    const endpoint = localEndpoint(relation, unit.app)!;
-    const remoteApp = remoteAppOf(relation, unit.app);
-    const peer = relation.endpoints.length === 1;
-    const apps = new Set(relation.endpoints.map((end) => end.app));
-    return {
-      id: relation.id,
-      endpoint: endpoint.endpoint,
-      isPeer: peer,
-      remoteApp,
-      broken: isBrokenFor(relation, unit),
-      remoteModelUuid: this.state.uuid,
-      members(): string[] {
-        const local = unit.relations[String(relation.id)];
-        const members = new Set(Object.keys(local?.known ?? {}));
-        const hook = context.hook;
-        if (hook?.relationId === relation.id && hook.remoteUnit) {
-          if (hook.name.endsWith("-relation-joined")) members.add(hook.remoteUnit);
-          if (hook.name.endsWith("-relation-departed")) members.delete(hook.remoteUnit);
-        }
-        if (hook?.relationId === relation.id && hook.name.endsWith("-relation-broken")) members.clear();
-        return [...members].sort(compareUnitNames);
-      },
-      readUnit(name: string): Databag {
-        if (name === unit.name) return mergeBag(relation.unitData[name]?.data ?? {}, context.pending.unitData.get(relation.id));
-        const other = context.state.units[name]?.app ?? name.split("/")[0];
-        if (!other || !apps.has(other)) throw new ToolRunError("permission denied");
-        return { ...(relation.unitData[name]?.data ?? {}) };
-      },
-      readApp(name: string): Databag {
-        if (!apps.has(name)) throw new ToolRunError("permission denied");
-        if (name === unit.app) {
-          if (context.isLeader()) return mergeBag(relation.appData[name]?.data ?? {}, context.pending.appData.get(relation.id));
-          if (!peer) throw new ToolRunError("permission denied");
-        }
-        return { ...(relation.appData[name]?.data ?? {}) };
-      },
-      writeUnit(changes: Databag): void {
-        context.pending.unitData.set(relation.id, { ...context.pending.unitData.get(relation.id), ...changes });
-      },
-      writeApp(changes: Databag): void {
-        context.pending.appData.set(relation.id, { ...context.pending.appData.get(relation.id), ...changes });
-      },
-    };
+    const viewer = { state: this.state, unit: this.self, hook: this.hook, pending: this.pending, isLeader: () => this.isLeader() };
+    return relationsOfUnit(this.state, this.self).map((relation) => relationView(viewer, relation));
   }
 
   unitStatus(): StatusValue {
@@ -190,7 +137,7 @@ export class HookContext implements HookToolContext {
   }
 
   applicationStatus(): { application: StatusValue; units: Record<string, StatusValue> } {
-    const app = this.state.applications[this.self.app]!;
+    const app = this.application();
     const units: Record<string, StatusValue> = {};
     for (const name of app.units) {
       const workload = this.state.units[name]?.workload;
@@ -200,7 +147,7 @@ export class HookContext implements HookToolContext {
   }
 
   setApplicationStatus(status: StatusValue): void {
-    const app = this.state.applications[this.self.app]!;
+    const app = this.application();
     app.status = { current: status.status, message: status.message, data: status.data, since: new Date().toISOString() };
     this.effects.statusChanged();
   }
@@ -274,51 +221,13 @@ export class HookContext implements HookToolContext {
   }
 
   goalState() {
-    const since = new Date().toISOString();
-    const app = this.state.applications[this.self.app]!;
-    const units: Record<string, { status: string; since: string }> = {};
-    for (const name of app.units) {
-      const unit = this.state.units[name];
-      if (unit) units[name] = { status: unit.life === "dying" ? "dying" : unit.workload.current, since };
-    }
-    const relations: Record<string, Record<string, { status: string; since: string }>> = {};
-    for (const relation of relationsOfUnit(this.state, this.self)) {
-      const endpoint = localEndpoint(relation, this.self.app)!.endpoint;
-      const remoteApp = remoteAppOf(relation, this.self.app);
-      const entry = (relations[endpoint] ??= {});
-      entry[remoteApp] = { status: relation.life === "dying" ? "dying" : "joined", since };
-      for (const name of this.state.applications[remoteApp]?.units ?? []) {
-        const unit = this.state.units[name];
-        if (unit && name !== this.self.name) entry[name] = { status: unit.life === "dying" ? "dying" : unit.workload.current, since };
-      }
-    }
-    return { units, relations };
+    return goalState(this.state, this.self, this.application());
   }
-}
 
-/** Action results arrive as dotted keys and are kept nested, as Juju reports them. */
-function actionState(record: ActionRecord): ActionState {
-  return {
-    name: record.name,
-    id: record.id,
-    params: record.params,
-    setResults(values: Record<string, string>): void {
-      for (const [dotted, value] of Object.entries(values)) {
-        const keys = dotted.split(".");
-        let node = record.results;
-        for (const key of keys.slice(0, -1)) {
-          const child = node[key];
-          node = (typeof child === "object" && child !== null ? child : (node[key] = {})) as Record<string, unknown>;
-        }
-        node[keys[keys.length - 1]!] = value;
-      }
-    },
-    fail(message: string): void {
-      record.status = "failed";
-      record.message = message;
-    },
-    log(message: string): void {
-      record.logs.push(message);
-    },
-  };
+  /** The unit's application; it outlives its units. */
+  private application(): AppState {
+    const app = this.state.applications[this.self.app];
+    if (!app) throw new ToolRunError(`application "${this.self.app}" not found`);
+    return app;
+  }
 }

@@ -1,6 +1,6 @@
-import { parseDurationMs } from "./controller.js";
+import { parseDurationMs } from "./duration.js";
 import { formatFaultInjection, parseFaultInjection } from "./faults.js";
-import { ModelError } from "./model.js";
+import { ModelError } from "./model-error.js";
 import type { ModelConfig } from "./state.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { CharmSpec } from "./charm.js";
-import { SIMULATED_JUJU_VERSION } from "./controller.js";
+import { SIMULATED_JUJU_VERSION } from "./hook-environment.js";
 import type { AppState, ModelState, StatusRecord, UnitState } from "./state.js";
 import { isPeer, localEndpoint, remoteAppOf } from "./topology.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { repoRoot } from "../../scripts/build.js";
-import type { DebugLogEntry } from "../../local-model/controller.js";
+import type { DebugLogEntry } from "../../local-model/debug-log.js";
 
 export const localModelBin = path.join(repoRoot, "local-model", "bin", "local-model.mjs");
 export const testCharm = (name: string) => path.join(repoRoot, "test", "charms", name);

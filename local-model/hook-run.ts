@@ -1,0 +1,109 @@
+import path from "node:path";
+import { execHookSpec, type ActionQueue } from "./action-queue.js";
+import type { Activity } from "./activity.js";
+import { relinkUnitCharm } from "./charm-store.js";
+import { appendDebugLog, debugLogEntry } from "./debug-log.js";
+import { drawHookFault, withHookFault } from "./faults.js";
+import { HookContext } from "./hook-context.js";
+import type { HookEnvironment } from "./hook-environment.js";
+import { beforeHook, finishHook } from "./hook-outcome.js";
+import { findHandler, runHookProcess, type HookProcessResult } from "./hook-runner.js";
+import type { Model } from "./model.js";
+import type { Operation } from "./resolver.js";
+import { statusRecord, type ActionRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
+import type { ServiceManager } from "./systemd/service-manager.js";
+
+/**
+ * One unit's operation of a round, from start to commit: its hook context, handler and environment are
+ * prepared before the round runs (so the round's order fixes every seeded draw), its process runs
+ * concurrently with the other units', and its outcome is finished in the round's commit order.
+ */
+
+export interface PreparedRun {
+  run(): Promise<HookProcessResult>;
+  finish(result: HookProcessResult): Promise<void>;
+}
+
+/** What preparing, running and finishing a unit's operation uses of the controller. */
+export interface RunDependencies {
+  readonly model: Model;
+  readonly services: ServiceManager;
+  readonly environment: HookEnvironment;
+  readonly actions: ActionQueue;
+  readonly activity: Activity;
+  /** Hook contexts by JUJU_CONTEXT_ID, where the hook tools' server finds them. */
+  readonly contexts: Map<string, HookContext>;
+  /** Something changed that may give units work (a leader-set). */
+  notify(): void;
+}
+
+/** A hook, an action, or an `exec` command (which runs in a hook context without a hook). */
+type RunTarget = { kind: "hook"; hook: HookSpec } | { kind: "action"; record: ActionRecord } | { kind: "exec"; record: ActionRecord; spec: HookSpec };
+
+function runTarget(state: ModelState, unit: UnitState, op: Operation): RunTarget {
+  if (op.kind === "hook") return { kind: "hook", hook: op.hook };
+  const record = state.actions[op.actionId];
+  if (!record) throw new Error(`action ${op.actionId} queued on ${unit.name} has no record`);
+  return record.kind === "exec" ? { kind: "exec", record, spec: execHookSpec(state, unit, record) } : { kind: "action", record };
+}
+
+export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Operation): Promise<PreparedRun> {
+  const { model, environment } = deps;
+  const state = model.state;
+  const charm = await model.charmOf(unit.app);
+  const target = runTarget(state, unit, op);
+  const hook = target.kind === "hook" ? target.hook : undefined;
+  const record = target.kind === "hook" ? undefined : target.record;
+  const label = target.kind === "hook" ? target.hook.name : target.kind === "exec" ? "exec" : `action ${target.record.name}`;
+  const contextId = `${unit.name}-${label.replace(/\s/g, "-")}-${++state.hookCounter}`;
+  const context = new HookContext(
+    state,
+    unit,
+    charm,
+    target.kind === "exec" ? target.spec : hook,
+    { leaderSettingsChanged: () => deps.notify(), statusChanged: () => {} },
+    target.kind === "action" ? target.record : undefined,
+  );
+  deps.activity.preparing(unit.name, label);
+
+  if (hook?.name === "upgrade-charm") await relinkUnitCharm(unit.dir, model.app(unit.app).charmDir);
+  if (hook) beforeHook(unit, hook);
+  if (record) {
+    record.status = "running";
+    record.started = new Date().toISOString();
+  }
+  const charmDir = path.join(unit.dir, "charm");
+  let handler: string | undefined;
+  let env: Record<string, string>;
+  let args: string[] = [];
+  switch (target.kind) {
+    case "hook":
+      handler = await findHandler(charmDir, "hooks", target.hook.name);
+      env = await environment.forHook(unit, contextId, target.hook, undefined);
+      break;
+    case "action":
+      handler = await findHandler(charmDir, "actions", target.record.name);
+      env = await environment.forHook(unit, contextId, undefined, target.record);
+      break;
+    case "exec":
+      handler = "/bin/sh";
+      env = await environment.forExec(unit, contextId, target.spec);
+      args = ["-c", target.record.command ?? ""];
+      break;
+  }
+  // Fault injection (faults.ts): hook runs only, drawn here so that the round's order fixes the draws.
+  const fault = hook && handler ? drawHookFault(state) : undefined;
+
+  const run = async (): Promise<HookProcessResult> => {
+    deps.contexts.set(contextId, context);
+    if (hook?.name !== "update-status") unit.agent = statusRecord("executing", record ? `running action ${record.name}` : `running ${label} hook`);
+    return deps.activity.track(unit.name, label, withHookFault(runHookProcess(handler, charmDir, env, args), fault));
+  };
+  const finish = async (result: HookProcessResult) => {
+    deps.contexts.delete(contextId);
+    if (target.kind === "hook") await finishHook(state, deps.services, unit, target.hook, context, result);
+    else deps.actions.finish(unit, target.record, context, result);
+    await appendDebugLog(model.dir, debugLogEntry(unit, target.kind === "hook" ? { hook: target.hook } : { action: target.record }, context, result));
+  };
+  return { run, finish };
+}
