@@ -4,7 +4,8 @@ import { request } from "node:http";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { localModelHome } from "./home.js";
-import { controllerSocketPath, type CliRequest, type CliResponse } from "./protocol.js";
+import { CliResponse, controllerSocketPath } from "./protocol.js";
+import { ping } from "./verbs-model.js";
 
 const binPath = path.join(localModelHome(import.meta.url), "bin", "local-model.mjs");
 
@@ -15,7 +16,7 @@ function post(socketPath: string, body: unknown): Promise<CliResponse> {
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {
         try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as CliResponse);
+          resolve(CliResponse.parse(JSON.parse(Buffer.concat(chunks).toString("utf8"))));
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
         }
@@ -40,7 +41,7 @@ export class ModelClient {
   }
 
   async isRunning(): Promise<boolean> {
-    return post(this.socket, { request: { verb: "ping" } }).then(
+    return post(this.socket, { request: { verb: ping.name } }).then(
       (response) => response.ok,
       () => false,
     );
@@ -66,7 +67,8 @@ export class ModelClient {
     throw new Error(`the model controller did not start; see ${path.join(this.modelDir, "controller.log")}`);
   }
 
-  async send(request: CliRequest, timeoutMs?: number): Promise<unknown> {
+  /** Sends a request to the running controller: the verb's result, or an Error with the controller's message. */
+  async send(request: { readonly verb: string }, timeoutMs?: number): Promise<unknown> {
     const response = await post(this.socket, { request, ...(timeoutMs ? { timeoutMs } : {}) });
     if (!response.ok) throw new Error(response.error ?? "the controller refused the request");
     return response.result;

@@ -4,9 +4,11 @@ import path from "node:path";
 import { Controller } from "./controller.js";
 import { localModelHome } from "./home.js";
 import { Model } from "./model.js";
-import { CliEnvelope, SystemctlRequest, ToolRequest, controllerSocketPath, type CliRequest, type CliResponse } from "./protocol.js";
+import { CliEnvelope, SystemctlRequest, ToolRequest, controllerSocketPath, type CliResponse } from "./protocol.js";
 import { loadModelState, newModelState, type ModelState } from "./state.js";
 import { ServiceManager } from "./systemd/service-manager.js";
+import type { VerbHost } from "./verb.js";
+import { verbNamed } from "./verbs.js";
 
 const here = localModelHome(import.meta.url);
 const DEFAULT_WAIT_MS = 10 * 60_000;
@@ -24,7 +26,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
 }
 
-function reply(res: ServerResponse, body: unknown): void {
+function reply(res: ServerResponse, body: CliResponse): void {
   res.writeHead(200, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
 }
@@ -79,10 +81,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           if (!unit) return replyFramed(res, { code: 1, stdout: "", stderr: `Unit machine ${call.unit} is gone.\n` });
           replyFramed(res, await services.systemctl(machineOf(unit), call.args));
         } else if (req.url === "/cli") {
-          const { request, timeoutMs } = CliEnvelope.parse(body);
-          const response = await handleCli(request, timeoutMs ?? defaultWaitMs);
-          reply(res, response);
-          if (request.verb === "destroy") setImmediate(() => void shutdown(true));
+          await answerCli(body, res);
         } else {
           res.writeHead(404).end();
         }
@@ -95,72 +94,28 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   server.headersTimeout = 0;
   server.timeout = 0;
 
-  async function handleCli(request: CliRequest, waitMs: number): Promise<CliResponse> {
-    async function settled<T>(work: () => Promise<T> | T, wait = true): Promise<CliResponse> {
-      try {
-        const result = await work();
+  /** A CLI request: its verb's handler (verbs.ts) does the work, through the model and the controller. */
+  async function answerCli(body: unknown, res: ServerResponse): Promise<void> {
+    const { request, timeoutMs } = CliEnvelope.parse(body);
+    const verb = verbNamed(request.verb);
+    if (!verb?.serve) throw new Error(`unknown verb "${request.verb}"`);
+    const waitMs = timeoutMs ?? defaultWaitMs;
+    let destroy = false;
+    const host: VerbHost = {
+      model,
+      controller,
+      waitMs,
+      settle: async () => {
         controller.notify();
         await controller.persist();
-        if (wait) await controller.waitIdle(waitMs);
-        return { ok: true, result };
-      } catch (error) {
-        return { ok: false, error: error instanceof Error ? error.message : String(error) };
-      }
-    }
-
-    switch (request.verb) {
-      case "ping":
-        return { ok: true, result: { pid: process.pid } };
-      case "deploy":
-        return settled(async () => (await model.deploy(request.source, request.app, request.count, request.config)).name);
-      case "refresh":
-        return settled(() => model.refresh(request.app, request.source));
-      case "add-unit":
-        return settled(() => model.addUnits(request.app, request.count));
-      case "remove-unit":
-        return settled(() => model.removeUnits(request.units));
-      case "remove-application":
-        return settled(() => model.removeApplication(request.app));
-      case "integrate":
-        return settled(async () => (await model.integrate(request.a, request.b)).id);
-      case "remove-relation":
-        return settled(async () => (await model.removeRelation(request.a, request.b)).id);
-      case "config": {
-        if (request.set.length === 0 && request.reset.length === 0) return { ok: true, result: await model.showConfig(request.app) };
-        return settled(async () => {
-          if (request.reset.length > 0) await model.resetConfig(request.app, request.reset);
-          if (request.set.length > 0) await model.setConfig(request.app, request.set);
-        });
-      }
-      case "model-config": {
-        if (request.set.length === 0) return { ok: true, result: state.modelConfig };
-        return settled(() => model.configureModel(request.set));
-      }
-      case "run": {
-        try {
-          return { ok: true, result: await controller.runAction(request.unit, request.action, request.args, waitMs) };
-        } catch (error) {
-          return { ok: false, error: error instanceof Error ? error.message : String(error) };
-        }
-      }
-      case "exec": {
-        try {
-          return { ok: true, result: await controller.runExec(request.unit, request.command, request.relation, request.remoteUnit, waitMs) };
-        } catch (error) {
-          return { ok: false, error: error instanceof Error ? error.message : String(error) };
-        }
-      }
-      case "resolved":
-        return settled(() => model.resolved(request.unit, request.retry));
-      case "elect":
-        return settled(() => model.elect(request.unit));
-      case "status":
-        return { ok: true, result: model.status() };
-      case "wait":
-        return settled(() => undefined);
-      case "destroy":
-        return { ok: true, result: "destroyed" };
-    }
+        await controller.waitIdle(waitMs);
+      },
+      destroyAfterReply: () => {
+        destroy = true;
+      },
+    };
+    reply(res, { ok: true, result: await verb.serve(host, request) });
+    if (destroy) setImmediate(() => void shutdown(true));
   }
 
   async function shutdown(destroy: boolean): Promise<void> {

@@ -3,36 +3,20 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 
-/** Requests the CLI sends to the model controller (one verb per request). */
-export const CliRequest = z.discriminatedUnion("verb", [
-  z.object({ verb: z.literal("ping") }),
-  z.object({ verb: z.literal("deploy"), source: z.string(), app: z.string().optional(), count: z.number().int(), config: z.array(z.string()) }),
-  z.object({ verb: z.literal("refresh"), app: z.string(), source: z.string() }),
-  z.object({ verb: z.literal("add-unit"), app: z.string(), count: z.number().int() }),
-  z.object({ verb: z.literal("remove-unit"), units: z.array(z.string()) }),
-  z.object({ verb: z.literal("remove-application"), app: z.string() }),
-  z.object({ verb: z.literal("integrate"), a: z.string(), b: z.string() }),
-  z.object({ verb: z.literal("remove-relation"), a: z.string(), b: z.string() }),
-  z.object({ verb: z.literal("config"), app: z.string(), set: z.array(z.string()), reset: z.array(z.string()) }),
-  z.object({ verb: z.literal("model-config"), set: z.array(z.string()) }),
-  z.object({ verb: z.literal("run"), unit: z.string(), action: z.string(), args: z.array(z.string()) }),
-  z.object({ verb: z.literal("exec"), unit: z.string(), command: z.string(), relation: z.string().optional(), remoteUnit: z.string().optional() }),
-  z.object({ verb: z.literal("resolved"), unit: z.string(), retry: z.boolean() }),
-  z.object({ verb: z.literal("elect"), unit: z.string() }),
-  z.object({ verb: z.literal("status") }),
-  z.object({ verb: z.literal("wait") }),
-  z.object({ verb: z.literal("destroy") }),
-]);
-export type CliRequest = z.infer<typeof CliRequest>;
+/**
+ * What crosses the controller's socket: the CLI's requests (one verb each; each verb's fields are declared
+ * with the verb, see verbs.ts) and their responses, and the hook tools' and systemctl's calls.
+ */
+
+/** A request names its verb; the verb's schema checks the rest. */
+export const VerbRequest = z.looseObject({ verb: z.string() });
+export type VerbRequest = z.infer<typeof VerbRequest>;
 
 /** A CLI request with how long a mutating verb may wait for the model to become idle. */
-export const CliEnvelope = z.object({ timeoutMs: z.number().int().positive().optional(), request: CliRequest });
+export const CliEnvelope = z.object({ timeoutMs: z.number().int().positive().optional(), request: VerbRequest });
 
-export interface CliResponse {
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly result?: unknown;
-}
+export const CliResponse = z.object({ ok: z.boolean(), error: z.string().optional(), result: z.unknown().optional() });
+export type CliResponse = z.infer<typeof CliResponse>;
 
 export const ToolRequest = z.object({
   contextId: z.string(),

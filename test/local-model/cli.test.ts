@@ -1,5 +1,8 @@
+import path from "node:path";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { repoRoot } from "../../scripts/build.js";
 import { LocalModelFixture, testCharm } from "./harness.js";
 
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
@@ -203,5 +206,41 @@ describe("local-model exec: a command in a hook context, as `juju exec`", () => 
     expect(JSON.parse(bag!)).toMatchObject({ argv: awkward, stdin: "two\nlines ü" });
     expect(rc).toBe("rc=2");
     expect(result.stderr).toContain('ERROR invalid value "ring:99" for option -r: relation not found');
+  });
+});
+
+describe("the CLI's bundle (bin/local-model.mjs)", () => {
+  /** The source files the CLI's entry chunk loads before any dynamic import, bundled as the bin script bundles it. */
+  async function staticClosure(): Promise<string[]> {
+    const { metafile } = await build({
+      entryPoints: [path.join(repoRoot, "local-model", "cli.ts")],
+      outdir: path.join(repoRoot, "local-model", ".bundle", "metafile-only"),
+      bundle: true,
+      splitting: true,
+      write: false,
+      metafile: true,
+      platform: "node",
+      format: "esm",
+      packages: "external",
+      logLevel: "silent",
+    });
+    const { outputs } = metafile;
+    const entry = Object.keys(outputs).find((name) => outputs[name]?.entryPoint?.endsWith("local-model/cli.ts"));
+    const chunks = new Set<string>();
+    for (const queue = entry ? [entry] : []; queue.length > 0; ) {
+      const chunk = queue.pop()!;
+      if (chunks.has(chunk)) continue;
+      chunks.add(chunk);
+      for (const imported of outputs[chunk]!.imports) if (imported.kind === "import-statement" && !imported.external) queue.push(imported.path);
+    }
+    return [...chunks].flatMap((chunk) => Object.keys(outputs[chunk]!.inputs)).sort();
+  }
+
+  it("loads the verb table but none of the controller's code: that loads only in the controller process", async () => {
+    const files = await staticClosure();
+    expect(files).toContain("local-model/verbs.ts");
+    expect(
+      files.filter((file) => /local-model\/(daemon|controller|model|hook-run|hook-context|action-queue|status)\.ts$|local-model\/(tools|systemd)\//.test(file)),
+    ).toEqual([]);
   });
 });

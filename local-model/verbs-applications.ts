@@ -1,0 +1,131 @@
+import path from "node:path";
+import { z } from "zod";
+import { collect, defineVerb, parseInteger } from "./verb.js";
+
+/** Verbs that add and remove applications, units and relations; each returns once the model has settled. */
+
+export const deploy = defineVerb({
+  name: "deploy",
+  request: z.object({ source: z.string(), app: z.string().optional(), count: z.number().int(), config: z.array(z.string()) }),
+  /** The application's name. */
+  result: z.string(),
+  handle: async (host, request) => {
+    const app = await host.model.deploy(request.source, request.app, request.count, request.config);
+    await host.settle();
+    return app.name;
+  },
+  command: {
+    usage: "deploy <charm> [application]",
+    description: "deploy a charm directory or .charm file",
+    configure: (command) =>
+      command.option("-n, --num-units <n>", "number of units", parseInteger, 1).option("--config <key=value>", "config value (repeatable)", collect, []),
+    toRequest: (input) => {
+      const app = input.optionalString("application");
+      return { source: path.resolve(input.string("charm")), ...(app ? { app } : {}), count: input.number("numUnits"), config: input.strings("config") };
+    },
+    print: (name, input) => console.error(`Deployed "${name}" from local charm ${input.string("charm")}`),
+  },
+});
+
+export const refresh = defineVerb({
+  name: "refresh",
+  request: z.object({ app: z.string(), source: z.string() }),
+  /** The new charm revision. */
+  result: z.number(),
+  handle: async (host, request) => {
+    const revision = await host.model.refresh(request.app, request.source);
+    await host.settle();
+    return revision;
+  },
+  command: {
+    usage: "refresh <application>",
+    description: "upgrade an application to a new revision of its charm",
+    configure: (command) => command.requiredOption("--path <charm>", "charm directory or .charm file"),
+    toRequest: (input) => ({ app: input.string("application"), source: path.resolve(input.string("path")) }),
+    print: (revision, input) => console.error(`Added local charm "${input.string("application")}", revision ${revision}, to the model`),
+  },
+});
+
+export const addUnit = defineVerb({
+  name: "add-unit",
+  request: z.object({ app: z.string(), count: z.number().int() }),
+  /** The new units' names. */
+  result: z.array(z.string()),
+  handle: async (host, request) => {
+    const added = await host.model.addUnits(request.app, request.count);
+    await host.settle();
+    return added;
+  },
+  command: {
+    usage: "add-unit <application>",
+    configure: (command) => command.option("-n, --num-units <n>", "number of units", parseInteger, 1),
+    toRequest: (input) => ({ app: input.string("application"), count: input.number("numUnits") }),
+  },
+});
+
+export const removeUnit = defineVerb({
+  name: "remove-unit",
+  request: z.object({ units: z.array(z.string()) }),
+  result: z.void(),
+  handle: async (host, request) => {
+    host.model.removeUnits(request.units);
+    await host.settle();
+  },
+  command: {
+    usage: "remove-unit <units...>",
+    toRequest: (input) => ({ units: input.strings("units") }),
+    print: (_, input) => {
+      for (const unit of input.strings("units")) console.error(`removing unit ${unit}`);
+    },
+  },
+});
+
+export const removeApplication = defineVerb({
+  name: "remove-application",
+  request: z.object({ app: z.string() }),
+  result: z.void(),
+  handle: async (host, request) => {
+    host.model.removeApplication(request.app);
+    await host.settle();
+  },
+  command: {
+    usage: "remove-application <application>",
+    toRequest: (input) => ({ app: input.string("application") }),
+    print: (_, input) => console.error(`removing application ${input.string("application")}`),
+  },
+});
+
+const relationRequest = z.object({ a: z.string(), b: z.string() });
+
+export const integrate = defineVerb({
+  name: "integrate",
+  request: relationRequest,
+  /** The relation's id. */
+  result: z.number(),
+  handle: async (host, request) => {
+    const relation = await host.model.integrate(request.a, request.b);
+    await host.settle();
+    return relation.id;
+  },
+  command: {
+    usage: "integrate <a> <b>",
+    alias: "relate",
+    toRequest: (input) => ({ a: input.string("a"), b: input.string("b") }),
+  },
+});
+
+export const removeRelation = defineVerb({
+  name: "remove-relation",
+  request: relationRequest,
+  /** The relation's id. */
+  result: z.number(),
+  handle: async (host, request) => {
+    const relation = await host.model.removeRelation(request.a, request.b);
+    await host.settle();
+    return relation.id;
+  },
+  command: {
+    usage: "remove-relation <a> <b>",
+    toRequest: (input) => ({ a: input.string("a"), b: input.string("b") }),
+  },
+});

@@ -1,0 +1,37 @@
+import { addUnit, deploy, integrate, refresh, removeApplication, removeRelation, removeUnit } from "./verbs-applications.js";
+import { exec, run } from "./verbs-actions.js";
+import { config, modelConfig } from "./verbs-config.js";
+import { controllerProcess, debugLog, destroy, elect, ping, resolved, status, wait } from "./verbs-model.js";
+import type { Verb } from "./verb.js";
+
+/**
+ * Every verb of the local model, in the order `local-model --help` lists them. The CLI defines its commands
+ * from this table and the controller answers requests from it; a verb is declared once, in its verbs-*.ts file.
+ */
+export const verbs: readonly Verb[] = [
+  deploy,
+  refresh,
+  addUnit,
+  removeUnit,
+  removeApplication,
+  integrate,
+  removeRelation,
+  config,
+  modelConfig,
+  run,
+  exec,
+  status,
+  resolved,
+  elect,
+  wait,
+  debugLog,
+  destroy,
+  controllerProcess,
+  ping,
+];
+
+const byName = new Map(verbs.map((verb) => [verb.name, verb]));
+
+export function verbNamed(name: string): Verb | undefined {
+  return byName.get(name);
+}
