@@ -13,26 +13,10 @@ import {
   UNCLAIMED_STATE_KEY,
 } from "./cluster-data.js";
 import { type ConfigResult, parseCharmConfig } from "./config.js";
-import { ENDPOINTS, type ConsumerEndpoint } from "../names.js";
-import type { Peer } from "./observed.js";
+import { type ConsumerEndpoint, ENDPOINTS } from "../names.js";
+import type { JujuFacts, Peer } from "./observed.js";
 
-/** What Juju tells this hook, parsed and validated: the part of the observed state that comes from Juju. */
-export interface JujuFacts {
-  readonly unit: string;
-  readonly address: string;
-  readonly isLeader: boolean;
-  readonly config: ConfigResult;
-  readonly leaderData: LeaderData;
-  readonly clusterRelationId: string | undefined;
-  /** Other units in the cluster relation, by unit number. */
-  readonly peers: readonly Peer[];
-  readonly publishedPeerData: Readonly<Record<string, string>>;
-  readonly departedUnits: readonly string[];
-  /** This unit left the cluster in an earlier hook. */
-  readonly leftCluster: boolean;
-  readonly unclaimedLearners: Readonly<Record<string, number>>;
-  readonly consumers: Readonly<Record<string, { readonly endpoint: ConsumerEndpoint; readonly bag: Readonly<Record<string, string>> }>>;
-}
+export type { JujuFacts };
 
 type Bag = Readonly<Record<string, string>>;
 

@@ -64,14 +64,10 @@ export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIn
   ];
   const cluster = endpoints.length > 0 ? await readClusterView(world.etcd, endpoints, world.log) : undefined;
   return {
-    unit: juju.unit,
+    ...juju,
     memberName: memberNameOf(juju.unit),
-    address: juju.address,
-    isLeader: juju.isLeader,
     hook,
     electionWaits,
-    leftCluster: juju.leftCluster,
-    config: juju.config,
     installed: binaries && unitPathTaken,
     etcdVersion: cluster?.version ?? (binaries ? await packages.version() : undefined),
     rendered: {
@@ -86,14 +82,7 @@ export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIn
     serviceActive,
     serviceRestarts,
     hasMemberData,
-    leaderData: juju.leaderData,
-    clusterRelationId: juju.clusterRelationId,
-    peers: juju.peers,
-    publishedPeerData: juju.publishedPeerData,
-    departedUnits: juju.departedUnits,
-    unclaimedLearners: juju.unclaimedLearners,
     now: world.clock.now(),
     cluster,
-    consumers: juju.consumers,
   };
 }

@@ -45,26 +45,12 @@ export interface HookIntent {
   readonly mayInstall: boolean;
 }
 
-/** Everything the decisions need, gathered fresh at the start of each step of a hook. */
-export interface Observed {
+/** What Juju tells this hook, parsed and validated (JujuState reads it and keeps it current through its writes). */
+export interface JujuFacts {
   readonly unit: string;
-  readonly memberName: string;
   readonly address: string;
   readonly isLeader: boolean;
-  readonly hook: HookIntent;
-  /** How many times this hook already looked again at a cluster that named no raft leader. */
-  readonly electionWaits: number;
-  /** This unit left the cluster in an earlier hook (kept in unit state): from then on it only winds down. */
-  readonly leftCluster: boolean;
   readonly config: ConfigResult;
-  readonly installed: boolean;
-  readonly etcdVersion: string | undefined;
-  readonly rendered: RenderedState;
-  readonly serviceActive: boolean;
-  /** Times systemd restarted etcd by itself (after a crash or a kill) since the charm last started it. */
-  readonly serviceRestarts: number;
-  /** The data dir holds a member (etcd's member/ directory): this unit has been part of the cluster. */
-  readonly hasMemberData: boolean;
   readonly leaderData: LeaderData;
   /** The peer relation's id; undefined before Juju created it. */
   readonly clusterRelationId: string | undefined;
@@ -74,12 +60,30 @@ export interface Observed {
   readonly publishedPeerData: Readonly<Record<string, string>>;
   /** Units this unit saw leave (kept in unit state): their members must go. */
   readonly departedUnits: readonly string[];
+  /** This unit left the cluster in an earlier hook (kept in unit state): from then on it only winds down. */
+  readonly leftCluster: boolean;
   /** Learners no unit claims (member id → when this leader first saw them, ms), kept in unit state. */
   readonly unclaimedLearners: Readonly<Record<string, number>>;
+  /** Relation id → this unit's own bag, for the db and proxy relations. */
+  readonly consumers: Readonly<Record<string, { readonly endpoint: ConsumerEndpoint; readonly bag: Readonly<Record<string, string>> }>>;
+}
+
+/** Everything the decisions need: Juju's facts plus the machine and the cluster, gathered fresh at each step of a hook. */
+export interface Observed extends JujuFacts {
+  readonly memberName: string;
+  readonly hook: HookIntent;
+  /** How many times this hook already looked again at a cluster that named no raft leader. */
+  readonly electionWaits: number;
+  readonly installed: boolean;
+  readonly etcdVersion: string | undefined;
+  readonly rendered: RenderedState;
+  readonly serviceActive: boolean;
+  /** Times systemd restarted etcd by itself (after a crash or a kill) since the charm last started it. */
+  readonly serviceRestarts: number;
+  /** The data dir holds a member (etcd's member/ directory): this unit has been part of the cluster. */
+  readonly hasMemberData: boolean;
   /** When this observation was made (ms since the epoch): decisions stay pure. */
   readonly now: number;
   /** undefined when no member answered. */
   readonly cluster: ClusterView | undefined;
-  /** Relation id → this unit's own bag, for the db and proxy relations. */
-  readonly consumers: Readonly<Record<string, { readonly endpoint: ConsumerEndpoint; readonly bag: Readonly<Record<string, string>> }>>;
 }

@@ -1,21 +1,13 @@
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import type { Observed } from "../../../src/charm/observed.js";
-import { action, clientUrl, cluster, converged, member, peer, peerUrl, rendered, run, TOKEN } from "./fixtures.js";
+import { action, clientUrl, cluster, converged, member, peer, peerUrl, rendered, run, TOKEN, NOTHING_RENDERED } from "./fixtures.js";
 
 describe("install and bootstrap, on the Juju leader only", () => {
   const fresh = (overrides: Partial<Observed> = {}): Observed =>
     converged(0, {
       installed: true,
-      rendered: {
-        configText: undefined,
-        unitText: undefined,
-        initialCluster: undefined,
-        initialClusterState: undefined,
-        clientPort: undefined,
-        peerPort: undefined,
-        running: undefined,
-      },
+      rendered: NOTHING_RENDERED,
       serviceActive: false,
       hasMemberData: false,
       leaderData: { token: undefined, bootstrapMember: undefined, grants: {}, members: undefined, clientUrls: [] },

@@ -2,22 +2,14 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseCharmConfig } from "../../../src/charm/config.js";
 import type { Observed } from "../../../src/charm/observed.js";
-import { action, clientUrl, cluster, converged, defaults, member, NOW, peer, peerUrl, rendered, run } from "./fixtures.js";
+import { action, clientUrl, cluster, converged, defaults, member, NOW, peer, peerUrl, rendered, run, NOTHING_RENDERED } from "./fixtures.js";
 import { STRANDED_LEARNER_MS } from "../../../src/charm/decide.js";
 
 describe("joining: a unit adds itself as a learner, starts it and promotes it; the leader cleans up", () => {
   /** etcd/3, installed, no member yet, seeing the 3-member cluster through the leader's recorded client URLs. */
   const joiner = (overrides: Partial<Observed> = {}): Observed =>
     converged(3, {
-      rendered: {
-        configText: undefined,
-        unitText: undefined,
-        initialCluster: undefined,
-        initialClusterState: undefined,
-        clientPort: undefined,
-        peerPort: undefined,
-        running: undefined,
-      },
+      rendered: NOTHING_RENDERED,
       serviceActive: false,
       hasMemberData: false,
       peers: [],

@@ -9,15 +9,9 @@ const departed = (world: FakeWorld, remote: string, departing: string) => ({
   JUJU_DEPARTING_UNIT: departing,
 });
 
-const threeUnits = async () => {
-  const world = new FakeWorld(3);
-  await world.deploy();
-  return world;
-};
-
 describe("a unit that leaves", () => {
   it("the raft leader hands leadership over, removes itself (asking the others), remembers it left and stops", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     const run = await world.hook("etcd/0", "cluster-relation-departed", departed(world, "etcd/1", "etcd/0"));
     expect(run.error).toBeUndefined();
     expect(run.actions).toEqual(["move-leader", "remove-member"]);
@@ -30,7 +24,7 @@ describe("a unit that leaves", () => {
   });
 
   it("a teardown hook that cannot finish logs what was left undone and still succeeds", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     world.cluster.failNext("remove", "etcdserver: unhealthy cluster", 10_000);
     const run = await world.hook("etcd/2", "stop");
     expect(run.error).toBeUndefined();
@@ -40,7 +34,7 @@ describe("a unit that leaves", () => {
 
 describe("the leader removes the members of units that left", () => {
   it("records the departed peer in unit state first, then removes its member", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     const run = await world.hook("etcd/0", "cluster-relation-departed", departed(world, "etcd/2", "etcd/2"));
     expect(run.error).toBeUndefined();
     expect(run.actions).toEqual(["record-departed", "remove-member", "record-members"]);
@@ -50,7 +44,7 @@ describe("the leader removes the members of units that left", () => {
   });
 
   it("a learner no unit claims is noted, and removed only after five minutes", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     await world.cluster.addLearner(["http://10.0.0.10:2379"], "ghost", "http://10.0.0.99:2380");
     const noted = await world.hook("etcd/0", "update-status");
     expect(noted.actions).toEqual(["note-unclaimed-learners"]);

@@ -134,6 +134,13 @@ export class FakeWorld {
     };
   }
 
+  /** A converged model of `units` units: deployed, each unit having seen the others. */
+  static async converged(units: number): Promise<FakeWorld> {
+    const world = new FakeWorld(units);
+    await world.deploy();
+    return world;
+  }
+
   /** Installs and converges units one after another, as a deploy followed by their first hooks would. */
   async deploy(): Promise<void> {
     for (const unit of this.machines.keys()) {

@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { FakeWorld } from "./fake-world.js";
 
-const threeUnits = async () => {
-  const world = new FakeWorld(3);
-  await world.deploy();
-  return world;
-};
-
 describe("config changes", () => {
   it("a change etcd must restart for: the raft leader hands leadership over inside the restart lock, restarts, and records it", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     world.juju.config["heartbeat-interval"] = 200;
     const run = await world.hook("etcd/0", "config-changed");
     expect(run.error).toBeUndefined();
@@ -22,7 +16,7 @@ describe("config changes", () => {
   });
 
   it("an invalid value blocks naming the option and touches nothing", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     world.juju.config["election-timeout"] = 5;
     const run = await world.hook("etcd/1", "config-changed");
     expect(run).toMatchObject({ error: undefined, machineWrites: [], etcdOperations: [], jujuWrites: [] });
@@ -30,7 +24,7 @@ describe("config changes", () => {
   });
 
   it("a restart that failed after the new files were written is done by the next hook (retry after a failure half-way)", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     world.juju.config["snapshot-count"] = 5000;
     world.machine("etcd/1").restartError = "Job for etcd.service failed";
     const failed = await world.hook("etcd/1", "config-changed");
@@ -62,7 +56,7 @@ describe("a service that cannot start is noticed within seconds, not after the h
 
 describe("an election in progress", () => {
   it("a cluster that names no raft leader is looked at again each second, up to 8 times, then reported", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     world.cluster.leaderId = undefined;
     const run = await world.hook("etcd/1", "update-status");
     expect(run.error).toBeUndefined();
@@ -72,7 +66,7 @@ describe("an election in progress", () => {
   });
 
   it("stops looking as soon as a leader is elected", async () => {
-    const world = await threeUnits();
+    const world = await FakeWorld.converged(3);
     world.cluster.leaderId = undefined;
     const sleep = world.clock.sleep.bind(world.clock);
     world.clock.sleep = async (ms) => {
