@@ -4,7 +4,6 @@ import { memberNameOf } from "../domain/member.js";
 import {
   DEPARTED_STATE_KEY,
   LEFT_STATE_KEY,
-  type LeaderData,
   parseDepartedUnits,
   parseLeaderData,
   parsePeerUnitData,
@@ -12,7 +11,7 @@ import {
   type Rejected,
   UNCLAIMED_STATE_KEY,
 } from "./cluster-data.js";
-import { type ConfigResult, parseCharmConfig } from "./config.js";
+import { parseCharmConfig } from "./config.js";
 import { type ConsumerEndpoint, ENDPOINTS } from "../names.js";
 import type { JujuFacts, Peer } from "./observed.js";
 
