@@ -1,12 +1,12 @@
 import { ActionQueue } from "./action-queue.js";
 import { Activity } from "./activity.js";
 import type { HookContext } from "./hook-context.js";
+import { parseDurationMs } from "./duration.js";
 import { HookEnvironment, type ControllerPaths } from "./hook-environment.js";
 import { prepareRun, type RunDependencies } from "./hook-run.js";
 import type { Model } from "./model.js";
 import { settleModel } from "./model-settle.js";
 import { nextOperation, type Operation } from "./resolver.js";
-import { parseDurationMs } from "./duration.js";
 import { shuffled } from "./random.js";
 import { saveModelState, type ActionRecord, type ModelState, type RelationState, type UnitState } from "./state.js";
 import type { ServiceManager } from "./systemd/service-manager.js";

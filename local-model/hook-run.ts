@@ -47,6 +47,32 @@ function runTarget(state: ModelState, unit: UnitState, op: Operation): RunTarget
   return record.kind === "exec" ? { kind: "exec", record, spec: execHookSpec(state, unit, record) } : { kind: "action", record };
 }
 
+/** The operation's process: the charm's handler (undefined when it has none: nothing runs) or sh for exec, with its environment and arguments. */
+async function processOf(
+  environment: HookEnvironment,
+  unit: UnitState,
+  contextId: string,
+  target: RunTarget,
+): Promise<{ handler: string | undefined; env: Record<string, string>; args: string[] }> {
+  const charmDir = path.join(unit.dir, "charm");
+  switch (target.kind) {
+    case "hook":
+      return {
+        handler: await findHandler(charmDir, "hooks", target.hook.name),
+        env: await environment.forHook(unit, contextId, target.hook, undefined),
+        args: [],
+      };
+    case "action":
+      return {
+        handler: await findHandler(charmDir, "actions", target.record.name),
+        env: await environment.forHook(unit, contextId, undefined, target.record),
+        args: [],
+      };
+    case "exec":
+      return { handler: "/bin/sh", env: await environment.forExec(unit, contextId, target.spec), args: ["-c", target.record.command ?? ""] };
+  }
+}
+
 export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Operation): Promise<PreparedRun> {
   const { model, environment } = deps;
   const state = model.state;
@@ -73,24 +99,7 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
     record.started = new Date().toISOString();
   }
   const charmDir = path.join(unit.dir, "charm");
-  let handler: string | undefined;
-  let env: Record<string, string>;
-  let args: string[] = [];
-  switch (target.kind) {
-    case "hook":
-      handler = await findHandler(charmDir, "hooks", target.hook.name);
-      env = await environment.forHook(unit, contextId, target.hook, undefined);
-      break;
-    case "action":
-      handler = await findHandler(charmDir, "actions", target.record.name);
-      env = await environment.forHook(unit, contextId, undefined, target.record);
-      break;
-    case "exec":
-      handler = "/bin/sh";
-      env = await environment.forExec(unit, contextId, target.spec);
-      args = ["-c", target.record.command ?? ""];
-      break;
-  }
+  const { handler, env, args } = await processOf(environment, unit, contextId, target);
   // Fault injection (faults.ts): hook runs only, drawn here so that the round's order fixes the draws.
   const fault = hook && handler ? drawHookFault(state) : undefined;
 
