@@ -16,8 +16,6 @@ import type { ToolInvocation, ToolResult } from "./tools/types.js";
 import { Waiters } from "./waiters.js";
 
 // Kept importable from here, where bench/ and soak/ import them.
-export type { DebugLogEntry } from "./debug-log.js";
-export { parseDurationMs } from "./duration.js";
 
 /**
  * The unit agents of every unit: each round it asks every unit for its next operation (contract §5.1),

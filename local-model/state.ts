@@ -4,7 +4,6 @@ import path from "node:path";
 import type { Databag, OpenedPort } from "./tools/types.js";
 
 // The seeded generator lived here; soak/ still imports it from this module.
-export { nextRandom, shuffled } from "./random.js";
 
 /**
  * Everything the model knows, as plain JSON persisted in <model>/state.json after every change so that

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { parseDurationMs } from "../local-model/controller.js";
+import { parseDurationMs } from "../local-model/duration.js";
 import { Etcdctl, firstErrorLine, type Member } from "../src/etcd/etcdctl.js";
 
 /** What the soak knows of an etcd unit from `status`. */

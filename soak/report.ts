@@ -1,6 +1,6 @@
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { DebugLogEntry } from "../local-model/controller.js";
+import type { DebugLogEntry } from "../local-model/debug-log.js";
 import { memberName } from "./cluster.js";
 import type { StepKind } from "./steps.js";
 import type { Unavailability, Writer } from "./writer.js";

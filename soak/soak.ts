@@ -1,6 +1,6 @@
 import path from "node:path";
-import type { DebugLogEntry } from "../local-model/controller.js";
-import { nextRandom } from "../local-model/state.js";
+import type { DebugLogEntry } from "../local-model/debug-log.js";
+import { nextRandom } from "../local-model/random.js";
 import { LocalModelFixture } from "../test/local-model/harness.js";
 import { clientUrl, type SoakUnit } from "./cluster.js";
 import { Convergence, etcdUnits, NotConverged } from "./converge.js";

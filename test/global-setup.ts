@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -30,7 +31,7 @@ async function inputsDigest(): Promise<string> {
   const hash = createHash("sha256");
   const visit = async (rel: string): Promise<void> => {
     const full = path.join(repoRoot, rel);
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(full, { withFileTypes: true });
     } catch {

@@ -1,4 +1,4 @@
-import type { DebugLogEntry } from "../../local-model/controller.js";
+import type { DebugLogEntry } from "../../local-model/debug-log.js";
 import { sum } from "./stats.js";
 
 /** One action of the charm's reconcile loop inside a hook, from its "info" log line on stderr. */

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { DebugLogEntry } from "../../local-model/controller.js";
+import type { DebugLogEntry } from "../../local-model/debug-log.js";
 import type { ModelState } from "../../local-model/state.js";
 import { repoRoot } from "../../scripts/build.js";
 import { must, onCleanup, type RunResult, run } from "./proc.js";
