@@ -2,7 +2,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
-import { isIPv6Address, isListenAddress, urlHost } from "../domain/address.js";
+import { isIPv6Address, isListenAddress, memberUrl } from "../domain/address.js";
 import type { EtcdSettings } from "../domain/settings.js";
 import type { EtcdPaths } from "./paths.js";
 
@@ -47,9 +47,9 @@ export function renderEtcdConfig(input: EtcdConfigInput, template: string): stri
   const token = checked("cluster token", member.clusterToken, (token) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(token));
   const initialCluster = checked("initial-cluster", member.initialCluster, isInitialCluster);
   const dataDir = safePath("data dir", input.paths.dataDir);
-  const host = urlHost(checked("member address", member.address, isListenAddress));
-  const clientUrl = `http://${host}:${settings.clientPort}`;
-  const peerUrl = `http://${host}:${settings.peerPort}`;
+  const address = checked("member address", member.address, isListenAddress);
+  const clientUrl = memberUrl(address, settings.clientPort);
+  const peerUrl = memberUrl(address, settings.peerPort);
   const config = {
     name,
     "data-dir": dataDir,

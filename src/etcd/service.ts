@@ -97,7 +97,8 @@ export function lastErrorLine(log: readonly string[]): string | undefined {
   const isError = (text: string) => / [EFC] \| /.test(text) || /"level":"(error|fatal|panic)"/.test(text) || /\berror\b/i.test(text);
   const chosen = [...own].reverse().find((entry) => isError(entry.text)) ?? own.at(-1) ?? entries.at(-1);
   if (!chosen) return undefined;
-  return zapMessage(chosen.text) ?? chosen.text;
+  // etcd 3.4's capnslog lines start with their own time and level ("2026-11-30 18:30:38.557029 E | "): noise in a status.
+  return zapMessage(chosen.text) ?? chosen.text.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [A-Z] \| /, "");
 }
 
 /** etcd 3.4's zap logger writes JSON lines: its message and error say it; the rest is noise in a status line. */
