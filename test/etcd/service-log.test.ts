@@ -4,7 +4,7 @@ import { lastErrorLine } from "../../src/etcd/service.js";
 describe("the line of a service log that says why etcd failed", () => {
   it("etcd 3.4's own error line, without its time and level, over systemd's exit notice (the local model's journal)", () => {
     const log = [
-      "2026-11-30T18:30:38.556Z etcd[4242]: 2026-11-30 18:30:38.556947 I | etcdmain: Loading server configuration from \"/etc/etcd/etcd.conf.yml\".",
+      '2026-11-30T18:30:38.556Z etcd[4242]: 2026-11-30 18:30:38.556947 I | etcdmain: Loading server configuration from "/etc/etcd/etcd.conf.yml".',
       "2026-11-30T18:30:38.557Z etcd[4242]: 2026-11-30 18:30:38.557029 E | etcdmain: error verifying flags, open /etc/etcd/etcd.conf.yml: permission denied. See 'etcd --help'.",
       "2026-11-30T18:30:38.560Z systemd[1]: etcd.service: Main process exited, code=exited, status=1/FAILURE",
     ];
