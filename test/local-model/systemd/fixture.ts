@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, beforeEach } from "vitest";
 import { processInfo } from "../../../local-model/systemd/proc.js";
 import { ServiceManager, type Machine, type SystemctlResult } from "../../../local-model/systemd/service-manager.js";
 
@@ -90,4 +91,26 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 export function isRunning(pid: number): boolean {
   const info = processInfo(pid);
   return info !== undefined && info.state !== "Z";
+}
+
+/**
+ * A fresh fixture for each test of the calling file, cleaned up after it: the object returned stands for
+ * whichever fixture the running test has.
+ */
+export function fixtureForEachTest(): ManagerFixture {
+  let current: ManagerFixture | undefined;
+  beforeEach(async () => {
+    current = await createFixture();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return new Proxy({} as ManagerFixture, {
+    get(_target, key) {
+      if (!current) throw new Error("the systemd fixture exists only while a test runs");
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  });
 }

@@ -1,21 +1,14 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { processGroupMembers } from "../../../local-model/systemd/proc.js";
 import { ServiceManager } from "../../../local-model/systemd/service-manager.js";
-import { createFixture, isRunning, SLEEPER, waitFor, type ManagerFixture } from "./fixture.js";
+import { fixtureForEachTest, isRunning, SLEEPER, waitFor } from "./fixture.js";
 
 /** The units' log files, the record of running processes that outlives the daemon, and stopMachine. */
 
-let fixture: ManagerFixture;
-beforeEach(async () => {
-  fixture = await createFixture();
-});
-afterEach(async () => {
-  await fixture.cleanup();
-});
-
+const fixture = fixtureForEachTest();
 const mainPid = (unit = "demo") => fixture.mainPid(unit);
 
 describe("logs and the process record", () => {

@@ -1,17 +1,10 @@
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createFixture, isRunning, SLEEPER, waitFor, type ManagerFixture } from "./fixture.js";
+import { describe, expect, it } from "vitest";
+import { fixtureForEachTest, isRunning, SLEEPER, waitFor } from "./fixture.js";
 
 /** Restart=, RestartSec=, NRestarts and the start rate limit. */
 
-let fixture: ManagerFixture;
-beforeEach(async () => {
-  fixture = await createFixture();
-});
-afterEach(async () => {
-  await fixture.cleanup();
-});
-
+const fixture = fixtureForEachTest();
 const mainPid = (unit = "demo") => fixture.mainPid(unit);
 
 describe("restarts", () => {

@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createFixture, isRunning, SLEEPER, waitFor, type ManagerFixture } from "./fixture.js";
+import { describe, expect, it } from "vitest";
+import { fixtureForEachTest, isRunning, SLEEPER, waitFor } from "./fixture.js";
 
 /** Starting and stopping services: the states, main PID and output systemctl reports for them. */
 
-let fixture: ManagerFixture;
-beforeEach(async () => {
-  fixture = await createFixture();
-});
-afterEach(async () => {
-  await fixture.cleanup();
-});
-
+const fixture = fixtureForEachTest();
 const mainPid = (unit = "demo") => fixture.mainPid(unit);
 
 describe("start, stop and state", () => {

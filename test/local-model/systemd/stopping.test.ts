@@ -1,18 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createFixture, isRunning, SLEEPER, waitFor, type ManagerFixture } from "./fixture.js";
+import { describe, expect, it } from "vitest";
+import { fixtureForEachTest, isRunning, SLEEPER, waitFor } from "./fixture.js";
 
 /** Stopping a service: TimeoutStopSec=, KillSignal=, the process group, ExecStop= and systemctl kill. */
 
-let fixture: ManagerFixture;
-beforeEach(async () => {
-  fixture = await createFixture();
-});
-afterEach(async () => {
-  await fixture.cleanup();
-});
-
+const fixture = fixtureForEachTest();
 const mainPid = (unit = "demo") => fixture.mainPid(unit);
 
 describe("stopping", () => {
