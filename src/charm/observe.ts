@@ -1,5 +1,5 @@
 import { memberUrl } from "../domain/address.js";
-import { memberNameOf } from "../domain/member.js";
+import { type Member, memberNameOf } from "../domain/member.js";
 import type { EtcdCluster } from "../etcd/cluster.js";
 import type { Machine } from "../etcd/machine.js";
 import { parseRenderedConfig } from "../etcd/render.js";
@@ -13,7 +13,7 @@ import type { Clock } from "./runtime.js";
  * answers, then the status of every member. A member that does not answer quickly counts as not answering.
  */
 export async function readClusterView(etcd: EtcdCluster, endpoints: readonly string[], log: Logger): Promise<ClusterView | undefined> {
-  let members: Awaited<ReturnType<EtcdCluster["members"]>>;
+  let members: Member[];
   try {
     members = await etcd.members(endpoints);
   } catch (error) {
