@@ -6,7 +6,7 @@ import type { Action, RestartPlan } from "./actions.js";
 import { DEPARTED_STATE_KEY, LEADER_KEYS, LEFT_STATE_KEY, UNCLAIMED_STATE_KEY } from "./cluster-data.js";
 import type { JujuState } from "./juju-state.js";
 import type { Clock } from "./runtime.js";
-import { retry, waitHealthy, waitServing } from "./waits.js";
+import { retry, startingService, waitHealthy, waitServing } from "./waits.js";
 
 /** What act reaches the world through: Juju (written through), the cluster, the machine, a log and a clock. */
 export interface ActWorld {
@@ -38,7 +38,7 @@ async function rollingRestart(plan: RestartPlan, world: ActWorld): Promise<void>
         log.warn({ error: error instanceof Error ? error.message : String(error) }, "could not hand over raft leadership before restarting"),
       );
     }
-    await machine.service.restart();
+    await startingService(world, () => machine.service.restart());
     await waitHealthy(world, plan.selfUrl, START_WAIT_MS);
   };
   if (plan.lockEndpoints.length === 0) await restart();
@@ -81,7 +81,7 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
       return;
     case "start": {
       await files.ensureDataDir();
-      await service.enableAndStart();
+      await startingService(world, () => service.enableAndStart());
       if (action.running) await files.writeRunning(action.running);
       const { wait } = action;
       if (wait.kind === "healthy") await waitHealthy(world, wait.url, START_WAIT_MS);

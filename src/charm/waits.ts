@@ -50,6 +50,20 @@ export async function checkServiceAlive(world: WaitWorld): Promise<void> {
 }
 
 /**
+ * Runs a systemctl start or restart; when systemd itself reports the job failed (real systemd does when
+ * etcd exits before it says it is ready), the error names the reason from the service's log too.
+ */
+export async function startingService(world: WaitWorld, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const reason = lastErrorLine(await world.machine.service.recentLog(LOG_LINES).catch(() => []));
+    throw new ServiceFailedError(reason ? `${message}; etcd's log says: ${reason}` : (message ?? "systemctl failed"));
+  }
+}
+
+/**
  * Waits until etcd, just (re)started by the charm, listens on its client URL (a quick TCP probe), then until
  * `ready` succeeds, checking between tries that the service has not exited.
  */

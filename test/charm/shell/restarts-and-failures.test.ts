@@ -27,8 +27,13 @@ describe("config changes", () => {
     const world = await FakeWorld.converged(3);
     world.juju.config["snapshot-count"] = 5000;
     world.machine("etcd/1").restartError = "Job for etcd.service failed";
+    world.machine("etcd/1").journal.push("Nov 30 18:00:00 machine etcd[4242]: 2026-11-30 18:00:00.000000 E | etcdserver: a reason of etcd's own");
     const failed = await world.hook("etcd/1", "config-changed");
-    expect(failed.error).toContain("Job for etcd.service failed");
+    // systemd's own word and the service log's, for an operator reading the hook error or the status.
+    expect(failed.error).toBe(
+      "systemctl restart etcd.service failed (exit 1): Job for etcd.service failed; etcd's log says: etcdserver: a reason of etcd's own",
+    );
+    expect(world.status("etcd/1")).toMatch(/^blocked: systemctl restart etcd.service failed .*; fix the cause, then run juju resolved$/);
     expect(failed.machineWrites).toEqual(["config", "unit", "daemon-reload", "restart"]);
     expect(world.machine("etcd/1").runningFiles?.configText).not.toContain("snapshot-count: 5000");
     // Juju retries the hook: the files are already current, the record says etcd still runs the old ones.
