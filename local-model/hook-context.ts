@@ -1,4 +1,5 @@
 import { actionState } from "./action-state.js";
+import { applicationStatus } from "./application-status.js";
 import type { CharmSpec } from "./charm.js";
 import { effectiveConfig } from "./config-values.js";
 import { goalState } from "./goal-state.js";
@@ -143,7 +144,10 @@ export class HookContext implements HookToolContext {
       const workload = this.state.units[name]?.workload;
       if (workload) units[name] = { status: workload.current, message: workload.message, data: workload.data };
     }
-    return { application: { status: app.status.current, message: app.status.message, data: app.status.data }, units };
+    // Never set by the leader: derived from the units, as `status` shows it.
+    const derived = applicationStatus(this.state, app);
+    const data = app.status.current === "unknown" ? {} : app.status.data;
+    return { application: { status: derived.current, message: derived.message ?? "", data }, units };
   }
 
   setApplicationStatus(status: StatusValue): void {

@@ -1,38 +1,8 @@
 import type { CharmSpec } from "./charm.js";
 import { SIMULATED_JUJU_VERSION } from "./hook-environment.js";
-import type { AppState, ModelState, StatusRecord, UnitState } from "./state.js";
+import { applicationStatus, unitStatuses } from "./application-status.js";
+import type { ModelState } from "./state.js";
 import { isPeer, localEndpoint, remoteAppOf } from "./topology.js";
-
-interface StatusInfo {
-  current: string;
-  message?: string;
-  since: string;
-}
-
-const info = (status: StatusRecord): StatusInfo => ({ current: status.current, ...(status.message ? { message: status.message } : {}), since: status.since });
-
-/** What `juju status` shows for a unit: a failed hook shows as error in both columns (contract §1.4). */
-function unitStatuses(unit: UnitState): { workload: StatusInfo; agent: StatusInfo } {
-  const agent = info(unit.agent);
-  if (unit.failed) {
-    const message = `hook failed: "${unit.failed.hook.name}"`;
-    return { workload: { current: "error", message, since: unit.agent.since }, agent: { current: "error", message, since: unit.agent.since } };
-  }
-  return { workload: info(unit.workload), agent };
-}
-
-const SEVERITY = ["error", "blocked", "maintenance", "waiting", "active", "unknown", "terminated"];
-
-/** An application's status: the leader's if it set one, else the most severe of its units'. */
-function applicationStatus(state: ModelState, app: AppState): StatusInfo {
-  if (app.status.current !== "unknown") return info(app.status);
-  const units = app.units
-    .map((name) => state.units[name])
-    .filter((u): u is UnitState => u !== undefined)
-    .map((u) => unitStatuses(u).workload);
-  units.sort((a, b) => SEVERITY.indexOf(a.current) - SEVERITY.indexOf(b.current));
-  return units[0] ?? info(app.status);
-}
 
 /** `juju status --format=json`, for what exists in this model. */
 export function statusJson(state: ModelState, charms: Readonly<Record<string, CharmSpec>>): Record<string, unknown> {
