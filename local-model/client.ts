@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { localModelHome } from "./home.js";
 import { CliResponse, controllerSocketPath } from "./protocol.js";
 import { ping } from "./verbs-model.js";
+import { checkReachableByServices } from "./model-dir.js";
 
 const binPath = path.join(localModelHome(import.meta.url), "bin", "local-model.mjs");
 
@@ -50,6 +51,7 @@ export class ModelClient {
   async ensureController(options: ControllerOptions): Promise<void> {
     if (await this.isRunning()) return;
     await mkdir(this.modelDir, { recursive: true });
+    await checkReachableByServices(this.modelDir);
     const log = await open(path.join(this.modelDir, "controller.log"), "a");
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     const child = spawn(process.execPath, [binPath, "--seed", String(seed), "--subnet", options.subnet, "__controller", this.modelDir], {
