@@ -1,6 +1,6 @@
 import { chmod, mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { ActionRecord, HookSpec, ModelState, UnitState } from "./state.js";
+import { type ActionRecord, type HookSpec, machineIdOf, type ModelState, type UnitState } from "./state.js";
 import { HOOK_TOOL_NAMES } from "./tools/index.js";
 
 /**
@@ -65,7 +65,7 @@ export class HookEnvironment {
       JUJU_MODEL_NAME: state.name,
       JUJU_API_ADDRESSES: "127.0.0.1:17070",
       JUJU_SLA: "unsupported",
-      JUJU_MACHINE_ID: unit.name.replace("/", "-"),
+      JUJU_MACHINE_ID: machineIdOf(unit),
       JUJU_PRINCIPAL_UNIT: "",
       JUJU_AVAILABILITY_ZONE: "",
       JUJU_VERSION: SIMULATED_JUJU_VERSION,

@@ -8,7 +8,7 @@ import { applyModelConfig } from "./model-config.js";
 import { ModelError } from "./model-error.js";
 import { electLeaders } from "./model-settle.js";
 import { addRelation, describeRelation, findRelation, matchEndpoints, onlyPair } from "./relation-match.js";
-import { machineAddress, statusRecord, type AppState, type ModelState, type RelationState, type UnitState } from "./state.js";
+import { allocateMachineId, machineAddress, statusRecord, type AppState, type ModelState, type RelationState, type UnitState } from "./state.js";
 import { statusJson, statusTable } from "./status.js";
 import { localEndpoint } from "./topology.js";
 
@@ -124,7 +124,8 @@ export class Model {
       await rm(dir, { recursive: true, force: true });
       await mkdir(path.join(dir, "root"), { recursive: true });
       await linkCharmTree(app.charmDir, path.join(dir, "charm"));
-      this.state.units[name] = newUnitState(name, appName, number, dir, machineAddress(this.state.subnet, this.state.nextAddress++), app.charmRevision);
+      const address = machineAddress(this.state.subnet, this.state.nextAddress++);
+      this.state.units[name] = { ...newUnitState(name, appName, number, dir, address, app.charmRevision), machine: allocateMachineId(this.state) };
       app.units.push(name);
       added.push(name);
     }

@@ -60,6 +60,8 @@ export interface UnitState {
   life: "alive" | "dying";
   /** The simulated machine: its filesystem root, charm dir and tools dir live under here. */
   dir: string;
+  /** The machine's id as Juju numbers machines in a model ("0", "1", … never reused); absent in older states. */
+  machine?: string;
   charmRevision: number;
   installed: boolean;
   started: boolean;
@@ -161,6 +163,8 @@ export interface ModelState {
   /** The /24 of 127.0.0.0/8 this model's machines get addresses from, e.g. "127.0.0". */
   subnet: string;
   nextAddress: number;
+  /** The next machine id (absent in older states: then counted from the units there are). */
+  nextMachineId?: number;
   nextRelationId: number;
   nextActionId: number;
   hookCounter: number;
@@ -215,4 +219,16 @@ export async function saveModelState(dir: string, state: ModelState): Promise<vo
 export function machineAddress(subnet: string, n: number): string {
   if (n > 243) throw new Error(`the model has used every address of ${subnet}.0/24`);
   return `${subnet}.${11 + n}`;
+}
+
+/** A unit's machine id: Juju's number, or for a unit from an older model state the unit's own name. */
+export function machineIdOf(unit: Pick<UnitState, "machine" | "name">): string {
+  return unit.machine ?? unit.name.replace("/", "-");
+}
+
+/** Takes the model's next machine id. */
+export function allocateMachineId(state: ModelState): string {
+  const next = state.nextMachineId ?? Object.keys(state.units).length;
+  state.nextMachineId = next + 1;
+  return String(next);
 }

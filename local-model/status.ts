@@ -1,8 +1,21 @@
 import type { CharmSpec } from "./charm.js";
 import { SIMULATED_JUJU_VERSION } from "./hook-environment.js";
 import { applicationStatus, unitStatuses } from "./application-status.js";
-import type { ModelState } from "./state.js";
+import { type ModelState, machineIdOf } from "./state.js";
 import { isPeer, localEndpoint, remoteAppOf } from "./topology.js";
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** A time as `juju status --format=json` prints `since`: "30 Nov 2026 16:25:18Z" (UTC). */
+export function jujuTime(iso: string): string {
+  const time = new Date(iso);
+  if (Number.isNaN(time.getTime())) return iso;
+  const two = (n: number) => String(n).padStart(2, "0");
+  const clock = `${two(time.getUTCHours())}:${two(time.getUTCMinutes())}:${two(time.getUTCSeconds())}`;
+  return `${two(time.getUTCDate())} ${MONTHS[time.getUTCMonth()]} ${time.getUTCFullYear()} ${clock}Z`;
+}
+
+const withJujuTime = <T extends { since: string }>(status: T): T => ({ ...status, since: jujuTime(status.since) });
 
 /** `juju status --format=json`, for what exists in this model. */
 export function statusJson(state: ModelState, charms: Readonly<Record<string, CharmSpec>>): Record<string, unknown> {
@@ -14,18 +27,18 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
       const unit = state.units[name];
       if (!unit) continue;
       const { workload, agent } = unitStatuses(unit);
-      const machine = unit.name.replace("/", "-");
+      const machine = machineIdOf(unit);
       machines[machine] = {
-        "juju-status": { current: "started", since: unit.agent.since },
+        "juju-status": { current: "started", since: jujuTime(unit.agent.since) },
         "dns-name": unit.address,
         "ip-addresses": [unit.address],
-        "instance-id": machine,
-        "machine-status": { current: "running", since: unit.agent.since },
+        "instance-id": `juju-${state.uuid.slice(-6)}-${machine}`,
+        "machine-status": { current: "running", since: jujuTime(unit.agent.since) },
         base: { name: "ubuntu", channel: "24.04" },
       };
       units[name] = {
-        "workload-status": workload,
-        "juju-status": { ...agent, version: SIMULATED_JUJU_VERSION },
+        "workload-status": { ...workload, since: jujuTime(workload.since) },
+        "juju-status": { ...agent, since: jujuTime(agent.since), version: SIMULATED_JUJU_VERSION },
         ...(app.leader === name ? { leader: true } : {}),
         machine,
         "public-address": unit.address,
@@ -55,7 +68,7 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
       "charm-rev": app.charmRevision,
       exposed: false,
       base: { name: "ubuntu", channel: "24.04" },
-      "application-status": applicationStatus(state, app),
+      "application-status": withJujuTime(applicationStatus(state, app)),
       ...(Object.keys(relations).length > 0 ? { relations } : {}),
       units,
       ...(versions.length > 0 ? { version: versions[0] } : {}),
@@ -70,7 +83,7 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
       cloud: "localhost",
       region: "localhost",
       version: SIMULATED_JUJU_VERSION,
-      "model-status": { current: "available", since: new Date().toISOString() },
+      "model-status": { current: "available", since: jujuTime(new Date().toISOString()) },
       sla: "unsupported",
     },
     machines,
@@ -123,7 +136,7 @@ export function statusTable(state: ModelState): string {
           `${name}${app.leader === name ? "*" : ""}`,
           workload.current,
           agent.current,
-          name.replace("/", "-"),
+          machineIdOf(unit),
           unit.address,
           ports,
           workload.message ?? "",

@@ -85,6 +85,10 @@ describe("status, config and model-config", () => {
       expect(unit["workload-status"].current).toBe("unknown");
       expect(unit["public-address"]).toMatch(/^127\.0\.13\.1[1-3]$/);
     }
+    // Machines are numbered as Juju numbers them, and `since` is printed as Juju prints it (issue 11, item 4).
+    expect(Object.values(app.units!).map((u) => u.machine)).toEqual(["0", "1", "2"]);
+    expect(Object.keys(status.machines)).toEqual(["0", "1", "2"]);
+    expect(app.units!["recorder/0"]!["workload-status"].since).toMatch(/^\d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\dZ$/);
     expect(app.relations).toEqual({ ring: [{ "related-application": "recorder", interface: "recorder-ring", scope: "global" }] });
   });
 

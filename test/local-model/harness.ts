@@ -94,7 +94,7 @@ export function probeOutput(stdout: string): string[] {
 }
 
 export interface UnitStatusJson {
-  "workload-status": { current: string; message?: string };
+  "workload-status": { current: string; message?: string; since: string };
   "juju-status": { current: string; message?: string };
   leader?: boolean;
   "public-address": string;
@@ -103,6 +103,7 @@ export interface UnitStatusJson {
 
 export interface StatusJson {
   model: { name: string; type: string };
+  machines: Record<string, { "instance-id": string; "dns-name": string }>;
   applications: Record<
     string,
     {

@@ -25,6 +25,7 @@ describe("what a hook process gets (contract §1)", () => {
       JUJU_VERSION: "3.6.4",
       JUJU_AVAILABILITY_ZONE: "",
       JUJU_PRINCIPAL_UNIT: "",
+      JUJU_MACHINE_ID: "0",
     });
     expect(install.JUJU_CHARM_DIR).toBe(install.CHARM_DIR);
     expect(install.JUJU_CONTEXT_ID).toMatch(/^recorder\/0-install-[0-9]+$/);
