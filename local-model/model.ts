@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { configView, parseConfigAssignments, type ConfigView } from "./app-config.js";
 import { loadCharm, readCharmDir, type CharmSpec } from "./charm.js";
@@ -11,6 +11,7 @@ import { addRelation, describeRelation, findRelation, matchEndpoints, onlyPair }
 import { allocateMachineId, machineAddress, statusRecord, type AppState, type ModelState, type RelationState, type UnitState } from "./state.js";
 import { statusJson, statusTable } from "./status.js";
 import { localEndpoint } from "./topology.js";
+import { chooseBase, DEFAULT_BASE, manifestBases, osRelease, parseBase } from "./base.js";
 
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
@@ -65,10 +66,12 @@ export class Model {
     return unit;
   }
 
-  async deploy(source: string, appName: string | undefined, count: number, config: readonly string[]): Promise<AppState> {
+  async deploy(source: string, appName: string | undefined, count: number, config: readonly string[], base?: string): Promise<AppState> {
     if (count < 1) throw new ModelError("--num-units must be a positive integer");
+    const requested = base === undefined ? undefined : parseBase(base);
     const staging = stagingDir(this.dir);
     const loaded = await loadCharm(source, staging);
+    const chosen = chooseBase(requested, await manifestBases(loaded.dir));
     const name = appName ?? loaded.spec.name;
     if (!APP_NAME.test(name)) throw new ModelError(`invalid application name "${name}"`);
     if (this.state.applications[name]) throw new ModelError(`cannot add application "${name}": application already exists`);
@@ -87,6 +90,7 @@ export class Model {
       leaderSettingsVersion: 0,
       status: statusRecord("unknown"),
       life: "alive",
+      base: { ...chosen },
     };
     this.state.applications[name] = app;
     for (const [endpoint, spec] of Object.entries(loaded.spec.endpoints)) {
@@ -122,7 +126,9 @@ export class Model {
       const name = `${appName}/${number}`;
       const dir = this.unitDir(name);
       await rm(dir, { recursive: true, force: true });
-      await mkdir(path.join(dir, "root"), { recursive: true });
+      await mkdir(path.join(dir, "root", "etc"), { recursive: true });
+      // How a charm on a real machine learns its base.
+      await writeFile(path.join(dir, "root", "etc", "os-release"), osRelease(app.base ?? DEFAULT_BASE));
       await linkCharmTree(app.charmDir, path.join(dir, "charm"));
       const address = machineAddress(this.state.subnet, this.state.nextAddress++);
       this.state.units[name] = { ...newUnitState(name, appName, number, dir, address, app.charmRevision), machine: allocateMachineId(this.state) };

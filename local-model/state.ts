@@ -101,6 +101,8 @@ export interface AppState {
   leaderSettingsVersion: number;
   status: StatusRecord;
   life: "alive" | "dying";
+  /** The machines' base, chosen at deploy (absent in older states: ubuntu@24.04). */
+  base?: { name: string; channel: string };
 }
 
 export interface RelationEndpoint {

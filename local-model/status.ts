@@ -1,3 +1,4 @@
+import { DEFAULT_BASE } from "./base.js";
 import type { CharmSpec } from "./charm.js";
 import { SIMULATED_JUJU_VERSION } from "./hook-environment.js";
 import { applicationStatus, unitStatuses } from "./application-status.js";
@@ -34,7 +35,7 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
         "ip-addresses": [unit.address],
         "instance-id": `juju-${state.uuid.slice(-6)}-${machine}`,
         "machine-status": { current: "running", since: jujuTime(unit.agent.since) },
-        base: { name: "ubuntu", channel: "24.04" },
+        base: { ...(app.base ?? DEFAULT_BASE) },
       };
       units[name] = {
         "workload-status": { ...workload, since: jujuTime(workload.since) },
@@ -67,7 +68,7 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
       "charm-name": app.charmName,
       "charm-rev": app.charmRevision,
       exposed: false,
-      base: { name: "ubuntu", channel: "24.04" },
+      base: { ...(app.base ?? DEFAULT_BASE) },
       "application-status": withJujuTime(applicationStatus(state, app)),
       ...(Object.keys(relations).length > 0 ? { relations } : {}),
       units,

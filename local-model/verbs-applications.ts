@@ -6,11 +6,11 @@ import { collect, defineVerb, parseInteger } from "./verb.js";
 
 export const deploy = defineVerb({
   name: "deploy",
-  request: z.object({ source: z.string(), app: z.string().optional(), count: z.number().int(), config: z.array(z.string()) }),
+  request: z.object({ source: z.string(), app: z.string().optional(), count: z.number().int(), config: z.array(z.string()), base: z.string().optional() }),
   /** The application's name. */
   result: z.string(),
   handle: async (host, request) => {
-    const app = await host.model.deploy(request.source, request.app, request.count, request.config);
+    const app = await host.model.deploy(request.source, request.app, request.count, request.config, request.base);
     await host.settle();
     return app.name;
   },
@@ -18,10 +18,20 @@ export const deploy = defineVerb({
     usage: "deploy <charm> [application]",
     description: "deploy a charm directory or .charm file",
     configure: (command) =>
-      command.option("-n, --num-units <n>", "number of units", parseInteger, 1).option("--config <key=value>", "config value (repeatable)", collect, []),
+      command
+        .option("-n, --num-units <n>", "number of units", parseInteger, 1)
+        .option("--config <key=value>", "config value (repeatable)", collect, [])
+        .option("--base <base>", "the machines' base, e.g. ubuntu@24.04 (one the charm's manifest lists; its first by default)"),
     toRequest: (input) => {
       const app = input.optionalString("application");
-      return { source: path.resolve(input.string("charm")), ...(app ? { app } : {}), count: input.number("numUnits"), config: input.strings("config") };
+      const base = input.optionalString("base");
+      return {
+        source: path.resolve(input.string("charm")),
+        ...(app ? { app } : {}),
+        count: input.number("numUnits"),
+        config: input.strings("config"),
+        ...(base ? { base } : {}),
+      };
     },
     print: (name, input) => console.error(`Deployed "${name}" from local charm ${input.string("charm")}`),
   },
