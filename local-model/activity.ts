@@ -32,6 +32,11 @@ export class Activity {
     }
   }
 
+  /** Kills what the unit runs now, with everything it started (its process group). */
+  kill(unit: string): void {
+    this.running.get(unit)?.process.kill("SIGKILL");
+  }
+
   killAll(): void {
     for (const run of this.running.values()) run.process.kill("SIGKILL");
   }

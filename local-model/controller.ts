@@ -101,7 +101,10 @@ export class Controller {
     const context = this.contexts.get(contextId);
     if (!context) return { code: 1, stdout: "", stderr: `ERROR bad request: bad context: ${contextId}\n` };
     context.toolCalls.push(invocation.tool);
-    return runHookTool(context, invocation);
+    const result = await runHookTool(context, invocation);
+    // `juju-reboot --now` does not return to its hook: Juju kills the hook, reboots, and runs it again (§3.17).
+    if (invocation.tool === "juju-reboot" && context.pending.reboot === "now") this.activity.kill(context.unitName);
+    return result;
   }
 
   private async loop(): Promise<void> {

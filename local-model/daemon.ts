@@ -1,4 +1,4 @@
-import { chmod, copyFile, readdir, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { chmod, copyFile, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import { Controller } from "./controller.js";
@@ -9,6 +9,7 @@ import { loadModelState, newModelState, type ModelState } from "./state.js";
 import { ServiceManager } from "./systemd/service-manager.js";
 import type { VerbHost } from "./verb.js";
 import { verbNamed } from "./verbs.js";
+import { bootMachine, machineOf } from "./machine-boot.js";
 
 const here = localModelHome(import.meta.url);
 const DEFAULT_WAIT_MS = 10 * 60_000;
@@ -39,9 +40,6 @@ function replyFramed(res: ServerResponse, answer: { code: number; stdout: string
   res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length });
   res.end(body);
 }
-
-/** Units' machines as the service manager knows them. */
-const machineOf = (unit: { name: string; dir: string }) => ({ name: unit.name, root: path.join(unit.dir, "root") });
 
 /**
  * The model controller: one long-lived process per model that runs the unit agents, the hook tools'
@@ -141,11 +139,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
 /** After a controller restart, each machine boots: its enabled services start again, as systemd would. */
 async function bootMachines(state: ModelState, services: ServiceManager): Promise<void> {
-  for (const unit of Object.values(state.units)) {
-    const wants = path.join(unit.dir, "root", "etc", "systemd", "system", "multi-user.target.wants");
-    const enabled = await readdir(wants).catch(() => [] as string[]);
-    if (enabled.length > 0) await services.systemctl(machineOf(unit), ["start", ...enabled]);
-  }
+  for (const unit of Object.values(state.units)) await bootMachine(services, unit);
 }
 
 export async function readControllerPid(modelDir: string): Promise<number | undefined> {

@@ -127,6 +127,10 @@ export class HookContext implements HookToolContext {
     return relationsOfUnit(this.state, this.self).map((relation) => relationView(viewer, relation));
   }
 
+  get unitName(): string {
+    return this.self.name;
+  }
+
   unitStatus(): StatusValue {
     return { status: this.self.workload.current, message: this.self.workload.message, data: this.self.workload.data };
   }

@@ -2,6 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { applyHookTransition, commitCharmChanges } from "./hook-commit.js";
 import type { HookContext } from "./hook-context.js";
+import { rebootMachine } from "./machine-boot.js";
 import type { HookProcessResult } from "./hook-runner.js";
 import { statusRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
 import type { ServiceManager } from "./systemd/service-manager.js";
@@ -33,7 +34,9 @@ export async function finishHook(
   result: HookProcessResult,
 ): Promise<void> {
   if (result.signal === "SIGTERM" || result.signal === "SIGKILL") {
-    // Killed (not failed): Juju re-queues the hook (ErrTerminated); nothing is committed.
+    // Killed (not failed): Juju re-queues the hook (ErrTerminated); nothing is committed. `juju-reboot --now`
+    // kills it so: the machine reboots, then the hook runs again (contract §3.17).
+    if (context.pending.reboot === "now") await rebootMachine(services, unit);
     unit.agent = statusRecord("idle");
     return;
   }
@@ -58,6 +61,8 @@ export async function finishHook(
   if (hook.name === "start" && !unit.statusSet) unit.workload = statusRecord("unknown");
   if (hook.name === "stop") unit.workload = statusRecord("maintenance");
   if (hook.name === "remove") await destroyMachine(services, unit);
+  // `juju-reboot` without --now: the machine reboots once the hook has committed (contract §3.17).
+  else if (context.pending.reboot === "after") await rebootMachine(services, unit);
 }
 
 /** The unit's machine goes away with it: its services stop and its files are removed. */
