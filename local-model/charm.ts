@@ -74,6 +74,8 @@ const Metadata = z.object({
   provides: Endpoints,
   requires: Endpoints,
   "extra-bindings": z.record(z.string(), z.unknown()).nullable().optional(),
+  /** Kubernetes sidecar containers: a charm with any is a Kubernetes charm. */
+  containers: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
 const ConfigYaml = z.object({
@@ -224,6 +226,13 @@ export async function readCharmDir(dir: string): Promise<CharmSpec> {
   const parsedMeta = Metadata.safeParse(await readYaml(metaFile));
   if (!parsedMeta.success) throw new CharmError(`invalid metadata.yaml: ${z.prettifyError(parsedMeta.error)}`);
   const meta = parsedMeta.data;
+  // Juju deploys a charm with containers only to a Kubernetes model; this model's units are machines.
+  const containers = Object.keys(meta.containers ?? {});
+  if (containers.length > 0) {
+    throw new CharmError(
+      `charm "${meta.name}" declares containers (${containers.join(", ")}): it is a Kubernetes charm, and the local model runs machine charms only`,
+    );
+  }
   const hasDispatch = await exists(path.join(dir, "dispatch"));
   if (!hasDispatch && !(await exists(path.join(dir, "hooks")))) {
     throw new CharmError(`${dir}: charm has neither dispatch nor hooks/`);

@@ -4,8 +4,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalModelFixture, testCharm } from "./harness.js";
 
-/** deploy --base, checked against the charm's manifest; the base in status and in the machine's /etc/os-release (issue 11, item 4). */
-describe("bases", () => {
+/**
+ * What deploy accepts: a base the charm's manifest lists (in status and in the machine's /etc/os-release, issue 11,
+ * item 4), and machine charms only.
+ */
+describe("deploy: bases, and machine charms only", () => {
   let model: LocalModelFixture;
   let charm: string;
   const unitRoot = (unit: string) => path.join(model.dir, "units", unit.replace("/", "-"), "root");
@@ -46,6 +49,17 @@ describe("bases", () => {
     const refused = await model.run("deploy", charm, "third", "--base", "ubuntu@26.04");
     expect(refused.exitCode).not.toBe(0);
     expect(refused.stderr).toContain('base "ubuntu@26.04" is not supported by the charm; it supports ubuntu@22.04, ubuntu@24.04');
+    expect(Object.keys((await model.status()).applications).sort()).toEqual(["first", "second"]);
+  });
+
+  it("a charm that declares containers (a Kubernetes charm) is refused, saying so", async () => {
+    const k8s = path.join(path.dirname(charm), "k8s");
+    await cp(charm, k8s, { recursive: true });
+    const metadata = await readFile(path.join(k8s, "metadata.yaml"), "utf8");
+    await writeFile(path.join(k8s, "metadata.yaml"), `${metadata}containers:\n  workload:\n    resource: workload-image\n`);
+    const refused = await model.run("deploy", k8s, "pod");
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain('charm "recorder" declares containers (workload): it is a Kubernetes charm, and the local model runs machine charms only');
     expect(Object.keys((await model.status()).applications).sort()).toEqual(["first", "second"]);
   });
 });
