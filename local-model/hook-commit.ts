@@ -119,7 +119,7 @@ function enterScope(relation: RelationState, unit: UnitState): void {
   relation.unitData[unit.name] = bumpIfChanged(relation.unitData[unit.name] ?? { data: {}, version: 0 }, addresses);
 }
 
-function forgetUnit(state: ModelState, unit: UnitState): void {
+export function forgetUnit(state: ModelState, unit: UnitState): void {
   const app = state.applications[unit.app];
   if (app) {
     app.units = app.units.filter((name) => name !== unit.name);

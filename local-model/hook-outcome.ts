@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { applyHookTransition, commitCharmChanges } from "./hook-commit.js";
+import { applyHookTransition, commitCharmChanges, forgetUnit } from "./hook-commit.js";
 import type { HookContext } from "./hook-context.js";
 import { rebootMachine } from "./machine-boot.js";
 import type { HookProcessResult } from "./hook-runner.js";
@@ -38,6 +38,13 @@ export async function finishHook(
     // kills it so: the machine reboots, then the hook runs again (contract §3.17).
     if (context.pending.reboot === "now") await rebootMachine(services, unit);
     unit.agent = statusRecord("idle");
+    return;
+  }
+  if (result.exitCode !== 0 && unit.life === "dying" && unit.forceRemoval) {
+    // remove-unit --force: the failed teardown is given up; the unit leaves its relations (the others see it
+    // depart) and its machine goes, its remaining hooks skipped.
+    forgetUnit(state, unit);
+    await destroyMachine(services, unit);
     return;
   }
   if (result.exitCode !== 0) {

@@ -139,8 +139,16 @@ export class Model {
     return added;
   }
 
-  removeUnits(names: readonly string[]): void {
-    for (const name of names) this.unit(name).life = "dying";
+  /** With `force`, a unit whose teardown hooks fail (or that is in error now) is removed anyway. */
+  removeUnits(names: readonly string[], force = false): void {
+    const units = names.map((name) => this.unit(name));
+    for (const unit of units) {
+      unit.life = "dying";
+      if (!force) continue;
+      unit.forceRemoval = true;
+      // A unit in error is not held by its failed hook: its teardown goes on, and a failure ends it.
+      unit.failed = null;
+    }
   }
 
   removeApplication(name: string): void {

@@ -60,6 +60,8 @@ export interface UnitState {
   life: "alive" | "dying";
   /** The simulated machine: its filesystem root, charm dir and tools dir live under here. */
   dir: string;
+  /** `remove-unit --force`: a teardown hook that fails no longer holds the unit; it is removed anyway. */
+  forceRemoval?: boolean;
   /** The machine's id as Juju numbers machines in a model ("0", "1", … never reused); absent in older states. */
   machine?: string;
   charmRevision: number;

@@ -75,15 +75,16 @@ export const addUnit = defineVerb({
 
 export const removeUnit = defineVerb({
   name: "remove-unit",
-  request: z.object({ units: z.array(z.string()) }),
+  request: z.object({ units: z.array(z.string()), force: z.boolean().optional() }),
   result: z.void(),
   handle: async (host, request) => {
-    host.model.removeUnits(request.units);
+    host.model.removeUnits(request.units, request.force === true);
     await host.settle();
   },
   command: {
     usage: "remove-unit <units...>",
-    toRequest: (input) => ({ units: input.strings("units") }),
+    configure: (command) => command.option("--force", "remove the units even if their teardown hooks fail (the rest are skipped)", false),
+    toRequest: (input) => ({ units: input.strings("units"), ...(input.boolean("force") ? { force: true } : {}) }),
     print: (_, input) => {
       for (const unit of input.strings("units")) console.error(`removing unit ${unit}`);
     },
