@@ -1,8 +1,7 @@
 import { rm } from "node:fs/promises";
-import path from "node:path";
 import { applyHookTransition, commitCharmChanges, forgetUnit } from "./hook-commit.js";
 import type { HookContext } from "./hook-context.js";
-import { rebootMachine } from "./machine-boot.js";
+import { machineOf, rebootMachine } from "./machine-boot.js";
 import type { HookProcessResult } from "./hook-runner.js";
 import { statusRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
 import type { ServiceManager } from "./systemd/service-manager.js";
@@ -74,6 +73,6 @@ export async function finishHook(
 
 /** The unit's machine goes away with it: its services stop and its files are removed. */
 async function destroyMachine(services: ServiceManager, unit: UnitState): Promise<void> {
-  await services.stopMachine({ name: unit.name, root: path.join(unit.dir, "root") });
+  await services.stopMachine(machineOf(unit));
   await rm(unit.dir, { recursive: true, force: true });
 }

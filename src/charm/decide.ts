@@ -77,7 +77,7 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
       const running = o.rendered.running ?? { configText: o.rendered.configText, unitText: o.rendered.unitText };
       const restart = o.serviceActive && (restartNeeded(running.configText, configText) || unitText !== running.unitText);
       if (configText !== o.rendered.configText || unitText !== o.rendered.unitText || restart) {
-        const plan = restart ? restartPlan(o, localUrl) : undefined;
+        const plan = restart ? restartPlan(o, selfMember, localUrl) : undefined;
         return decision(
           { kind: "write-files", configText, unitText, restart: plan },
           "maintenance",
@@ -153,13 +153,12 @@ function renderedPorts(o: Observed): Pick<EtcdSettings, "clientPort" | "peerPort
 }
 
 /** A restart takes the cluster's restart lock (held through the others) and hands raft leadership over first. */
-function restartPlan(o: Observed, localUrl: string): RestartPlan {
-  const me = o.cluster?.members.find((m) => m.clientUrls.includes(localUrl));
-  const leading = me !== undefined && o.cluster?.raftLeaderId === me.id;
+function restartPlan(o: Observed, self: Member | undefined, localUrl: string): RestartPlan {
+  const leading = self !== undefined && o.cluster !== undefined && o.cluster.raftLeaderId === self.id;
   return {
     selfUrl: localUrl,
     lockEndpoints: answeringOthers(o.cluster, localUrl),
-    handOverTo: leading && o.cluster ? raftSuccessor(o.cluster, me)?.id : undefined,
+    handOverTo: leading && o.cluster ? raftSuccessor(o.cluster, self)?.id : undefined,
   };
 }
 

@@ -34,6 +34,11 @@ const SERVICE_CHECK_INTERVAL_MS = 1000;
 /** How many lines of the service's log are searched for the reason it failed. */
 const LOG_LINES = 20;
 
+/** The line of the service's recent log that says why it failed, if the log says anything. */
+async function failureReason(world: WaitWorld): Promise<string | undefined> {
+  return lastErrorLine(await world.machine.service.recentLog(LOG_LINES).catch(() => []));
+}
+
 /**
  * Throws ServiceFailedError when etcd's service has exited since the charm (re)started it: systemd counts a
  * restart (a manual start resets the count), is waiting to restart it, or marked it failed. A config etcd
@@ -44,7 +49,7 @@ export async function checkServiceAlive(world: WaitWorld): Promise<void> {
   const state = await service.state();
   const exited = state.restarts > 0 || state.subState === "auto-restart" || state.activeState === "failed";
   if (!exited) return;
-  const reason = lastErrorLine(await service.recentLog(LOG_LINES).catch(() => [])) ?? "no log lines";
+  const reason = (await failureReason(world)) ?? "no log lines";
   const counted = state.restarts > 0 ? `, restarted by systemd ${state.restarts} time${state.restarts === 1 ? "" : "s"}` : "";
   throw new ServiceFailedError(`etcd exits at start (${state.activeState}/${state.subState}${counted}): ${reason}`);
 }
@@ -58,7 +63,7 @@ export async function startingService(world: WaitWorld, start: () => Promise<voi
     await start();
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    const reason = lastErrorLine(await world.machine.service.recentLog(LOG_LINES).catch(() => []));
+    const reason = await failureReason(world);
     throw new ServiceFailedError(reason ? `${message}; etcd's log says: ${reason}` : (message ?? "systemctl failed"));
   }
 }
