@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { extractCharmArchive } from "./charm-archive.js";
+import { StorageMetadata, storageOf, type StorageSpec } from "./storage-spec.js";
 import type { ConfigOption } from "./tools/types.js";
 
 /** A charm's metadata, config and actions, validated as Juju validates them (contract §6). */
@@ -16,6 +17,16 @@ export interface CharmSpec {
   readonly config: Readonly<Record<string, ConfigOption>>;
   readonly actions: Readonly<Record<string, ActionSpec>>;
   readonly hasDispatch: boolean;
+  /** Declared storage (interfaces §7.1). */
+  readonly storage: Readonly<Record<string, StorageSpec>>;
+  /** Declared file resources (interfaces §9). */
+  readonly resources: Readonly<Record<string, ResourceSpec>>;
+}
+
+export interface ResourceSpec {
+  readonly type: "file";
+  readonly filename: string;
+  readonly description: string;
 }
 
 export interface EndpointSpec {
@@ -76,6 +87,11 @@ const Metadata = z.object({
   "extra-bindings": z.record(z.string(), z.unknown()).nullable().optional(),
   /** Kubernetes sidecar containers: a charm with any is a Kubernetes charm. */
   containers: z.record(z.string(), z.unknown()).nullable().optional(),
+  storage: StorageMetadata,
+  resources: z
+    .record(z.string(), z.object({ type: z.literal("file"), filename: z.string().min(1), description: z.string().optional() }))
+    .nullable()
+    .optional(),
 });
 
 const ConfigYaml = z.object({
@@ -248,7 +264,20 @@ export async function readCharmDir(dir: string): Promise<CharmSpec> {
     config: (await exists(configFile)) ? configOf(await readYaml(configFile)) : {},
     actions: (await exists(actionsFile)) ? actionsOf(await readYaml(actionsFile)) : {},
     hasDispatch,
+    storage: storageSpecs(meta.name, meta.storage),
+    resources: Object.fromEntries(
+      Object.entries(meta.resources ?? {}).map(([name, resource]) => [name, { type: "file" as const, filename: resource.filename, description: resource.description ?? "" }]),
+    ),
   };
+}
+
+function storageSpecs(charm: string, raw: z.infer<typeof StorageMetadata>): Record<string, StorageSpec> {
+  for (const name of Object.keys(raw ?? {})) if (!NAME.test(name)) throw new CharmError(`charm "${charm}" has an invalid storage name "${name}"`);
+  try {
+    return storageOf(charm, raw);
+  } catch (error) {
+    throw new CharmError(`invalid metadata.yaml: ${(error as Error).message}`);
+  }
 }
 
 /**

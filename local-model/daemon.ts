@@ -10,6 +10,7 @@ import { ServiceManager } from "./systemd/service-manager.js";
 import type { VerbHost } from "./verb.js";
 import { verbNamed } from "./verbs.js";
 import { bootMachine, machineOf } from "./machine-boot.js";
+import { unmountUnder } from "./storage-mounts.js";
 
 const here = localModelHome(import.meta.url);
 const DEFAULT_WAIT_MS = 10 * 60_000;
@@ -123,7 +124,11 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     await services.stopAll();
     server.close();
     await rm(socket, { force: true });
-    if (destroy) await rm(modelDir, { recursive: true, force: true });
+    if (destroy) {
+      // Storage mounts in the machines' roots go first: nothing of the model may stay mounted.
+      unmountUnder(modelDir);
+      await rm(modelDir, { recursive: true, force: true });
+    }
     else await controller.persist();
     process.exit(0);
   }

@@ -1,5 +1,6 @@
 import type { HookContext } from "./hook-context.js";
 import type { HookSpec, ModelState, RelationState, UnitRelationState, UnitState } from "./state.js";
+import { addStorage, applyStorageHookTransition, directiveFor, modelDirOf, releaseUnitStorage } from "./storage.js";
 
 /**
  * What a hook that ran changes in the model (contract §5.1 commit rules, §5.3): the charm's buffered writes
@@ -25,6 +26,16 @@ export function commitCharmChanges(state: ModelState, unit: UnitState, context: 
     else unit.charmState[key] = value;
   }
   unit.ports = [...context.openedPorts()];
+  const app = state.applications[unit.app];
+  for (const request of context.pending.storageAdds) {
+    if (!app) break;
+    try {
+      addStorage(state, modelDirOf(unit), context.charmSpec, unit, request.name, directiveFor(app, context.charmSpec, request.name, request.count));
+    } catch (error) {
+      // Checked when storage-add ran; another commit of this round may have taken the room since.
+      context.log("ERROR", `storage-add ${request.name}=${request.count}: ${(error as Error).message}`);
+    }
+  }
 }
 
 /** What running the hook means for the unit agent, whether the hook succeeded or was skipped (--no-retry). */
@@ -34,6 +45,10 @@ export function applyHookTransition(state: ModelState, unit: UnitState, hook: Ho
   const kind = /-relation-(created|joined|changed|departed|broken)$/.exec(hook.name)?.[1];
   if (relation && kind) {
     applyRelationHookTransition(relation, unit, kind, hook);
+    return;
+  }
+  if (hook.storageId !== undefined) {
+    applyStorageHookTransition(state, unit, hook);
     return;
   }
   switch (hook.name) {
@@ -58,6 +73,7 @@ export function applyHookTransition(state: ModelState, unit: UnitState, hook: Ho
       return;
     case "upgrade-charm":
       unit.charmRevision = hook.revision ?? unit.charmRevision;
+      unit.charmModifiedVersion = hook.modifiedVersion ?? unit.charmModifiedVersion;
       unit.queued.push({ name: "config-changed" });
       return;
     case "update-status":
@@ -120,6 +136,7 @@ function enterScope(relation: RelationState, unit: UnitState): void {
 }
 
 export function forgetUnit(state: ModelState, unit: UnitState): void {
+  releaseUnitStorage(state, unit);
   const app = state.applications[unit.app];
   if (app) {
     app.units = app.units.filter((name) => name !== unit.name);

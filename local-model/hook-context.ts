@@ -6,6 +6,8 @@ import { goalState } from "./goal-state.js";
 import { mergeBag, relationView } from "./relation-view.js";
 import type { ActionRecord, AppState, HookSpec, ModelState, UnitState } from "./state.js";
 import { relationsOfUnit } from "./topology.js";
+import { syncUnitResource } from "./resources.js";
+import { roomError, unitStorage } from "./storage.js";
 import {
   ToolRunError,
   type ActionState,
@@ -28,6 +30,8 @@ export interface PendingChanges {
   readonly charmState: Map<string, string | null>;
   readonly ports: Array<{ op: "open" | "close"; range: PortRange; endpoints: readonly string[] }>;
   reboot: "none" | "after" | "now";
+  /** storage-add requests, added when the hook commits. */
+  readonly storageAdds: Array<{ name: string; count: number }>;
 }
 
 export interface HookLogLine {
@@ -48,7 +52,7 @@ const sameRange = (a: PortRange, b: PortRange) => a.protocol === b.protocol && a
  * hook's own pending writes; status, leader settings, logs and action results apply at once.
  */
 export class HookContext implements HookToolContext {
-  readonly pending: PendingChanges = { unitData: new Map(), appData: new Map(), charmState: new Map(), ports: [], reboot: "none" };
+  readonly pending: PendingChanges = { unitData: new Map(), appData: new Map(), charmState: new Map(), ports: [], reboot: "none", storageAdds: [] };
   readonly logLines: HookLogLine[] = [];
   /** Names of the hook tools called in this context, in order. */
   readonly toolCalls: string[] = [];
@@ -94,6 +98,11 @@ export class HookContext implements HookToolContext {
 
   configSpec(): Readonly<Record<string, ConfigOption>> {
     return this.charm.config;
+  }
+
+  /** The charm the hook runs (storage-add's commit needs its storage). */
+  get charmSpec(): CharmSpec {
+    return this.charm;
   }
 
   config(): Readonly<Record<string, ConfigValue>> {
@@ -230,6 +239,38 @@ export class HookContext implements HookToolContext {
 
   goalState() {
     return goalState(this.state, this.self, this.application());
+  }
+
+  get storageId(): string | undefined {
+    return this.hook?.storageId;
+  }
+
+  storage(id: string): { kind: "filesystem" | "block"; location: string } | undefined {
+    const instance = this.state.storage?.[id];
+    return instance?.unit === this.self.name ? { kind: instance.kind, location: instance.location } : undefined;
+  }
+
+  storageIds(): readonly string[] {
+    return unitStorage(this.state, this.self.name).map((instance) => instance.id);
+  }
+
+  addStorage(name: string, count: number): void {
+    // Juju checks the name when the hook's changes are flushed; refusing it here fails the same hook.
+    if (!this.charm.storage[name]) throw new ToolRunError(`charm storage ${JSON.stringify(name)} not found`);
+    const pending = this.pending.storageAdds.filter((add) => add.name === name).reduce((sum, add) => sum + add.count, 0);
+    const refused = roomError(this.state, this.charm, this.self, name, pending + count);
+    if (refused !== undefined) throw new ToolRunError(refused);
+    this.pending.storageAdds.push({ name, count });
+  }
+
+  resourcePath(name: string): string {
+    const local = syncUnitResource(this.self.dir, this.application(), this.charm, name);
+    if (local !== undefined) return local;
+    // What the controller answers for a resource with nothing (or an empty placeholder) uploaded (interfaces §9).
+    const unitTag = `unit-${this.self.name.replace("/", "-")}`;
+    throw new ToolRunError(
+      `could not download resource: HTTP request failed: Get https://127.0.0.1:17070/model/${this.state.uuid}/units/${unitTag}/resources/${name}: resource#${this.self.app}/${name} not found`,
+    );
   }
 
   /** The unit's application; it outlives its units. */

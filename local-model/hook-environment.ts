@@ -90,6 +90,13 @@ export class HookEnvironment {
       env.JUJU_REMOTE_APP = hook.remoteApp ?? "";
       if (hook.departingUnit) env.JUJU_DEPARTING_UNIT = hook.departingUnit;
     }
+    const storage = hook?.storageId === undefined ? undefined : state.storage?.[hook.storageId];
+    if (storage) {
+      // Storage hooks (contract §1.3, interfaces §7.3): the location is the machine's path, under UNIT_FS_ROOT here.
+      env.JUJU_STORAGE_ID = storage.id;
+      env.JUJU_STORAGE_LOCATION = storage.location;
+      env.JUJU_STORAGE_KIND = storage.kind;
+    }
     if (action) {
       env.JUJU_ACTION_NAME = action.name;
       env.JUJU_ACTION_UUID = action.id;

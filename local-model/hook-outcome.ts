@@ -5,6 +5,7 @@ import { machineOf, rebootMachine } from "./machine-boot.js";
 import type { HookProcessResult } from "./hook-runner.js";
 import { statusRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
 import type { ServiceManager } from "./systemd/service-manager.js";
+import { unmountUnder } from "./storage-mounts.js";
 
 /**
  * The unit agent around a hook: the statuses Juju sets before it, and after it what its exit means: killed
@@ -74,5 +75,7 @@ export async function finishHook(
 /** The unit's machine goes away with it: its services stop and its files are removed. */
 async function destroyMachine(services: ServiceManager, unit: UnitState): Promise<void> {
   await services.stopMachine(machineOf(unit));
+  // Whatever is still mounted in the machine's root (storage) must not be removed through the mount.
+  unmountUnder(unit.dir);
   await rm(unit.dir, { recursive: true, force: true });
 }

@@ -12,6 +12,10 @@ import { allocateMachineId, machineAddress, statusRecord, type AppState, type Mo
 import { statusJson, statusTable } from "./status.js";
 import { localEndpoint } from "./topology.js";
 import { chooseBase, DEFAULT_BASE, manifestBases, osRelease, parseBase } from "./base.js";
+import { parseResourceArguments, uploadResource } from "./resources.js";
+import { checkReusable, provisionUnitStorage, requestDetach, unitStorage } from "./storage.js";
+import { addUnitStorage, attachResources, attachStorage, deployStorageDirectives, detachStorage } from "./model-storage.js";
+import { storageJson, storageTable } from "./storage-status.js";
 
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
@@ -66,7 +70,14 @@ export class Model {
     return unit;
   }
 
-  async deploy(source: string, appName: string | undefined, count: number, config: readonly string[], base?: string): Promise<AppState> {
+  async deploy(
+    source: string,
+    appName: string | undefined,
+    count: number,
+    config: readonly string[],
+    base?: string,
+    extras: { readonly storage?: readonly string[]; readonly resources?: readonly string[] } = {},
+  ): Promise<AppState> {
     if (count < 1) throw new ModelError("--num-units must be a positive integer");
     const requested = base === undefined ? undefined : parseBase(base);
     const staging = stagingDir(this.dir);
@@ -75,6 +86,9 @@ export class Model {
     const name = appName ?? loaded.spec.name;
     if (!APP_NAME.test(name)) throw new ModelError(`invalid application name "${name}"`);
     if (this.state.applications[name]) throw new ModelError(`cannot add application "${name}": application already exists`);
+    // Checked before anything is created: a bad directive or resource leaves the model as it was.
+    const storage = deployStorageDirectives(loaded.spec, extras.storage ?? []);
+    const resources = parseResourceArguments(loaded.spec, extras.resources ?? []);
     const charmDir = await placeCharm(this.dir, loaded.dir, staging, name, 1);
     this.charms.set(charmDir, loaded.spec);
     const app: AppState = {
@@ -91,8 +105,10 @@ export class Model {
       status: statusRecord("unknown"),
       life: "alive",
       base: { ...chosen },
+      storage,
     };
     this.state.applications[name] = app;
+    for (const resource of resources) await uploadResource(this.dir, app, loaded.spec, resource.name, resource.file);
     for (const [endpoint, spec] of Object.entries(loaded.spec.endpoints)) {
       if (spec.role === "peer") addRelation(this.state, [{ app: name, endpoint, role: "peer", interface: spec.interface }]);
     }
@@ -116,10 +132,13 @@ export class Model {
   }
 
   /** Each unit gets its machine: an address, a filesystem root and its own charm dir. */
-  async addUnits(appName: string, count: number): Promise<string[]> {
+  async addUnits(appName: string, count: number, attachStorage: readonly string[] = []): Promise<string[]> {
     const app = this.app(appName);
     if (app.life !== "alive") throw new ModelError(`cannot add unit to application "${appName}": application is not alive`);
     if (count < 1) throw new ModelError("--num-units must be a positive integer");
+    const charm = await this.charmOf(appName);
+    if (attachStorage.length > 0 && count !== 1) throw new ModelError("--attach-storage cannot be used with -n");
+    checkReusable(this.state, charm, attachStorage);
     const added: string[] = [];
     for (let i = 0; i < count; i++) {
       const number = app.nextUnit++;
@@ -131,7 +150,14 @@ export class Model {
       await writeFile(path.join(dir, "root", "etc", "os-release"), osRelease(app.base ?? DEFAULT_BASE));
       await linkCharmTree(app.charmDir, path.join(dir, "charm"));
       const address = machineAddress(this.state.subnet, this.state.nextAddress++);
-      this.state.units[name] = { ...newUnitState(name, appName, number, dir, address, app.charmRevision), machine: allocateMachineId(this.state) };
+      const unit: UnitState = {
+        ...newUnitState(name, appName, number, dir, address, app.charmRevision),
+        charmModifiedVersion: app.charmModifiedVersion ?? 0,
+        machine: allocateMachineId(this.state),
+      };
+      this.state.units[name] = unit;
+      // The machine's storage is there before its first hook (interfaces §7.3).
+      provisionUnitStorage(this.state, this.dir, charm, unit, app.storage ?? {}, attachStorage);
       app.units.push(name);
       added.push(name);
     }
@@ -139,11 +165,15 @@ export class Model {
     return added;
   }
 
-  /** With `force`, a unit whose teardown hooks fail (or that is in error now) is removed anyway. */
-  removeUnits(names: readonly string[], force = false): void {
+  /**
+   * With `force`, a unit whose teardown hooks fail (or that is in error now) is removed anyway. Its storage is
+   * detached and kept, or with `destroyStorage` destroyed (interfaces §7.2).
+   */
+  removeUnits(names: readonly string[], force = false, destroyStorage = false): void {
     const units = names.map((name) => this.unit(name));
     for (const unit of units) {
       unit.life = "dying";
+      for (const instance of unitStorage(this.state, unit.name)) requestDetach(this.state, unit, instance, destroyStorage);
       if (!force) continue;
       unit.forceRemoval = true;
       // A unit in error is not held by its failed hook: its teardown goes on, and a failure ends it.
@@ -154,10 +184,35 @@ export class Model {
   removeApplication(name: string): void {
     const app = this.app(name);
     app.life = "dying";
-    for (const unit of app.units) this.unit(unit).life = "dying";
+    for (const name of app.units) {
+      const unit = this.unit(name);
+      unit.life = "dying";
+      for (const instance of unitStorage(this.state, name)) requestDetach(this.state, unit, instance, false);
+    }
     for (const relation of Object.values(this.state.relations)) {
       if (localEndpoint(relation, name)) relation.life = "dying";
     }
+  }
+
+  /** Storage and resource verbs (model-storage.ts). */
+  attachStorage(unit: string, ids: readonly string[]): Promise<void> {
+    return attachStorage(this, unit, ids);
+  }
+
+  detachStorage(ids: readonly string[]): void {
+    detachStorage(this, ids);
+  }
+
+  addStorage(unit: string, directives: readonly string[]): Promise<string[]> {
+    return addUnitStorage(this, unit, directives);
+  }
+
+  attachResources(app: string, args: readonly string[]): Promise<void> {
+    return attachResources(this, app, args);
+  }
+
+  storage(): ModelStatus {
+    return { json: storageJson(this.state), table: storageTable(this.state) };
   }
 
   /** `integrate a[:ep] b[:ep]`: endpoints are matched by interface and role, as Juju matches them. */

@@ -1,6 +1,7 @@
 import { configDigest } from "./config-values.js";
 import type { CharmSpec } from "./charm.js";
 import type { HookSpec, ModelState, RelationState, UnitState } from "./state.js";
+import { nextStorageHook } from "./storage.js";
 import { compareUnitNames, isPeer, localEndpoint, remoteAppOf, remoteMembers } from "./topology.js";
 
 export type Operation = { kind: "hook"; hook: HookSpec } | { kind: "action"; actionId: string };
@@ -17,7 +18,8 @@ export interface ResolverInput {
 
 /**
  * What the unit agent does next, in the order Juju's uniter resolver asks (contract §5.1): a failed hook
- * blocks everything but actions; then install, relation-created, leadership, actions, queued hooks,
+ * blocks everything but actions; then storage-attached and install, relation-created, leadership, actions,
+ * storage (attached/detaching), queued hooks,
  * teardown of a dying unit, upgrade-charm, config-changed, relation hooks (§5.3), update-status.
  */
 export function nextOperation(input: ResolverInput): Operation | undefined {
@@ -33,7 +35,9 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
     if (unit.failed.retryAt !== null && now >= unit.failed.retryAt) return hook(unit.failed.hook);
     return undefined;
   }
-  if (!unit.installed) return hook({ name: "install" });
+  // Storage (contract §5.1): every storage-attached of deploy-time storage runs before install (§5.2).
+  const storageHook = nextStorageHook(state, unit);
+  if (!unit.installed) return hook(storageHook ?? { name: "install" });
 
   if (unit.life === "alive") {
     for (const relation of input.relationOrder) {
@@ -52,6 +56,9 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
   }
 
   if (nextAction !== undefined) return { kind: "action", actionId: nextAction };
+  // storage-detaching therefore runs before a dying unit's relation teardown and stop; hook.md's teardown list
+  // puts it after stop, the resolver's order before (contract §5.5, interfaces §7.3 note the conflict).
+  if (storageHook) return hook(storageHook);
   const digest = configDigest(input.charm, app.config);
   const queued = unit.queued[0];
   if (queued) return hook(queued.name === "config-changed" ? { ...queued, configDigest: digest } : queued);
@@ -65,7 +72,11 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
     return hook({ name: "remove" });
   }
 
-  if (unit.charmRevision !== app.charmRevision) return hook({ name: "upgrade-charm", revision: app.charmRevision });
+  // A new charm revision, or a new resource revision (charm-modified version, interfaces §9).
+  const modifiedVersion = app.charmModifiedVersion ?? 0;
+  if (unit.charmRevision !== app.charmRevision || (unit.charmModifiedVersion ?? 0) !== modifiedVersion) {
+    return hook({ name: "upgrade-charm", revision: app.charmRevision, modifiedVersion });
+  }
   if (unit.configSeen !== digest) return hook({ name: "config-changed", configDigest: digest });
 
   for (const relation of input.relationOrder) {

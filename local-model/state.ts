@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { StorageDirective } from "./storage-spec.js";
 import type { Databag, OpenedPort } from "./tools/types.js";
 
 // The seeded generator lived here; soak/ still imports it from this module.
@@ -30,6 +31,10 @@ export interface HookSpec {
   configDigest?: string;
   /** For upgrade-charm: the charm revision delivered. */
   revision?: number;
+  /** For upgrade-charm: the charm-modified version delivered (bumped by attach-resource, interfaces §9). */
+  modifiedVersion?: number;
+  /** For <name>-storage-attached/-detaching: the instance, e.g. "data/0" (contract §1.3). */
+  storageId?: string;
 }
 
 export interface UnitRelationState {
@@ -65,6 +70,8 @@ export interface UnitState {
   /** The machine's id as Juju numbers machines in a model ("0", "1", … never reused); absent in older states. */
   machine?: string;
   charmRevision: number;
+  /** The application's charm-modified version this unit last ran upgrade-charm for (absent: 0). */
+  charmModifiedVersion?: number;
   installed: boolean;
   started: boolean;
   /** Leader-elected has run since this unit last became leader. */
@@ -105,6 +112,43 @@ export interface AppState {
   life: "alive" | "dying";
   /** The machines' base, chosen at deploy (absent in older states: ubuntu@24.04). */
   base?: { name: string; channel: string };
+  /** Storage directives by label, from deploy: what add-unit provisions (interfaces §7.2). */
+  storage?: Record<string, StorageDirective>;
+  /** Uploaded resources by name (interfaces §9). */
+  resources?: Record<string, StoredResource>;
+  /** Bumped by attach-resource: every unit runs upgrade-charm (interfaces §9; absent: 0). */
+  charmModifiedVersion?: number;
+}
+
+export interface StoredResource {
+  revision: number;
+  /** The model's copy of the uploaded file. */
+  file: string;
+  filename: string;
+  size: number;
+}
+
+/** A storage instance of the model (interfaces §7): its id never reused, it outlives its unit unless destroyed. */
+export interface StorageInstance {
+  /** "<name>/<n>", n from the model's one counter. */
+  id: string;
+  name: string;
+  kind: "filesystem" | "block";
+  pool: string;
+  sizeMiB: number;
+  /** The model's directory (filesystem) or sparse image file (block) holding the data. */
+  source: string;
+  /** The unit it is attached to; null when detached. */
+  unit: string | null;
+  /** Where the unit's machine sees it ("" when detached). */
+  location: string;
+  /** <name>-storage-attached has run for the current attachment. */
+  attachedHookRun: boolean;
+  /** Detach requested: <name>-storage-detaching runs next, then the attachment goes. */
+  detaching: boolean;
+  /** remove-unit --destroy-storage: the instance goes with its attachment. */
+  destroyOnDetach: boolean;
+  since: string;
 }
 
 export interface RelationEndpoint {
@@ -176,6 +220,9 @@ export interface ModelState {
   units: Record<string, UnitState>;
   relations: Record<string, RelationState>;
   actions: Record<string, ActionRecord>;
+  /** Storage instances by id (absent in older states: none). */
+  storage?: Record<string, StorageInstance>;
+  nextStorageId?: number;
 }
 
 export function newModelState(name: string, seed: number, subnet = "127.0.0"): ModelState {

@@ -4,6 +4,7 @@ import { SIMULATED_JUJU_VERSION } from "./hook-environment.js";
 import { applicationStatus, unitStatuses } from "./application-status.js";
 import { type ModelState, machineIdOf } from "./state.js";
 import { isPeer, localEndpoint, remoteAppOf } from "./topology.js";
+import { storageJson } from "./storage-status.js";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -89,7 +90,8 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
     },
     machines,
     applications,
-    storage: {},
+    // The CombinedStorage object of `juju storage`, as `status --storage` carries it (interfaces §7.5, unverified).
+    storage: storageJson(state),
     controller: { timestamp: `${new Date().toISOString().slice(11, 19)}Z` },
   };
 }

@@ -122,6 +122,9 @@ export const destroy = defineVerb({
       // Loaded only where needed: every other verb starts faster without the controller's code.
       const { ServiceManager } = await import("./systemd/service-manager.js");
       await ServiceManager.killRecorded(path.join(cli.modelDir, "services"));
+      // A controller that died leaves its storage mounts behind; none may outlive the model.
+      const { unmountUnder } = await import("./storage-mounts.js");
+      unmountUnder(cli.modelDir);
       await rm(cli.modelDir, { recursive: true, force: true });
       console.error(`destroyed model ${cli.modelDir}`);
     },

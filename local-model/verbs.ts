@@ -3,6 +3,7 @@ import { exec, run } from "./verbs-actions.js";
 import { config, modelConfig } from "./verbs-config.js";
 import { controllerProcess, debugLog, destroy, elect, ping, resolved, status, wait } from "./verbs-model.js";
 import type { Verb } from "./verb.js";
+import { addStorageVerb, attachResource, attachStorageVerb, detachStorageVerb, storage } from "./verbs-storage.js";
 
 /**
  * Every verb of the local model, in the order `local-model --help` lists them. The CLI defines its commands
@@ -16,6 +17,11 @@ export const verbs: readonly Verb[] = [
   removeApplication,
   integrate,
   removeRelation,
+  addStorageVerb,
+  attachStorageVerb,
+  detachStorageVerb,
+  storage,
+  attachResource,
   config,
   modelConfig,
   run,

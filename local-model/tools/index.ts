@@ -12,6 +12,7 @@ import { networkGet, unitGet } from "./network.js";
 import { closePort, openedPorts, openPort } from "./ports.js";
 import { relationGet, relationIds, relationList, relationModelGet, relationSet } from "./relation.js";
 import { stateDelete, stateGet, stateSet } from "./state.js";
+import { storageAdd, storageGet, storageList } from "./storage.js";
 import { applicationVersionSet, statusGet, statusSet } from "./status.js";
 import type { HookToolContext, ToolInvocation, ToolResult } from "./types.js";
 
@@ -45,13 +46,13 @@ const SIMULATED: readonly HookToolSpec[] = [
   goalState,
   credentialGet,
   resourceGet,
+  storageGet,
+  storageList,
+  storageAdd,
 ];
 
-/** The rest of the 3.x registry: storage, secrets, metrics, payloads and the Kubernetes pod-spec tools. */
+/** The rest of the 3.x registry: secrets, metrics, payloads and the Kubernetes pod-spec tools. */
 const NOT_SIMULATED: readonly string[] = [
-  "storage-add",
-  "storage-get",
-  "storage-list",
   "secret-add",
   "secret-set",
   "secret-remove",

@@ -1,4 +1,4 @@
-/** juju-reboot, goal-state, credential-get and resource-get (contract §3.17, §3.20). */
+/** juju-reboot, goal-state, credential-get and resource-get (contract §3.17, §3.20; interfaces §9). */
 import type { HookToolSpec } from "./command.js";
 import { checkEmpty, UsageError } from "./flags.js";
 import { outputFlags } from "./format.js";
@@ -99,9 +99,8 @@ export const resourceGet: HookToolSpec = {
       const [name, ...extra] = positionals;
       if (name === undefined) throw new UsageError("missing required resource name");
       checkEmpty(extra);
-      // The local model has no resource store; this is what the controller answers for an unknown resource.
-      return () => {
-        throw new ToolRunError(`could not download resource: resource#${ctx.app}/${name} not found`);
+      return (io) => {
+        io.stdout += `${ctx.resourcePath(name)}\n`;
       };
     };
   },

@@ -147,6 +147,18 @@ export interface HookToolContext {
   /** juju-reboot: without `now` after the hook commits; with `now` the hook is killed and re-queued. */
   requestReboot(now: boolean): void;
 
+  /** The hook's storage instance ("data/0") in a storage hook; undefined otherwise (interfaces §7.4). */
+  readonly storageId: string | undefined;
+  /** An instance attached to this unit; undefined when it is not. */
+  storage(id: string): { readonly kind: "filesystem" | "block"; readonly location: string } | undefined;
+  /** Ids of the instances attached to this unit, in id order. */
+  storageIds(): readonly string[];
+  /** Buffers storage-add; ToolRunError for storage the charm does not declare. */
+  addStorage(name: string, count: number): void;
+
+  /** resource-get: the unit-local path of the resource's current revision; ToolRunError when there is none. */
+  resourcePath(name: string): string;
+
   goalState(): {
     readonly units: Readonly<Record<string, { status: string; since: string }>>;
     readonly relations: Readonly<Record<string, Readonly<Record<string, { status: string; since: string }>>>>;

@@ -4,18 +4,19 @@
  * FakeRelation's (fake-relation.ts), the action FakeAction's (fake-action.ts).
  */
 import { runHookTool } from "../../../local-model/tools/index.js";
-import type {
-  ConfigOption,
-  ConfigValue,
-  Databag,
-  HookToolContext,
-  LogLevel,
-  NetworkInfo,
-  OpenedPort,
-  PortRange,
-  RelationView,
-  StatusValue,
-  ToolResult,
+import {
+  ToolRunError,
+  type ConfigOption,
+  type ConfigValue,
+  type Databag,
+  type HookToolContext,
+  type LogLevel,
+  type NetworkInfo,
+  type OpenedPort,
+  type PortRange,
+  type RelationView,
+  type StatusValue,
+  type ToolResult,
 } from "../../../local-model/tools/types.js";
 import type { FakeAction } from "./fake-action.js";
 import { applyPending, FakeRelation, type FakeRelationSetup } from "./fake-relation.js";
@@ -42,6 +43,14 @@ export interface FakeContextSetup {
   readonly openedPorts?: readonly OpenedPort[];
   readonly charmState?: Databag;
   readonly goalState?: ReturnType<HookToolContext["goalState"]>;
+  /** The hook's storage instance (a storage hook). */
+  readonly storageId?: string;
+  /** Instances attached to the unit, by id. */
+  readonly storage?: Readonly<Record<string, { kind: "filesystem" | "block"; location: string }>>;
+  /** Storage names the charm declares (storage-add accepts only these). */
+  readonly storageNames?: readonly string[];
+  /** Resources with a file uploaded: name to unit-local path. */
+  readonly resources?: Readonly<Record<string, string>>;
 }
 
 export function networkInfo(address: string, extra: Partial<NetworkInfo> = {}): NetworkInfo {
@@ -72,6 +81,7 @@ export class FakeHookContext implements HookToolContext {
   readonly leaderWrites: Databag[] = [];
   readonly portChanges: Array<{ op: "open" | "close"; range: PortRange; endpoints: readonly string[] }> = [];
   readonly reboots: boolean[] = [];
+  readonly storageAdds: Array<{ name: string; count: number }> = [];
   workloadVersion: string | undefined;
   unitStatusValue: StatusValue;
   applicationStatusValue: StatusValue;
@@ -218,5 +228,28 @@ export class FakeHookContext implements HookToolContext {
 
   goalState(): ReturnType<HookToolContext["goalState"]> {
     return this.setup.goalState ?? { units: {}, relations: {} };
+  }
+
+  get storageId(): string | undefined {
+    return this.setup.storageId;
+  }
+
+  storage(id: string): { kind: "filesystem" | "block"; location: string } | undefined {
+    return this.setup.storage?.[id];
+  }
+
+  storageIds(): readonly string[] {
+    return Object.keys(this.setup.storage ?? {});
+  }
+
+  addStorage(name: string, count: number): void {
+    if (!(this.setup.storageNames ?? []).includes(name)) throw new ToolRunError(`charm storage "${name}" not found`);
+    this.storageAdds.push({ name, count });
+  }
+
+  resourcePath(name: string): string {
+    const local = this.setup.resources?.[name];
+    if (local === undefined) throw new ToolRunError(`could not download resource: resource#${this.app}/${name} not found`);
+    return local;
   }
 }
