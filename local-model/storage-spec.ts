@@ -154,14 +154,15 @@ export function resolveDirective(charm: string, label: string, spec: StorageSpec
  */
 export function applicationDirectives(charm: string, specs: Readonly<Record<string, StorageSpec>>, options: readonly string[]): Record<string, StorageDirective> {
   const given = parseStorageOptions(options);
-  const directives: Record<string, StorageDirective> = {};
-  for (const [label, text] of Object.entries(given)) {
-    const spec = specs[label];
-    if (!spec) throw new StorageDirectiveError(`charm "${charm}" has no store called "${label}"`);
-    directives[label] = resolveDirective(charm, label, spec, parseDirective(text));
+  for (const label of Object.keys(given)) {
+    if (!specs[label]) throw new StorageDirectiveError(`charm "${charm}" has no store called "${label}"`);
   }
+  // In the charm's order, as the instances are then provisioned.
+  const directives: Record<string, StorageDirective> = {};
   for (const [label, spec] of Object.entries(specs)) {
-    if (!directives[label] && spec.countMin > 0) directives[label] = resolveDirective(charm, label, spec, {});
+    const text = given[label];
+    if (text !== undefined) directives[label] = resolveDirective(charm, label, spec, parseDirective(text));
+    else if (spec.countMin > 0) directives[label] = resolveDirective(charm, label, spec, {});
   }
   return directives;
 }
