@@ -266,7 +266,10 @@ export async function readCharmDir(dir: string): Promise<CharmSpec> {
     hasDispatch,
     storage: storageSpecs(meta.name, meta.storage),
     resources: Object.fromEntries(
-      Object.entries(meta.resources ?? {}).map(([name, resource]) => [name, { type: "file" as const, filename: resource.filename, description: resource.description ?? "" }]),
+      Object.entries(meta.resources ?? {}).map(([name, resource]) => [
+        name,
+        { type: "file" as const, filename: resource.filename, description: resource.description ?? "" },
+      ]),
     ),
   };
 }

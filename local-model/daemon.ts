@@ -128,8 +128,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       // Storage mounts in the machines' roots go first: nothing of the model may stay mounted.
       unmountUnder(modelDir);
       await rm(modelDir, { recursive: true, force: true });
-    }
-    else await controller.persist();
+    } else await controller.persist();
     process.exit(0);
   }
 

@@ -129,7 +129,12 @@ export function parseStorageOptions(options: readonly string[]): Record<string, 
 }
 
 /** Checks a directive against the charm's storage: pool, count range, minimum size (interfaces §7.2, §10). */
-export function resolveDirective(charm: string, label: string, spec: StorageSpec, given: { pool?: string; count?: number; sizeMiB?: number }): StorageDirective {
+export function resolveDirective(
+  charm: string,
+  label: string,
+  spec: StorageSpec,
+  given: { pool?: string; count?: number; sizeMiB?: number },
+): StorageDirective {
   const pool = given.pool ?? defaultPool(spec);
   const kinds = POOLS[pool];
   if (!kinds) throw new StorageDirectiveError(`pool "${pool}" not found`);
@@ -152,7 +157,11 @@ export function resolveDirective(charm: string, label: string, spec: StorageSpec
  * The application's directives: every label given is checked; mandatory storage the operator left out gets
  * its defaults (the charm's minimum count and size, or one instance of 1 GiB), optional storage none.
  */
-export function applicationDirectives(charm: string, specs: Readonly<Record<string, StorageSpec>>, options: readonly string[]): Record<string, StorageDirective> {
+export function applicationDirectives(
+  charm: string,
+  specs: Readonly<Record<string, StorageSpec>>,
+  options: readonly string[],
+): Record<string, StorageDirective> {
   const given = parseStorageOptions(options);
   for (const label of Object.keys(given)) {
     if (!specs[label]) throw new StorageDirectiveError(`charm "${charm}" has no store called "${label}"`);

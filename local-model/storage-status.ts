@@ -47,5 +47,12 @@ export function storageTable(state: ModelState): string {
     rows.push([instance.unit ?? "", instance.id, instance.kind, instance.pool, instance.location, formatSizeMiB(instance.sizeMiB), statusOf(instance), ""]);
   }
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return `${rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n")}\n`;
+  return `${rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }

@@ -46,7 +46,10 @@ describe("storage directives", () => {
   it("without --storage, mandatory storage gets its defaults (the charm's minimum size) and optional storage none", async () => {
     await model.ok("deploy", testCharm("storer"), "plain");
     expect(await table()).toBe(
-      ["Unit     Storage ID  Type        Pool    Mountpoint  Size     Status    Message", "plain/0  data/0      filesystem  rootfs  /srv/data   1.0 GiB  attached"].join("\n"),
+      [
+        "Unit     Storage ID  Type        Pool    Mountpoint  Size     Status    Message",
+        "plain/0  data/0      filesystem  rootfs  /srv/data   1.0 GiB  attached",
+      ].join("\n"),
     );
     expect((await model.hookRuns("plain/0")).map((run) => run.hook)[0]).toBe("data-storage-attached");
   });
