@@ -23,14 +23,18 @@ export function mountPoints(): string[] {
 
 const isUnder = (candidate: string, dir: string) => candidate === dir || candidate.startsWith(`${dir}/`);
 
-/** Mounts `source` (a directory, or a file for block storage) at `target`, creating the mount point. */
-export function attachAt(source: string, target: string, kind: "filesystem" | "block"): void {
+/**
+ * Mounts `source` (a directory, or a file for block storage) at `target`, creating the mount point; read-only
+ * storage (metadata `read-only: true`) is remounted read-only, as Juju mounts it.
+ */
+export function attachAt(source: string, target: string, kind: "filesystem" | "block", readOnly = false): void {
   mkdirSync(path.dirname(target), { recursive: true });
   if (kind === "filesystem") mkdirSync(target, { recursive: true });
   else writeFileSync(target, "", { flag: "a" });
   if (mountPoints().includes(target)) return;
   try {
     execFileSync("mount", ["--bind", source, target], { stdio: "pipe" });
+    if (readOnly) execFileSync("mount", ["-o", "remount,bind,ro", target], { stdio: "pipe" });
   } catch {
     if (kind === "filesystem") rmdirSync(target);
     else unlinkSync(target);

@@ -71,7 +71,7 @@ function provision(state: ModelState, modelDir: string, name: string, spec: Stor
 /** Mounts the instance in the unit's root; <name>-storage-attached then runs (resolver). */
 function attach(unit: UnitState, spec: StorageSpec, instance: StorageInstance): void {
   const location = instance.kind === "block" ? blockLocation(instance.id) : filesystemMountPoint(spec, instance.id);
-  attachAt(instance.source, path.join(unit.dir, "root", location), instance.kind);
+  attachAt(instance.source, path.join(unit.dir, "root", location), instance.kind, spec.readOnly);
   instance.unit = unit.name;
   instance.location = location;
   instance.attachedHookRun = false;

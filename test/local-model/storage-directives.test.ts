@@ -92,6 +92,13 @@ describe("storage directives", () => {
     expect(ids).toEqual(["data/5", "logs/6", "logs/7", "scratch/8"]);
   });
 
+  it("read-only storage is mounted read-only: the unit cannot write to it (interfaces §7.1)", async () => {
+    await model.ok("add-storage", "plain/0", "shelf=1");
+    const attached = (await model.hookRuns("plain/0")).at(-1);
+    expect([attached?.hook, attached?.env.JUJU_STORAGE_LOCATION]).toEqual(["shelf-storage-attached", "/srv/shelf"]);
+    expect(attached?.entry.stdout).toContain("cannot write: /srv/shelf\n");
+  });
+
   it("add-unit --attach-storage refuses -n above 1 and storage that is attached", async () => {
     const many = await model.run("add-unit", "wide", "-n", "2", "--attach-storage", "data/0");
     expect(many.stderr).toContain("--attach-storage cannot be used with -n");
