@@ -16,6 +16,7 @@ import { parseResourceArguments, uploadResource } from "./resources.js";
 import { checkReusable, provisionUnitStorage, requestDetach, unitStorage } from "./storage.js";
 import { addUnitStorage, attachResources, attachStorage, deployStorageDirectives, detachStorage } from "./model-storage.js";
 import { storageJson, storageTable } from "./storage-status.js";
+import { newUnitState } from "./unit-record.js";
 
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
@@ -292,32 +293,4 @@ export class Model {
       if (follower && other !== name && follower.life === "alive") follower.leaderSettingsSeen = -1;
     }
   }
-}
-
-function newUnitState(name: string, app: string, number: number, dir: string, address: string, charmRevision: number): UnitState {
-  return {
-    name,
-    app,
-    number,
-    address,
-    life: "alive",
-    dir,
-    charmRevision,
-    installed: false,
-    started: false,
-    leaderElectedRun: false,
-    leaderSettingsSeen: -1,
-    configSeen: null,
-    queued: [],
-    failed: null,
-    workload: statusRecord("waiting", "agent initialising"),
-    agent: statusRecord("allocating"),
-    statusSet: false,
-    workloadVersion: "",
-    relations: {},
-    charmState: {},
-    ports: [],
-    actions: [],
-    lastUpdateStatus: Date.now(),
-  };
 }

@@ -51,7 +51,7 @@ export function detachFrom(target: string): void {
     return;
   }
   // A bind mount can be stacked more than once on the same point; take every layer off.
-  while (mountPoints().includes(target)) execFileSync("umount", [target], { stdio: "pipe" });
+  while (mountPoints().includes(target)) unmount(target);
   if (stat.isDirectory()) rmdirSync(target);
   else unlinkSync(target);
 }
@@ -62,5 +62,17 @@ export function unmountUnder(dir: string): void {
   const under = mountPoints()
     .filter((point) => isUnder(point, resolved))
     .sort((a, b) => b.length - a.length);
-  for (const point of under) execFileSync("umount", [point], { stdio: "pipe" });
+  for (const point of under) unmount(point);
+}
+
+/**
+ * umount, or when something still uses the mount (a service's open file or working directory: EBUSY) a lazy
+ * umount: the mount leaves the unit's root at once and goes when its last user does.
+ */
+function unmount(point: string): void {
+  try {
+    execFileSync("umount", [point], { stdio: "pipe" });
+  } catch {
+    execFileSync("umount", ["-l", point], { stdio: "pipe" });
+  }
 }
