@@ -151,6 +151,7 @@ export function roomError(state: ModelState, charm: CharmSpec, unit: UnitState, 
 
 /** `add-storage <unit> <name>=<count>` and a committed `storage-add`: new instances, the application's directive or the defaults. */
 export function addStorage(state: ModelState, modelDir: string, charm: CharmSpec, unit: UnitState, name: string, directive: StorageDirective): string[] {
+  if (unit.life !== "alive") throw new ModelError(`cannot add storage to ${unit.name}: unit is not alive`);
   const spec = checkRoom(state, charm, unit, name, directive.count);
   const added: string[] = [];
   for (let i = 0; i < directive.count; i++) {
