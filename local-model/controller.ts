@@ -4,6 +4,7 @@ import { IndependentAgents } from "./agents-independent.js";
 import { RoundAgents } from "./agents-rounds.js";
 import type { HookContext } from "./hook-context.js";
 import { HookEnvironment, type ControllerPaths } from "./hook-environment.js";
+import { removeUnitAtOnce } from "./hook-outcome.js";
 import type { RunDependencies } from "./hook-run.js";
 import type { Model } from "./model.js";
 import type { RelationCache } from "./relation-cache.js";
@@ -101,6 +102,26 @@ export class Controller {
   runExec(unit: string, command: string, relation: string | undefined, remoteUnit: string | undefined, timeoutMs: number): Promise<ActionRecord> {
     const record = this.actions.enqueueExec(unit, command, relation, remoteUnit);
     return this.actions.waitFor(record.id, timeoutMs);
+  }
+
+  /**
+   * `remove-unit --force --no-wait`: each unit goes at once: its running hook or action is killed (nothing of
+   * it commits), its queued actions fail, none of its teardown hooks run, its services stop and its machine
+   * goes. The other units see it depart (contract §5.5) as it leaves its relations' scope.
+   */
+  async removeUnitsNow(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const unit = this.state.units[name];
+      if (!unit) continue;
+      this.activity.kill(name);
+      for (const id of unit.actions) {
+        const record = this.state.actions[id];
+        if (record?.status === "pending") this.actions.abandon(record);
+      }
+      this.runs.relationCaches.delete(name);
+      await removeUnitAtOnce(this.state, this.services, unit);
+    }
+    this.notify();
   }
 
   /** A hook tool called from a running hook, which names itself by its JUJU_CONTEXT_ID. */

@@ -110,15 +110,25 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
   // Fault injection (faults.ts): hook runs only, drawn here so that the round's order fixes the draws.
   const fault = hook && handler ? drawHookFault(state) : undefined;
 
+  let skipped = false;
   const run = async (): Promise<HookProcessResult> => {
+    if (state.units[unit.name] !== unit) {
+      // Removed (remove-unit --force --no-wait) after it was prepared: it never starts.
+      skipped = true;
+      return { found: false, exitCode: 0, signal: "SIGKILL", stdout: "", stderr: "", durationMs: 0, startedAt: Date.now() };
+    }
     deps.contexts.set(contextId, context);
     if (hook?.name !== "update-status") unit.agent = statusRecord("executing", record ? `running action ${record.name}` : `running ${label} hook`);
     return deps.activity.track(unit.name, label, withHookFault(runHookProcess(handler, charmDir, env, args), fault));
   };
   const finish = async (result: HookProcessResult) => {
     deps.contexts.delete(contextId);
-    if (target.kind === "hook") await finishHook(state, deps.services, unit, target.hook, context, result);
+    // Removed while it ran (remove-unit --force --no-wait): nothing of the run is committed.
+    if (state.units[unit.name] !== unit) {
+      if (record) deps.actions.abandon(record, result);
+    } else if (target.kind === "hook") await finishHook(state, deps.services, unit, target.hook, context, result);
     else deps.actions.finish(unit, target.record, context, result);
+    if (skipped) return;
     await appendDebugLog(model.dir, debugLogEntry(unit, target.kind === "hook" ? { hook: target.hook } : { action: target.record }, context, result));
   };
   return { run, finish };

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { ModelError } from "./model-error.js";
 import { collect, defineVerb, parseInteger } from "./verb.js";
 
 /** Verbs that add and remove applications, units and relations; each returns once the model has settled. */
@@ -75,16 +76,26 @@ export const addUnit = defineVerb({
 
 export const removeUnit = defineVerb({
   name: "remove-unit",
-  request: z.object({ units: z.array(z.string()), force: z.boolean().optional() }),
+  request: z.object({ units: z.array(z.string()), force: z.boolean().optional(), noWait: z.boolean().optional() }),
   result: z.void(),
   handle: async (host, request) => {
+    // Juju's own check and message (cmd/juju/application/removeunit.go).
+    if (request.noWait && !request.force) throw new ModelError("--no-wait without --force not valid");
     host.model.removeUnits(request.units, request.force === true);
+    if (request.noWait) await host.controller.removeUnitsNow(request.units);
     await host.settle();
   },
   command: {
     usage: "remove-unit <units...>",
-    configure: (command) => command.option("--force", "remove the units even if their teardown hooks fail (the rest are skipped)", false),
-    toRequest: (input) => ({ units: input.strings("units"), ...(input.boolean("force") ? { force: true } : {}) }),
+    configure: (command) =>
+      command
+        .option("--force", "remove the units even if their teardown hooks fail (the rest are skipped)", false)
+        .option("--no-wait", "with --force: remove the units at once, killing a running hook and skipping the rest"),
+    toRequest: (input) => ({
+      units: input.strings("units"),
+      ...(input.boolean("force") ? { force: true } : {}),
+      ...(input.boolean("wait") ? {} : { noWait: true }),
+    }),
     print: (_, input) => {
       for (const unit of input.strings("units")) console.error(`removing unit ${unit}`);
     },
