@@ -1,7 +1,7 @@
 import path from "node:path";
 import { execHookSpec, type ActionQueue } from "./action-queue.js";
 import type { Activity } from "./activity.js";
-import { relinkUnitCharm } from "./charm-store.js";
+import { replaceUnitCharm } from "./charm-store.js";
 import { appendDebugLog, debugLogEntry } from "./debug-log.js";
 import { drawHookFault, withHookFault } from "./faults.js";
 import { HookContext } from "./hook-context.js";
@@ -99,7 +99,7 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
   );
   deps.activity.preparing(unit.name, label);
 
-  if (hook?.name === "upgrade-charm") await relinkUnitCharm(unit.dir, model.app(unit.app).charmDir);
+  if (hook?.name === "upgrade-charm") await replaceUnitCharm(unit.dir, model.app(unit.app).charmDir);
   if (hook) beforeHook(unit, hook);
   if (record) {
     record.status = "running";
