@@ -68,7 +68,10 @@ export class IndependentAgents implements UnitAgents {
       this.running.set(unit.name, this.runOperation(unit, op));
     }
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.notify(), nextTimerMs(state, (name) => this.running.has(name)));
+    this.timer = setTimeout(
+      () => this.notify(),
+      nextTimerMs(state, (name) => this.running.has(name)),
+    );
     if (this.running.size > 0) return;
     await this.host.persist();
     if (this.running.size === 0 && !this.again && !this.stopped) this.host.idleReached();

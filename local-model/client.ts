@@ -56,11 +56,15 @@ export class ModelClient {
     await checkReachableByServices(this.modelDir);
     const log = await open(path.join(this.modelDir, "controller.log"), "a");
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-    const child = spawn(process.execPath, [binPath, "--seed", String(seed), "--subnet", options.subnet, "--scheduling", options.scheduling, "__controller", this.modelDir], {
-      detached: true,
-      stdio: ["ignore", log.fd, log.fd],
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: "" },
-    });
+    const child = spawn(
+      process.execPath,
+      [binPath, "--seed", String(seed), "--subnet", options.subnet, "--scheduling", options.scheduling, "__controller", this.modelDir],
+      {
+        detached: true,
+        stdio: ["ignore", log.fd, log.fd],
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: "" },
+      },
+    );
     child.unref();
     await log.close();
     for (let i = 0; i < 300; i++) {

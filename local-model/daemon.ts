@@ -55,7 +55,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await chmod(jujuc, 0o755);
 
   const restored = await loadModelState(modelDir);
-  const state: ModelState = restored ?? newModelState(path.basename(path.resolve(modelDir)).replace(/^\./, "") || "local", options.seed, options.subnet, options.scheduling);
+  const state: ModelState =
+    restored ?? newModelState(path.basename(path.resolve(modelDir)).replace(/^\./, "") || "local", options.seed, options.subnet, options.scheduling);
   const servicesDir = path.join(modelDir, "services");
   if (restored) await ServiceManager.killRecorded(servicesDir);
   const services = new ServiceManager({ stateDir: servicesDir });
