@@ -60,6 +60,7 @@ export class IndependentAgents implements UnitAgents {
     settleModel(state);
     const now = Date.now();
     for (const unit of unitsByName(state)) {
+      if (this.stopped) return;
       if (this.running.has(unit.name)) continue;
       const op = await nextOperationOf(model, unit, now);
       // The state may have moved on while the charm was read: the unit may have started or gone.

@@ -12,6 +12,7 @@ import { saveModelState, type ActionRecord, type ModelState } from "./state.js";
 import type { ServiceManager } from "./systemd/service-manager.js";
 import { runHookTool } from "./tools/index.js";
 import type { ToolInvocation, ToolResult } from "./tools/types.js";
+import type { AgentHost, UnitAgents } from "./unit-work.js";
 import { Waiters } from "./waiters.js";
 
 /**
@@ -24,7 +25,7 @@ export class Controller {
   private readonly waiters = new Waiters(() => this.activity.describeBusy());
   private readonly actions: ActionQueue;
   private readonly runs: RunDependencies;
-  private readonly agents: IndependentAgents | RoundAgents;
+  private readonly agents: UnitAgents;
   private persisting: Promise<void> = Promise.resolve();
   /** No hook can run (a unit in error counts as idle). */
   idle = false;
@@ -45,10 +46,9 @@ export class Controller {
       relationCaches: new Map<string, RelationCache>(),
       notify: () => this.notify(),
     };
-    const host = {
+    const host: AgentHost = {
       model,
       runs: this.runs,
-      contexts: this.contexts,
       persist: () => this.persist(),
       idleReached: () => {
         this.idle = true;

@@ -1,5 +1,4 @@
 import { parseDurationMs } from "./duration.js";
-import type { HookContext } from "./hook-context.js";
 import type { RunDependencies } from "./hook-run.js";
 import type { Model } from "./model.js";
 import { shuffled } from "./random.js";
@@ -16,7 +15,6 @@ import { isPeer, relationsOfUnit } from "./topology.js";
 export interface AgentHost {
   readonly model: Model;
   readonly runs: RunDependencies;
-  readonly contexts: Map<string, HookContext>;
   /** Saves the state (queued after earlier saves). */
   persist(): Promise<void>;
   /** No hook can run: idle waits end. */
