@@ -86,8 +86,6 @@ export class IndependentAgents implements UnitAgents {
       await this.host.persist();
     } finally {
       this.running.delete(unit.name);
-      // A unit that went (remove, or a forced removal) needs its relation cache no more.
-      if (this.host.model.state.units[unit.name] !== unit) this.host.runs.relationCaches.delete(unit.name);
       if (!this.stopped) this.notify();
     }
   }

@@ -128,6 +128,8 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
       if (record) deps.actions.abandon(record, result);
     } else if (target.kind === "hook") await finishHook(state, deps.services, unit, target.hook, context, result);
     else deps.actions.finish(unit, target.record, context, result);
+    // A unit that went (its remove hook, a forced removal) needs its relation cache no more.
+    if (state.units[unit.name] !== unit) deps.relationCaches.delete(unit.name);
     if (skipped) return;
     await appendDebugLog(model.dir, debugLogEntry(unit, target.kind === "hook" ? { hook: target.hook } : { action: target.record }, context, result));
   };
