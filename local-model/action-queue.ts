@@ -80,6 +80,19 @@ export class ActionQueue {
     return this.waiters.untilActionEnds(record, timeoutMs);
   }
 
+  /** The unit was removed (`remove-unit --force --no-wait`) before the action ended or ran: it failed, nothing commits. */
+  abandon(action: ActionRecord, result?: HookProcessResult): void {
+    action.status = "failed";
+    action.message = `unit "${action.unit}" was removed`;
+    if (result) {
+      action.stdout = result.stdout;
+      action.stderr = result.stderr;
+      action.returnCode = result.exitCode;
+    }
+    action.completed = new Date().toISOString();
+    this.waiters.actionEnded(action);
+  }
+
   /** Records how the action or exec ended; its writes commit only when it succeeded (contract §1.4). */
   finish(unit: UnitState, action: ActionRecord, context: HookContext, result: HookProcessResult): void {
     unit.actions = unit.actions.filter((id) => id !== action.id);

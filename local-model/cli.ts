@@ -1,5 +1,6 @@
 import path from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { SCHEDULINGS } from "./state.js";
 import { ModelClient } from "./client.js";
 import { type CliConnection, type GlobalOptions, VerbInput } from "./verb.js";
 import { verbs } from "./verbs.js";
@@ -15,6 +16,11 @@ const program = new Command()
   .option("-m, --model <dir>", "model directory", process.env.LOCAL_MODEL_DIR ?? ".local-model")
   .option("--seed <n>", "seed for leader choice and hook interleaving, when the model is created", (v) => Number.parseInt(v, 10))
   .option("--subnet <a.b.c>", "the 127.x.y.0/24 the model's machines get addresses from, when the model is created", "127.0.0")
+  .addOption(
+    new Option("--scheduling <how>", "when the model is created: independent unit agents as in Juju, or seeded rounds that replay by --seed")
+      .choices(SCHEDULINGS)
+      .default("agents"),
+  )
   .option("--timeout <seconds>", "how long mutating verbs wait for the model to become idle", (v) => Number(v) * 1000)
   .showHelpAfterError();
 
@@ -27,7 +33,7 @@ function connection(): CliConnection {
     globals,
     modelDir,
     isRunning: () => client.isRunning(),
-    ensureController: () => client.ensureController({ seed: globals.seed, subnet: globals.subnet }),
+    ensureController: () => client.ensureController({ seed: globals.seed, subnet: globals.subnet, scheduling: globals.scheduling }),
     send: (request, timeoutMs) => client.send(request, timeoutMs),
   };
 }

@@ -7,6 +7,7 @@ import { localModelHome } from "./home.js";
 import { CliResponse, controllerSocketPath } from "./protocol.js";
 import { ping } from "./verbs-model.js";
 import { checkReachableByServices } from "./model-dir.js";
+import type { Scheduling } from "./state.js";
 
 const binPath = path.join(localModelHome(import.meta.url), "bin", "local-model.mjs");
 
@@ -31,6 +32,7 @@ function post(socketPath: string, body: unknown): Promise<CliResponse> {
 export interface ControllerOptions {
   readonly seed: number | undefined;
   readonly subnet: string;
+  readonly scheduling: Scheduling;
 }
 
 /** Talks to the model's controller, starting it in the background on first use. */
@@ -54,11 +56,15 @@ export class ModelClient {
     await checkReachableByServices(this.modelDir);
     const log = await open(path.join(this.modelDir, "controller.log"), "a");
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-    const child = spawn(process.execPath, [binPath, "--seed", String(seed), "--subnet", options.subnet, "__controller", this.modelDir], {
-      detached: true,
-      stdio: ["ignore", log.fd, log.fd],
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: "" },
-    });
+    const child = spawn(
+      process.execPath,
+      [binPath, "--seed", String(seed), "--subnet", options.subnet, "--scheduling", options.scheduling, "__controller", this.modelDir],
+      {
+        detached: true,
+        stdio: ["ignore", log.fd, log.fd],
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: "" },
+      },
+    );
     child.unref();
     await log.close();
     for (let i = 0; i < 300; i++) {

@@ -5,7 +5,7 @@ import { Controller } from "./controller.js";
 import { localModelHome } from "./home.js";
 import { Model } from "./model.js";
 import { CliEnvelope, SystemctlRequest, ToolRequest, controllerSocketPath, type CliResponse } from "./protocol.js";
-import { loadModelState, newModelState, type ModelState } from "./state.js";
+import { loadModelState, newModelState, type ModelState, type Scheduling } from "./state.js";
 import { ServiceManager } from "./systemd/service-manager.js";
 import type { VerbHost } from "./verb.js";
 import { verbNamed } from "./verbs.js";
@@ -19,6 +19,7 @@ export interface DaemonOptions {
   readonly modelDir: string;
   readonly seed: number;
   readonly subnet: string;
+  readonly scheduling: Scheduling;
   readonly waitTimeoutMs?: number;
 }
 
@@ -55,7 +56,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await chmod(jujuc, 0o755);
 
   const restored = await loadModelState(modelDir);
-  const state: ModelState = restored ?? newModelState(path.basename(path.resolve(modelDir)).replace(/^\./, "") || "local", options.seed, options.subnet);
+  const state: ModelState =
+    restored ?? newModelState(path.basename(path.resolve(modelDir)).replace(/^\./, "") || "local", options.seed, options.subnet, options.scheduling);
   const servicesDir = path.join(modelDir, "services");
   if (restored) await ServiceManager.killRecorded(servicesDir);
   const services = new ServiceManager({ stateDir: servicesDir });

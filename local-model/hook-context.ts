@@ -3,6 +3,7 @@ import { applicationStatus } from "./application-status.js";
 import type { CharmSpec } from "./charm.js";
 import { effectiveConfig } from "./config-values.js";
 import { goalState } from "./goal-state.js";
+import { RelationCache } from "./relation-cache.js";
 import { mergeBag, relationView } from "./relation-view.js";
 import type { ActionRecord, AppState, HookSpec, ModelState, UnitState } from "./state.js";
 import { relationsOfUnit } from "./topology.js";
@@ -49,7 +50,8 @@ const sameRange = (a: PortRange, b: PortRange) => a.protocol === b.protocol && a
 
 /**
  * The hook tools' view of the model for one running hook or action. Reads see committed state plus this
- * hook's own pending writes; status, leader settings, logs and action results apply at once.
+ * hook's own pending writes (other units' relation settings and the config as cached for the hook, §3.1);
+ * status, leader settings, logs and action results apply at once.
  */
 export class HookContext implements HookToolContext {
   readonly pending: PendingChanges = { unitData: new Map(), appData: new Map(), charmState: new Map(), ports: [], reboot: "none", storageAdds: [] };
@@ -58,6 +60,8 @@ export class HookContext implements HookToolContext {
   readonly toolCalls: string[] = [];
   private leaderLatchedFalse = false;
   private leaderSettingsCache: Databag | undefined;
+  /** Juju reads the config once per hook context, at the first config-get. */
+  private configCache: Readonly<Record<string, ConfigValue>> | undefined;
   readonly action: ActionState | undefined;
 
   constructor(
@@ -67,6 +71,8 @@ export class HookContext implements HookToolContext {
     readonly hook: HookSpec | undefined,
     private readonly effects: ImmediateEffects,
     actionRecord?: ActionRecord,
+    /** The unit agent's relation cache, pruned for this hook (contract §3.1). */
+    private readonly relationCache = new RelationCache(),
   ) {
     this.action = actionRecord ? actionState(actionRecord) : undefined;
   }
@@ -106,7 +112,8 @@ export class HookContext implements HookToolContext {
   }
 
   config(): Readonly<Record<string, ConfigValue>> {
-    return effectiveConfig(this.charm, this.application().config);
+    this.configCache ??= effectiveConfig(this.charm, this.application().config);
+    return this.configCache;
   }
 
   isLeader(): boolean {
@@ -132,7 +139,7 @@ export class HookContext implements HookToolContext {
   }
 
   relations(): readonly RelationView[] {
-    const viewer = { state: this.state, unit: this.self, hook: this.hook, pending: this.pending, isLeader: () => this.isLeader() };
+    const viewer = { state: this.state, unit: this.self, hook: this.hook, pending: this.pending, cache: this.relationCache, isLeader: () => this.isLeader() };
     return relationsOfUnit(this.state, this.self).map((relation) => relationView(viewer, relation));
   }
 

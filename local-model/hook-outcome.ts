@@ -72,6 +72,15 @@ export async function finishHook(
   else if (context.pending.reboot === "after") await rebootMachine(services, unit);
 }
 
+/**
+ * `remove-unit --force --no-wait`: the unit goes at once, none of its teardown hooks run; it leaves its
+ * relations (the other units see it depart) and its machine goes.
+ */
+export async function removeUnitAtOnce(state: ModelState, services: ServiceManager, unit: UnitState): Promise<void> {
+  forgetUnit(state, unit);
+  await destroyMachine(services, unit);
+}
+
 /** The unit's machine goes away with it: its services stop and its files are removed. */
 async function destroyMachine(services: ServiceManager, unit: UnitState): Promise<void> {
   await services.stopMachine(machineOf(unit));

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { configView, parseConfigAssignments, type ConfigView } from "./app-config.js";
 import { loadCharm, readCharmDir, type CharmSpec } from "./charm.js";
-import { linkCharmTree, placeCharm, stagingDir } from "./charm-store.js";
+import { makeUnitCharm, placeCharm, stagingDir } from "./charm-store.js";
 import { applyHookTransition } from "./hook-commit.js";
 import { applyModelConfig } from "./model-config.js";
 import { ModelError } from "./model-error.js";
@@ -149,7 +149,7 @@ export class Model {
       await mkdir(path.join(dir, "root", "etc"), { recursive: true });
       // How a charm on a real machine learns its base.
       await writeFile(path.join(dir, "root", "etc", "os-release"), osRelease(app.base ?? DEFAULT_BASE));
-      await linkCharmTree(app.charmDir, path.join(dir, "charm"));
+      await makeUnitCharm(dir, app.charmDir);
       const address = machineAddress(this.state.subnet, this.state.nextAddress++);
       const unit: UnitState = {
         ...newUnitState(name, appName, number, dir, address, app.charmRevision),

@@ -1,9 +1,13 @@
 import type { PendingChanges } from "./hook-context.js";
+import type { RelationCache } from "./relation-cache.js";
 import type { HookSpec, ModelState, RelationState, UnitState } from "./state.js";
 import { compareUnitNames, isBrokenFor, localEndpoint, remoteAppOf } from "./topology.js";
 import { ToolRunError, type Databag, type RelationView } from "./tools/types.js";
 
-/** One relation as a running hook's tools see it (relation-get, relation-set, relation-list): committed data plus the hook's own writes. */
+/**
+ * One relation as a running hook's tools see it (relation-get, relation-set, relation-list): its own bags
+ * with the hook's own writes, the others' committed bags through the unit's relation cache (contract §3.1).
+ */
 
 /** What the view needs of the hook it belongs to. */
 export interface RelationViewer {
@@ -11,6 +15,7 @@ export interface RelationViewer {
   readonly unit: UnitState;
   readonly hook: HookSpec | undefined;
   readonly pending: PendingChanges;
+  readonly cache: RelationCache;
   isLeader(): boolean;
 }
 
@@ -25,7 +30,7 @@ export function mergeBag(base: Databag, changes: Databag | undefined): Databag {
 }
 
 export function relationView(viewer: RelationViewer, relation: RelationState): RelationView {
-  const { state, unit, pending } = viewer;
+  const { state, unit, pending, cache } = viewer;
   const endpoint = localEndpoint(relation, unit.app);
   // relationsOfUnit only lists relations the unit's application is in.
   if (!endpoint) throw new ToolRunError(`unit "${unit.name}" is not in relation ${relation.id}`);
@@ -53,7 +58,7 @@ export function relationView(viewer: RelationViewer, relation: RelationState): R
       if (name === unit.name) return mergeBag(relation.unitData[name]?.data ?? {}, pending.unitData.get(relation.id));
       const other = state.units[name]?.app ?? name.split("/")[0];
       if (!other || !apps.has(other)) throw new ToolRunError("permission denied");
-      return { ...(relation.unitData[name]?.data ?? {}) };
+      return cache.unitSettings(relation.id, name, () => relation.unitData[name]?.data ?? {});
     },
     readApp(name: string): Databag {
       if (!apps.has(name)) throw new ToolRunError("permission denied");
@@ -61,7 +66,7 @@ export function relationView(viewer: RelationViewer, relation: RelationState): R
         if (viewer.isLeader()) return mergeBag(relation.appData[name]?.data ?? {}, pending.appData.get(relation.id));
         if (!peer) throw new ToolRunError("permission denied");
       }
-      return { ...(relation.appData[name]?.data ?? {}) };
+      return cache.appSettings(relation.id, name, () => relation.appData[name]?.data ?? {});
     },
     writeUnit(changes: Databag): void {
       pending.unitData.set(relation.id, { ...pending.unitData.get(relation.id), ...changes });

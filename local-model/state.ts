@@ -203,6 +203,11 @@ export interface ModelState {
   uuid: string;
   name: string;
   seed: number;
+  /**
+   * How the unit agents run, fixed when the model is created: "agents", each unit on its own as in Juju (the
+   * default; absent in older states), or "rounds", the seeded, replayable rounds (agents-rounds.ts).
+   */
+  scheduling?: Scheduling;
   /** The seeded generator's state, so a replay continues the same sequence. */
   rng: number;
   /** The fault-injection generator's state, from the first time fault injection was on (faults.ts). */
@@ -225,12 +230,17 @@ export interface ModelState {
   nextStorageId?: number;
 }
 
-export function newModelState(name: string, seed: number, subnet = "127.0.0"): ModelState {
+/** `--scheduling`: independent unit agents as in Juju, or seeded rounds that replay by seed (not Juju's). */
+export const SCHEDULINGS = ["agents", "rounds"] as const;
+export type Scheduling = (typeof SCHEDULINGS)[number];
+
+export function newModelState(name: string, seed: number, subnet = "127.0.0", scheduling: Scheduling = "agents"): ModelState {
   return {
     version: 1,
     uuid: randomUUID(),
     name,
     seed,
+    scheduling,
     rng: seed >>> 0,
     modelConfig: { "update-status-hook-interval": "5m", "automatically-retry-hooks": true, "fault-injection": "" },
     subnet,

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { z } from "zod";
 import type { Controller } from "./controller.js";
 import type { Model } from "./model.js";
+import type { Scheduling } from "./state.js";
 
 /**
  * What a verb is: its command line (commander's usage, options, and how they become a request), the zod
@@ -27,6 +28,7 @@ export interface GlobalOptions {
   readonly model: string;
   readonly seed?: number;
   readonly subnet: string;
+  readonly scheduling: Scheduling;
   readonly timeout?: number;
 }
 

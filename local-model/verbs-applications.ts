@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { ModelError } from "./model-error.js";
 import { collect, defineVerb, parseInteger } from "./verb.js";
 
 /** `name=path` with the path made absolute (the controller runs elsewhere). */
@@ -100,10 +101,18 @@ export const addUnit = defineVerb({
 
 export const removeUnit = defineVerb({
   name: "remove-unit",
-  request: z.object({ units: z.array(z.string()), force: z.boolean().optional(), destroyStorage: z.boolean().optional() }),
+  request: z.object({
+    units: z.array(z.string()),
+    force: z.boolean().optional(),
+    noWait: z.boolean().optional(),
+    destroyStorage: z.boolean().optional(),
+  }),
   result: z.void(),
   handle: async (host, request) => {
+    // Juju's own check and message (cmd/juju/application/removeunit.go).
+    if (request.noWait && !request.force) throw new ModelError("--no-wait without --force not valid");
     host.model.removeUnits(request.units, request.force === true, request.destroyStorage === true);
+    if (request.noWait) await host.controller.removeUnitsNow(request.units);
     await host.settle();
   },
   command: {
@@ -111,10 +120,12 @@ export const removeUnit = defineVerb({
     configure: (command) =>
       command
         .option("--force", "remove the units even if their teardown hooks fail (the rest are skipped)", false)
+        .option("--no-wait", "with --force: remove the units at once, killing a running hook and skipping the rest")
         .option("--destroy-storage", "destroy the units' storage instead of detaching it", false),
     toRequest: (input) => ({
       units: input.strings("units"),
       ...(input.boolean("force") ? { force: true } : {}),
+      ...(input.boolean("wait") ? {} : { noWait: true }),
       ...(input.boolean("destroyStorage") ? { destroyStorage: true } : {}),
     }),
     print: (_, input) => {

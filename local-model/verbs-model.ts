@@ -138,9 +138,9 @@ export const controllerProcess = defineLocalVerb({
     usage: "__controller <dir>",
     hidden: true,
     run: async (input, cli) => {
-      const { seed = 0, subnet } = cli.globals;
+      const { seed = 0, subnet, scheduling } = cli.globals;
       const { runDaemon } = await import("./daemon.js");
-      await runDaemon({ modelDir: path.resolve(input.string("dir")), seed, subnet });
+      await runDaemon({ modelDir: path.resolve(input.string("dir")), seed, subnet, scheduling });
     },
   },
 });

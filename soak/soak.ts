@@ -51,7 +51,8 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
   const generator = { rng: options.seed >>> 0 };
   const random = () => nextRandom(generator);
 
-  const model = await LocalModelFixture.create(options.subnet, options.seed, ["--timeout", "600"]);
+  // Seeded rounds (--scheduling rounds) so that the seed also fixes the model's hook interleaving.
+  const model = await LocalModelFixture.create(options.subnet, options.seed, ["--timeout", "600", "--scheduling", "rounds"]);
   activeModels.add(model);
   const keyPrefix = `soak/${options.seed}/`;
   const writer = new Writer({ prefix: keyPrefix, maxWrites: options.maxWrites ?? 50_000, maxMs: options.maxWriteMs ?? 3 * 3600_000 }, []);
