@@ -8,6 +8,7 @@ import type { Model } from "./model.js";
 import { settleModel } from "./model-settle.js";
 import { nextOperation, type Operation } from "./resolver.js";
 import { shuffled } from "./random.js";
+import { nextSecretDue } from "./secret-hooks.js";
 import { saveModelState, type ActionRecord, type ModelState, type RelationState, type UnitState } from "./state.js";
 import type { ServiceManager } from "./systemd/service-manager.js";
 import { isPeer, relationsOfUnit } from "./topology.js";
@@ -151,6 +152,9 @@ export class Controller {
       if (unit.started && !unit.failed) next = Math.min(next, unit.lastUpdateStatus + interval - now);
       if (unit.failed?.retryAt != null) next = Math.min(next, unit.failed.retryAt - now);
     }
+    // A secret's rotation or expiry falls due (interfaces §6.2).
+    const secretDue = nextSecretDue(this.state);
+    if (secretDue !== undefined) next = Math.min(next, secretDue - now);
     return Math.max(50, next);
   }
 

@@ -1,4 +1,6 @@
 import type { HookContext } from "./hook-context.js";
+import { applySecretHookTransition } from "./secret-hooks.js";
+import { commitSecretOps } from "./secret-session.js";
 import type { HookSpec, ModelState, RelationState, UnitRelationState, UnitState } from "./state.js";
 
 /**
@@ -25,6 +27,7 @@ export function commitCharmChanges(state: ModelState, unit: UnitState, context: 
     else unit.charmState[key] = value;
   }
   unit.ports = [...context.openedPorts()];
+  if (context.secretOps.length > 0) commitSecretOps((state.secrets ??= {}), context.secretOps);
 }
 
 /** What running the hook means for the unit agent, whether the hook succeeded or was skipped (--no-retry). */
@@ -65,6 +68,12 @@ export function applyHookTransition(state: ModelState, unit: UnitState, hook: Ho
       return;
     case "remove":
       forgetUnit(state, unit);
+      return;
+    case "secret-changed":
+    case "secret-rotate":
+    case "secret-expired":
+    case "secret-remove":
+      applySecretHookTransition(state, unit, hook, Date.now());
       return;
   }
 }

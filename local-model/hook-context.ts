@@ -4,6 +4,8 @@ import type { CharmSpec } from "./charm.js";
 import { effectiveConfig } from "./config-values.js";
 import { goalState } from "./goal-state.js";
 import { mergeBag, relationView } from "./relation-view.js";
+import { modelSecretTopology } from "./secret-hooks.js";
+import { SecretSession } from "./secret-session.js";
 import type { ActionRecord, AppState, HookSpec, ModelState, UnitState } from "./state.js";
 import { relationsOfUnit } from "./topology.js";
 import {
@@ -16,12 +18,13 @@ import {
   type LogLevel,
   type NetworkInfo,
   type OpenedPort,
+  type HookSecrets,
   type PortRange,
   type RelationView,
   type StatusValue,
 } from "./tools/types.js";
 
-/** Writes a hook buffers until it exits 0 (contract §4): relation data, charm state, ports. */
+/** Writes a hook buffers until it exits 0 (contract §4): relation data, charm state, ports; secrets in its SecretSession. */
 export interface PendingChanges {
   readonly unitData: Map<number, Databag>;
   readonly appData: Map<number, Databag>;
@@ -54,6 +57,7 @@ export class HookContext implements HookToolContext {
   readonly toolCalls: string[] = [];
   private leaderLatchedFalse = false;
   private leaderSettingsCache: Databag | undefined;
+  private secretSession: SecretSession | undefined;
   readonly action: ActionState | undefined;
 
   constructor(
@@ -226,6 +230,20 @@ export class HookContext implements HookToolContext {
 
   requestReboot(now: boolean): void {
     this.pending.reboot = now ? "now" : "after";
+  }
+
+  secrets(): HookSecrets {
+    this.secretSession ??= new SecretSession(
+      () => this.state.secrets ?? {},
+      { unit: this.self.name, app: this.self.app, isLeader: () => this.isLeader() },
+      modelSecretTopology(this.state),
+    );
+    return this.secretSession;
+  }
+
+  /** The secret changes this hook made, for the commit. */
+  get secretOps() {
+    return this.secretSession?.ops ?? [];
   }
 
   goalState() {

@@ -1,5 +1,6 @@
 import { configDigest } from "./config-values.js";
 import type { CharmSpec } from "./charm.js";
+import { nextSecretHook } from "./secret-hooks.js";
 import type { HookSpec, ModelState, RelationState, UnitState } from "./state.js";
 import { compareUnitNames, isPeer, localEndpoint, remoteAppOf, remoteMembers } from "./topology.js";
 
@@ -17,7 +18,7 @@ export interface ResolverInput {
 
 /**
  * What the unit agent does next, in the order Juju's uniter resolver asks (contract §5.1): a failed hook
- * blocks everything but actions; then install, relation-created, leadership, actions, queued hooks,
+ * blocks everything but actions; then install, relation-created, leadership, secrets (§5.9), actions, queued hooks,
  * teardown of a dying unit, upgrade-charm, config-changed, relation hooks (§5.3), update-status.
  */
 export function nextOperation(input: ResolverInput): Operation | undefined {
@@ -50,6 +51,9 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
   } else if (unit.leaderSettingsSeen !== app.leaderSettingsVersion && unit.life === "alive") {
     return hook({ name: "leader-settings-changed", version: app.leaderSettingsVersion });
   }
+
+  const secretHook = nextSecretHook(state, unit, now);
+  if (secretHook) return hook(secretHook);
 
   if (nextAction !== undefined) return { kind: "action", actionId: nextAction };
   const digest = configDigest(input.charm, app.config);

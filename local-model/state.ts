@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { SecretStore } from "./secret-store.js";
 import type { Databag, OpenedPort } from "./tools/types.js";
 
 // The seeded generator lived here; soak/ still imports it from this module.
@@ -30,6 +31,10 @@ export interface HookSpec {
   configDigest?: string;
   /** For upgrade-charm: the charm revision delivered. */
   revision?: number;
+  /** For secret-* hooks (interfaces §6.2): JUJU_SECRET_ID's secret, JUJU_SECRET_LABEL, JUJU_SECRET_REVISION (exported when > 0). */
+  secretId?: string;
+  secretLabel?: string;
+  secretRevision?: number;
 }
 
 export interface UnitRelationState {
@@ -176,6 +181,8 @@ export interface ModelState {
   units: Record<string, UnitState>;
   relations: Record<string, RelationState>;
   actions: Record<string, ActionRecord>;
+  /** Juju secrets by id (absent in older states: none). */
+  secrets?: SecretStore;
 }
 
 export function newModelState(name: string, seed: number, subnet = "127.0.0"): ModelState {

@@ -11,6 +11,8 @@ import { credentialGet, goalState, jujuReboot, resourceGet } from "./misc.js";
 import { networkGet, unitGet } from "./network.js";
 import { closePort, openedPorts, openPort } from "./ports.js";
 import { relationGet, relationIds, relationList, relationModelGet, relationSet } from "./relation.js";
+import { secretGet, secretIds, secretInfoGet } from "./secret-read.js";
+import { secretAdd, secretGrant, secretRemove, secretRevoke, secretSet } from "./secret-write.js";
 import { stateDelete, stateGet, stateSet } from "./state.js";
 import { applicationVersionSet, statusGet, statusSet } from "./status.js";
 import type { HookToolContext, ToolInvocation, ToolResult } from "./types.js";
@@ -45,21 +47,21 @@ const SIMULATED: readonly HookToolSpec[] = [
   goalState,
   credentialGet,
   resourceGet,
+  secretAdd,
+  secretSet,
+  secretRemove,
+  secretGet,
+  secretInfoGet,
+  secretGrant,
+  secretRevoke,
+  secretIds,
 ];
 
-/** The rest of the 3.x registry: storage, secrets, metrics, payloads and the Kubernetes pod-spec tools. */
+/** The rest of the 3.x registry: storage, metrics, payloads and the Kubernetes pod-spec tools. */
 const NOT_SIMULATED: readonly string[] = [
   "storage-add",
   "storage-get",
   "storage-list",
-  "secret-add",
-  "secret-set",
-  "secret-remove",
-  "secret-get",
-  "secret-info-get",
-  "secret-grant",
-  "secret-revoke",
-  "secret-ids",
   "add-metric",
   "payload-register",
   "payload-unregister",

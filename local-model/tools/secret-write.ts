@@ -1,0 +1,123 @@
+/** secret-add, secret-set, secret-remove, secret-grant and secret-revoke (contract §3.19; interfaces §6.1, §6.4, §6.5). */
+import { parseSecretId } from "../secret-store.js";
+import type { HookToolSpec } from "./command.js";
+import { checkEmpty, relationFlag, UsageError } from "./flags.js";
+import { goAtoi, goQuote } from "./go-text.js";
+import { secretFieldFlags, secretFields } from "./secret-content.js";
+import type { HookToolContext } from "./types.js";
+
+/** The `<ID>` positional: a secret URI or bare id; anything else is an Init error. */
+export function secretIdArgument(text: string | undefined): string {
+  if (text === undefined) throw new UsageError("missing secret URI");
+  const id = parseSecretId(text);
+  if (id === undefined) throw new UsageError(`secret URI ${goQuote(text)} not valid`);
+  return id;
+}
+
+/** A unit name as names.IsValidUnit takes it. */
+const UNIT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*\/[0-9]+$/;
+
+export const secretAdd: HookToolSpec = {
+  name: "secret-add",
+  args: "[key[#base64|#file]=value...]",
+  purpose: "Add a new secret.",
+  setup(flags, ctx) {
+    const fields = secretFieldFlags(flags);
+    const owner = flags.string(["owner"], "application", "the owner of the secret, either the application or unit");
+    return (positionals) => {
+      if (owner.value !== "application" && owner.value !== "unit") throw new UsageError(`secret owner ${goQuote(owner.value)} not valid`);
+      if (positionals.length === 0 && fields.file.value === "") throw new UsageError("missing secret value or filename");
+      const values = secretFields(fields, positionals, Date.now());
+      const ownerKind = owner.value;
+      return (io) => {
+        io.stdout += `${ctx.secrets().add(ownerKind, values)}\n`;
+      };
+    };
+  },
+};
+
+export const secretSet: HookToolSpec = {
+  name: "secret-set",
+  args: "<ID> [key[#base64]=value...]",
+  purpose: "Update an existing secret.",
+  setup(flags, ctx) {
+    const fields = secretFieldFlags(flags);
+    // Accepted for compatibility with secret-add; the owner of an existing secret does not change.
+    flags.string(["owner"], "application", "the owner of the secret, either the application or unit");
+    return (positionals) => {
+      const [uri, ...content] = positionals;
+      const id = secretIdArgument(uri);
+      const values = secretFields(fields, content, Date.now());
+      return () => ctx.secrets().set(id, values);
+    };
+  },
+};
+
+export const secretRemove: HookToolSpec = {
+  name: "secret-remove",
+  args: "<ID>",
+  purpose: "Remove an existing secret.",
+  setup(flags, ctx) {
+    const revisionText = flags.string(["revision"], "", "remove the specified revision");
+    return (positionals) => {
+      const [uri, ...extra] = positionals;
+      const id = secretIdArgument(uri);
+      checkEmpty(extra);
+      let revision: number | undefined;
+      if (revisionText.value !== "") {
+        try {
+          revision = goAtoi(revisionText.value);
+        } catch {
+          throw new UsageError(`invalid revision ${goQuote(revisionText.value)}`);
+        }
+      }
+      return () => ctx.secrets().remove(id, revision);
+    };
+  },
+};
+
+function unitFlag(flags: Parameters<HookToolSpec["setup"]>[0]): { readonly value: string } {
+  return flags.string(["unit"], "", "the unit to grant or revoke access");
+}
+
+export const secretGrant: HookToolSpec = {
+  name: "secret-grant",
+  args: "<ID>",
+  purpose: "Grant access to a secret.",
+  setup(flags, ctx: HookToolContext) {
+    const relation = relationFlag(flags, ctx, "the relation with which to associate the grant");
+    const unit = unitFlag(flags);
+    return (positionals) => {
+      const [uri, ...extra] = positionals;
+      const id = secretIdArgument(uri);
+      checkEmpty(extra);
+      if (relation.id === -1) throw new UsageError("missing relation");
+      if (unit.value !== "" && !UNIT_NAME.test(unit.value)) throw new UsageError(`unit ${goQuote(unit.value)} not valid`);
+      const relationId = relation.id;
+      return () => ctx.secrets().grant(id, relationId, unit.value === "" ? undefined : unit.value);
+    };
+  },
+};
+
+export const secretRevoke: HookToolSpec = {
+  name: "secret-revoke",
+  args: "<ID>",
+  purpose: "Revoke access to a secret.",
+  setup(flags, ctx: HookToolContext) {
+    const relation = relationFlag(flags, ctx, "the relation for which to revoke the grant");
+    const app = flags.string(["app", "application"], "", "the application to revoke access");
+    const unit = unitFlag(flags);
+    return (positionals) => {
+      const [uri, ...extra] = positionals;
+      const id = secretIdArgument(uri);
+      checkEmpty(extra);
+      if (unit.value !== "" && !UNIT_NAME.test(unit.value)) throw new UsageError(`unit ${goQuote(unit.value)} not valid`);
+      const target = {
+        ...(relation.id !== -1 ? { relationId: relation.id } : {}),
+        ...(app.value !== "" ? { app: app.value } : {}),
+        ...(unit.value !== "" ? { unit: unit.value } : {}),
+      };
+      return () => ctx.secrets().revoke(id, target);
+    };
+  },
+};
