@@ -27,7 +27,10 @@ export function commitCharmChanges(state: ModelState, unit: UnitState, context: 
     else unit.charmState[key] = value;
   }
   unit.ports = [...context.openedPorts()];
-  if (context.secretOps.length > 0) commitSecretOps((state.secrets ??= {}), context.secretOps);
+  if (context.secretOps.length > 0) {
+    state.secrets ??= {};
+    commitSecretOps(state.secrets, context.secretOps);
+  }
 }
 
 /** What running the hook means for the unit agent, whether the hook succeeded or was skipped (--no-retry). */

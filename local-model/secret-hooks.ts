@@ -13,7 +13,7 @@ export function modelSecretTopology(state: ModelState): SecretTopology {
   return {
     relation(id) {
       const relation = state.relations[String(id)];
-      if (!relation || relation.life !== "alive") return undefined;
+      if (relation?.life !== "alive") return undefined;
       return { apps: relation.endpoints.map((end) => end.app), key: relation.endpoints.map((end) => `${end.app}:${end.endpoint}`).join(" ") };
     },
   };
@@ -43,7 +43,9 @@ function untrackedRevisions(state: ModelState, record: SecretRecord): number[] {
       .filter(([name]) => state.units[name] !== undefined)
       .map(([, consumer]) => consumer.revision),
   );
-  return record.revisions.filter((revision) => revision.revision < record.latest && !revision.obsoleteFired && !tracked.has(revision.revision)).map((r) => r.revision);
+  return record.revisions
+    .filter((revision) => revision.revision < record.latest && !revision.obsoleteFired && !tracked.has(revision.revision))
+    .map((r) => r.revision);
 }
 
 export function nextSecretHook(state: ModelState, unit: UnitState, now: number): HookSpec | undefined {
