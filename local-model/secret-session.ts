@@ -19,6 +19,10 @@ export class SecretSession implements HookSecrets {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  now(): number {
+    return this.clock();
+  }
+
   private store(): SecretStore {
     this.working ??= structuredClone(this.committed());
     return this.working;

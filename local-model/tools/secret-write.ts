@@ -27,7 +27,7 @@ export const secretAdd: HookToolSpec = {
     return (positionals) => {
       if (owner.value !== "application" && owner.value !== "unit") throw new UsageError(`secret owner ${goQuote(owner.value)} not valid`);
       if (positionals.length === 0 && fields.file.value === "") throw new UsageError("missing secret value or filename");
-      const values = secretFields(fields, positionals, Date.now());
+      const values = secretFields(fields, positionals, ctx.secrets().now());
       const ownerKind = owner.value;
       return (io) => {
         io.stdout += `${ctx.secrets().add(ownerKind, values)}\n`;
@@ -47,7 +47,7 @@ export const secretSet: HookToolSpec = {
     return (positionals) => {
       const [uri, ...content] = positionals;
       const id = secretIdArgument(uri);
-      const values = secretFields(fields, content, Date.now());
+      const values = secretFields(fields, content, ctx.secrets().now());
       return () => ctx.secrets().set(id, values);
     };
   },

@@ -190,6 +190,8 @@ export interface SecretInfo {
  * "permission denied", "this unit is not the leader").
  */
 export interface HookSecrets {
+  /** The time secret changes are stamped with (epoch ms); `--expire <duration>` counts from it. */
+  now(): number;
   /** Creates a secret owned by the application (leader only) or the unit; its URI. */
   add(owner: "application" | "unit", fields: SecretFields): string;
   /** The content (base64 values) of the pinned revision, the latest once (`peek`), or the latest with the pin moved (`refresh`). */
