@@ -161,7 +161,8 @@ describe("secret-rotate (interfaces §6.2)", () => {
     applySecretOp(state.secrets ?? {}, { kind: "update", id: secret.id, update: { content: { password: "bmV3" } }, now: T0 + 24 * HOUR });
     applySecretHookTransition(state, unit("owner/0"), hook ?? { name: "" }, T0 + 24 * HOUR);
     expect(secret.nextRotateAt).toBe(T0 + 48 * HOUR);
-    expect(nextSecretHook(state, unit("owner/0"), T0 + 24 * HOUR + SECRET_HOOK_RETRY_MS)).toBeUndefined();
+    // No rotation is due; what comes next is revision 1's removal (nobody tracks it).
+    expect(nextSecretHook(state, unit("owner/0"), T0 + 24 * HOUR + SECRET_HOOK_RETRY_MS)?.name).toBe("secret-remove");
   });
 });
 
