@@ -94,15 +94,7 @@ describe("the tool registry (§2.1)", () => {
     "storage-get",
     "storage-list",
     "storage-add",
-    "secret-add",
-    "secret-get",
-    "secret-ids",
-    "secret-set",
-    "secret-remove",
-    "secret-grant",
-    "secret-revoke",
-    "secret-info-get",
-  ])("%s fails clearly: not supported by the local model, exit 1 (§2.1, §3.19)", (tool) => {
+  ])("%s fails clearly: not supported by the local model, exit 1 (§2.1)", (tool) => {
     expect(new FakeHookContext().run(tool, "--format=json")).toEqual(runError(`${tool} is not supported by the local model`));
   });
 
