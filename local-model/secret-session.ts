@@ -1,4 +1,4 @@
-import { canManage, canRead, grantTarget, relationTag, type SecretActor, type SecretTopology } from "./secret-access.js";
+import { canManage, canRead, grantTarget, isOwnerMember, relationTag, type SecretActor, type SecretTopology } from "./secret-access.js";
 import { applySecretOp, latestRevision, newSecretRecord, secretUri, type SecretOp, type SecretRecord, type SecretStore } from "./secret-store.js";
 import { ToolRunError, type Databag, type HookSecrets, type SecretFields, type SecretInfo, type SecretReference } from "./tools/types.js";
 
@@ -81,6 +81,9 @@ export class SecretSession implements HookSecrets {
   }
 
   grant(id: string, relationId: number, unit: string | undefined): void {
+    // Juju looks the secret up among the unit's owned secrets' metadata (the application's only for its leader).
+    const found = this.store()[id];
+    if (!found || !canManage(found, this.actor)) throw new ToolRunError(`secret "${id}" not found`);
     const record = this.managed(id);
     const relation = this.topology.relation(relationId);
     if (relation === undefined) throw new ToolRunError(`relation ${relationId} not found`);
@@ -124,7 +127,10 @@ export class SecretSession implements HookSecrets {
     };
   }
 
-  /** By id; by label alone, the owner labels of the secrets this unit manages first, then its own consumer labels (§6.3). */
+  /**
+   * By id; by label alone, the owner labels of its own and its application's secrets first (Juju lets every
+   * unit of the owning application use the owner's label), then its own consumer labels (§6.3).
+   */
   private resolveForRead(ref: SecretReference): SecretRecord {
     if (ref.id !== undefined) {
       const record = this.store()[ref.id];
@@ -133,7 +139,7 @@ export class SecretSession implements HookSecrets {
     }
     const label = ref.label ?? "";
     const records = Object.values(this.store());
-    const owned = records.find((record) => canManage(record, this.actor) && record.label === label);
+    const owned = records.find((record) => isOwnerMember(record, this.actor.unit, this.actor.app) && record.label === label);
     const consumed = records.find((record) => record.consumers[this.actor.unit]?.label === label);
     const found = owned ?? consumed;
     if (!found) throw new ToolRunError(`secret "${label}" not found`);

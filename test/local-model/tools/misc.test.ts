@@ -90,11 +90,7 @@ describe("the tool registry (§2.1)", () => {
     expect(new FakeHookContext().run("relation-frobnicate", "x")).toEqual(runError("bad request: unknown command: relation-frobnicate"));
   });
 
-  it.each([
-    "storage-get",
-    "storage-list",
-    "storage-add",
-  ])("%s fails clearly: not supported by the local model, exit 1 (§2.1)", (tool) => {
+  it.each(["storage-get", "storage-list", "storage-add"])("%s fails clearly: not supported by the local model, exit 1 (§2.1)", (tool) => {
     expect(new FakeHookContext().run(tool, "--format=json")).toEqual(runError(`${tool} is not supported by the local model`));
   });
 

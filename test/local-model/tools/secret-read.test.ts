@@ -117,10 +117,11 @@ describe("secret-get (contract §3.19, interfaces §6.1)", () => {
     expect(reader.run("secret-get", "--label", "creds")).toEqual(runError('secret "creds" not found'));
   });
 
-  it("lets every unit of the owning application read an application secret by URI (§6.1)", () => {
+  it("lets every unit of the owning application read an application secret, by URI or by the owner's label (§6.1, §6.3)", () => {
     const { owner, uri } = sharedSecret();
     const follower = new FakeHookContext({ unit: "owner/1", leader: false, secrets: owner.secretStore, now: NOW });
     expect(follower.run("secret-get", uri)).toEqual(ok("password: one\n"));
+    expect(follower.run("secret-get", "--label", "creds", "password")).toEqual(ok("one\n"));
   });
 
   it("gives a unit-scoped grant to that unit only (§6.1)", () => {

@@ -186,6 +186,12 @@ describe("secret-grant and secret-revoke (contract §3.19, interfaces §6.1)", (
     expect(store[id]?.grants).toContainEqual({ app: "consumer", relationId: 3 });
   });
 
+  it("is the managing unit's: others, a non-leader of the owning application included, find no such secret", () => {
+    const store: SecretStore = {};
+    const id = added(owner(store), "a-key=1");
+    expect(owner(store, { leader: false, unit: "owner/1" }).run("secret-grant", id, "-r", "3")).toEqual(runError(`secret "${id}" not found`));
+  });
+
   it("needs a relation, and a unit of the remote application", () => {
     const ctx = owner();
     const id = added(ctx, "a-key=1");
