@@ -68,10 +68,12 @@ export function nextSecretHook(state: ModelState, unit: UnitState, now: number):
   const topology = modelSecretTopology(state);
   for (const record of secrets) {
     const consumer = record.consumers[unit.name];
-    // Owners publish the revisions: secret-changed is for the units consuming them.
-    if (!consumer || isOwnerMember(record, unit.name, unit.app) || !canRead(record, unit.name, unit.app, topology)) continue;
+    // Every unit tracking it, the owner's own units included (they read like consumers since 3.1.7).
+    if (!consumer || !canRead(record, unit.name, unit.app, topology)) continue;
     if (record.latest > consumer.revision && record.latest > (consumer.notified ?? 0)) {
-      return spec("secret-changed", record, consumer.label, { version: record.latest });
+      // An owner's unit without a label of its own knows the secret by the owner's label (juju/juju PR #15397).
+      const label = consumer.label ?? (isOwnerMember(record, unit.name, unit.app) ? record.label : undefined);
+      return spec("secret-changed", record, label, { version: record.latest });
     }
   }
   for (const record of owned) {

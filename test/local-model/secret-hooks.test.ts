@@ -104,12 +104,18 @@ describe("secret-changed (interfaces §6.2)", () => {
     expect(secret.consumers["consumer/0"]?.revision).toBe(1);
   });
 
-  it("goes to nobody who never read the secret, nor to the owner's units, nor to a consumer without access", () => {
+  it("goes to the owner's units tracking it too, by the owner's label (juju/juju PR #15397)", () => {
     const { state, secret, unit } = model();
     secret.consumers["owner/1"] = { revision: 1 };
     publish(secret, 2);
+    expect(nextSecretHook(state, unit("owner/1"), T0)).toEqual({ name: "secret-changed", secretId: secret.id, secretLabel: "creds", version: 2 });
+    expect(nextSecretHook(state, unit("owner/0"), T0)?.name).not.toBe("secret-changed");
+  });
+
+  it("goes to nobody who never read the secret, nor to a consumer without access", () => {
+    const { state, secret, unit } = model();
+    publish(secret, 2);
     expect(nextSecretHook(state, unit("consumer/0"), T0)).toBeUndefined();
-    expect(nextSecretHook(state, unit("owner/1"), T0)).toBeUndefined();
     secret.consumers["consumer/0"] = { revision: 1 };
     secret.grants = [];
     expect(nextSecretHook(state, unit("consumer/0"), T0)).toBeUndefined();

@@ -47,7 +47,7 @@ describe("secrets in the local model (interfaces §6)", () => {
     expect(changed?.env).toEqual({ JUJU_SECRET_ID: uri, JUJU_SECRET_LABEL: "upstream" });
     // In the hook, a plain secret-get still returns the revision the consumer is pinned to.
     expect(changed?.entry.stdout).toContain('pinned={"password":"one"}');
-    // Owners publish; they get no secret-changed.
+    // The leader never read it, so it tracks no revision and gets no secret-changed.
     expect(await hooksNamed(leader, "secret-changed")).toEqual([]);
 
     expect(await exec("consumer/0", `secret-get ${uri}`)).toBe("password: one");
@@ -65,14 +65,18 @@ describe("secrets in the local model (interfaces §6)", () => {
     );
   }, 60_000);
 
-  it("a non-leader cannot add an application secret, but reads its application's secrets (§3.19, §6.1)", async () => {
+  it("a non-leader cannot add or change an application secret, but reads it and hears of its new revisions (§3.19, §6.1, §6.2)", async () => {
     const failed = await execResult(follower, "secret-add a-key=1");
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toBe("ERROR this unit is not the leader");
-    const uri = await exec(leader, "secret-add a-key=shared");
+    const uri = await exec(leader, "secret-add --label team a-key=shared");
     expect(await exec(follower, `secret-get ${uri} a-key`)).toBe("shared");
     const denied = await execResult(follower, `secret-set ${uri} a-key=mine`);
     expect(denied.stderr).toBe("ERROR permission denied");
+    // Tracking it, the follower gets secret-changed for the leader's new revision, by the owner's label.
+    await exec(leader, `secret-set ${uri} a-key=again`);
+    const changed = (await hooksNamed(follower, "secret-changed")).map((run) => run.env);
+    expect(changed).toEqual([{ JUJU_SECRET_ID: uri, JUJU_SECRET_LABEL: "team" }]);
     expect(await exec(follower, "secret-add --owner unit a-key=own")).toMatch(/^secret:/);
   }, 60_000);
 
