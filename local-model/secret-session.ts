@@ -92,6 +92,12 @@ export class SecretSession implements HookSecrets {
     if (unit !== undefined && unit.split("/")[0] !== remoteApp) {
       throw new ToolRunError(`cannot grant secret access to unit "${unit}": it is not a unit of the remote application "${remoteApp}"`);
     }
+    const sameScope = record.grants.filter((grant) => grant.relationId === relationId && grant.app === remoteApp);
+    // As Juju's GrantSecret: an application grant covers its units; unit grants must go before one is given.
+    if (sameScope.some((grant) => grant.unit === undefined || grant.unit === unit)) return;
+    if (unit === undefined && sameScope.length > 0) {
+      throw new ToolRunError("any unit level grants need to be revoked before granting access to the corresponding application");
+    }
     this.apply({ kind: "grant", id: record.id, grant: { app: remoteApp, relationId, ...(unit !== undefined ? { unit } : {}) } });
   }
 

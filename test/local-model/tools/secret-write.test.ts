@@ -181,9 +181,15 @@ describe("secret-grant and secret-revoke (contract §3.19, interfaces §6.1)", (
     expect(ctx.run("secret-grant", id, "-r", "vault:3", "--unit", "consumer/1")).toEqual(ok());
     ctx.commitSecrets();
     expect(store[id]?.grants).toEqual([{ app: "consumer", unit: "consumer/1", relationId: 3 }]);
+    expect(ctx.run("secret-grant", id, "-r", "3")).toEqual(
+      runError("any unit level grants need to be revoked before granting access to the corresponding application"),
+    );
+    ctx.run("secret-revoke", id, "--unit", "consumer/1");
     expect(ctx.run("secret-grant", id, "-r", "3")).toEqual(ok());
+    // The application's grant covers its units: granting one again changes nothing.
+    expect(ctx.run("secret-grant", id, "-r", "3", "--unit", "consumer/0")).toEqual(ok());
     ctx.commitSecrets();
-    expect(store[id]?.grants).toContainEqual({ app: "consumer", relationId: 3 });
+    expect(store[id]?.grants).toEqual([{ app: "consumer", relationId: 3 }]);
   });
 
   it("is the managing unit's: others, a non-leader of the owning application included, find no such secret", () => {
@@ -205,13 +211,18 @@ describe("secret-grant and secret-revoke (contract §3.19, interfaces §6.1)", (
   it("revokes by relation, application or unit", () => {
     const ctx = owner();
     const id = added(ctx, "a-key=1");
-    ctx.run("secret-grant", id, "-r", "3");
     ctx.run("secret-grant", id, "-r", "3", "--unit", "consumer/0");
+    ctx.run("secret-grant", id, "-r", "3", "--unit", "consumer/1");
     ctx.commitSecrets();
     expect(ctx.run("secret-revoke", id, "--unit", "consumer/0")).toEqual(ok());
     ctx.commitSecrets();
-    expect(ctx.secretStore[id]?.grants).toEqual([{ app: "consumer", relationId: 3 }]);
+    expect(ctx.secretStore[id]?.grants).toEqual([{ app: "consumer", unit: "consumer/1", relationId: 3 }]);
     expect(ctx.run("secret-revoke", id, "-r", "3")).toEqual(ok());
+    ctx.commitSecrets();
+    expect(ctx.secretStore[id]?.grants).toEqual([]);
+    ctx.run("secret-grant", id, "-r", "3");
+    ctx.commitSecrets();
+    expect(ctx.run("secret-revoke", id, "--app", "consumer")).toEqual(ok());
     ctx.commitSecrets();
     expect(ctx.secretStore[id]?.grants).toEqual([]);
   });
