@@ -15,7 +15,7 @@ import type { Databag } from "./tools/types.js";
 function content(args: readonly string[]): Databag {
   try {
     const parsed = parseSecretContent(args, "");
-    if (Object.keys(parsed).length === 0) throw new ModelError("missing secret value");
+    if (Object.keys(parsed).length === 0) throw new ModelError("missing secret value or filename");
     return parsed;
   } catch (error) {
     if (error instanceof UsageError) throw new ModelError(error.message);

@@ -101,13 +101,14 @@ function encodeContent(raw: ReadonlyMap<string, string>): Databag {
 }
 
 /** The fields the options and content arguments set; absent ones stay as they are. */
-export function secretFields(flags: SecretFieldFlags, args: readonly string[], now: number): SecretFields {
+export function secretFields(flags: SecretFieldFlags, args: readonly string[], now: number, checkOwner?: () => void): SecretFields {
+  // Checked in jujuc's order: expiry, rotation, (the owner, by secret-add), content.
+  const expireAt = flags.expire.value === "" ? undefined : parseExpire(flags.expire.value, now);
   const rotate = flags.rotate.value;
   if (rotate !== "" && !ROTATE_POLICIES.includes(rotate)) throw new UsageError(`rotate policy ${goQuote(rotate)} not valid`);
-  const expireAt = flags.expire.value === "" ? undefined : parseExpire(flags.expire.value, now);
+  checkOwner?.();
   const hasContent = args.length > 0 || flags.file.value !== "";
   const content = hasContent ? parseSecretContent(args, flags.file.value) : undefined;
-  if (content !== undefined && Object.keys(content).length === 0) throw new UsageError("empty secret value");
   return {
     ...(content !== undefined ? { content } : {}),
     ...(flags.label.value !== "" ? { label: flags.label.value } : {}),

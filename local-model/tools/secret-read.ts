@@ -1,5 +1,5 @@
 /** secret-get, secret-ids and secret-info-get (contract §3.19; interfaces §6.1, §6.3, §6.5). */
-import { decodedContent, parseSecretId } from "../secret-store.js";
+import { decodedContent } from "../secret-store.js";
 import type { HookToolSpec } from "./command.js";
 import { checkEmpty, UsageError } from "./flags.js";
 import { outputFlags } from "./format.js";
@@ -18,17 +18,11 @@ export const secretGet: HookToolSpec = {
     const peek = flags.bool(["peek"], "get the latest revision just this time");
     const refresh = flags.bool(["refresh"], "get the latest revision and also get this same revision for subsequent calls");
     return (positionals) => {
-      if (label.value === "" && positionals.length === 0) throw new UsageError("require either a secret URI or label");
+      // The first argument is always the secret's URI, --label or not (jujuc secret-get.go Init).
+      const [first, key, ...extra] = positionals;
+      const id = first === undefined ? undefined : secretIdArgument(first);
+      if (id === undefined && label.value === "") throw new UsageError("require either a secret URI or label");
       if (peek.value && refresh.value) throw new UsageError("specify one of --peek or --refresh but not both");
-      let args = positionals;
-      let id: string | undefined;
-      // With --label alone, the first argument is the key unless it is a URI.
-      const first = args[0];
-      if (first !== undefined && (label.value === "" || parseSecretId(first) !== undefined)) {
-        id = secretIdArgument(first);
-        args = args.slice(1);
-      }
-      const [key, ...extra] = args;
       checkEmpty(extra);
       const ref = { ...(id !== undefined ? { id } : {}), ...(label.value !== "" ? { label: label.value } : {}) };
       const mode = peek.value ? "peek" : refresh.value ? "refresh" : "pinned";

@@ -4,7 +4,7 @@ import type { HookToolSpec } from "./command.js";
 import { checkEmpty, relationFlag, UsageError } from "./flags.js";
 import { goAtoi, goQuote } from "./go-text.js";
 import { secretFieldFlags, secretFields } from "./secret-content.js";
-import type { HookToolContext } from "./types.js";
+import { type HookToolContext, ToolRunError } from "./types.js";
 
 /** The `<ID>` positional: a secret URI or bare id; anything else is an Init error. */
 export function secretIdArgument(text: string | undefined): string {
@@ -25,11 +25,14 @@ export const secretAdd: HookToolSpec = {
     const fields = secretFieldFlags(flags);
     const owner = flags.string(["owner"], "application", "the owner of the secret, either the application or unit");
     return (positionals) => {
-      if (owner.value !== "application" && owner.value !== "unit") throw new UsageError(`secret owner ${goQuote(owner.value)} not valid`);
       if (positionals.length === 0 && fields.file.value === "") throw new UsageError("missing secret value or filename");
-      const values = secretFields(fields, positionals, ctx.secrets().now());
-      const ownerKind = owner.value;
+      const values = secretFields(fields, positionals, ctx.secrets().now(), () => {
+        if (owner.value !== "application" && owner.value !== "unit") throw new UsageError(`secret owner ${goQuote(owner.value)} not valid`);
+      });
+      const ownerKind = owner.value === "unit" ? "unit" : "application";
       return (io) => {
+        // An empty --file gives no content: refused at Run, as jujuc's secret-add does.
+        if (Object.keys(values.content ?? {}).length === 0) throw new ToolRunError("empty secret value not valid");
         io.stdout += `${ctx.secrets().add(ownerKind, values)}\n`;
       };
     };

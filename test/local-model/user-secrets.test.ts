@@ -39,7 +39,7 @@ describe("user secrets (interfaces §6.6)", () => {
     addUserSecret(state, "dbpass", ["password=x"], undefined);
     expect(() => addUserSecret(state, "dbpass", ["password=y"], undefined)).toThrow('secret with name "dbpass" already exists');
     expect(() => addUserSecret(state, "other", ["Password=y"], undefined)).toThrow('key "Password" not valid');
-    expect(() => addUserSecret(state, "other", [], undefined)).toThrow("missing secret value");
+    expect(() => addUserSecret(state, "other", [], undefined)).toThrow("missing secret value or filename");
   });
 
   it("update-secret publishes a revision only when the content changed (Juju 3.6)", () => {

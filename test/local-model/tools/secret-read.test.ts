@@ -110,7 +110,9 @@ describe("secret-get (contract §3.19, interfaces §6.1)", () => {
 
   it("resolves --label: the owner's label, or the label a consumer gave with secret-get <uri> --label (§6.3)", () => {
     const { owner, consumer, uri } = sharedSecret();
-    expect(owner.run("secret-get", "--label", "creds", "password")).toEqual(ok("one\n"));
+    expect(owner.run("secret-get", "--label", "creds")).toEqual(ok("password: one\n"));
+    // Even with --label, the first argument is the URI, never the key (jujuc secret-get.go).
+    expect(owner.run("secret-get", "--label", "creds", "password")).toEqual(usageError('secret URI "password" not valid'));
     const reader = consumer("consumer/0");
     expect(committed(reader, "secret-get", uri, "--label", "upstream")).toBe("password: one\n");
     expect(reader.run("secret-get", "--label", "upstream")).toEqual(ok("password: one\n"));
@@ -121,7 +123,7 @@ describe("secret-get (contract §3.19, interfaces §6.1)", () => {
     const { owner, uri } = sharedSecret();
     const follower = new FakeHookContext({ unit: "owner/1", leader: false, secrets: owner.secretStore, now: NOW });
     expect(follower.run("secret-get", uri)).toEqual(ok("password: one\n"));
-    expect(follower.run("secret-get", "--label", "creds", "password")).toEqual(ok("one\n"));
+    expect(follower.run("secret-get", "--label", "creds")).toEqual(ok("password: one\n"));
   });
 
   it("gives a unit-scoped grant to that unit only (§6.1)", () => {

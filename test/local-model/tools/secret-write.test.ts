@@ -58,6 +58,19 @@ describe("secret-add (contract §3.19, interfaces §6.4)", () => {
     expect(ctx.run("secret-add", "novalue")).toEqual(usageError('key value "novalue" not valid'));
   });
 
+  it("refuses an empty --file map at Run: empty secret value (§6.4)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "secret-empty-"));
+    writeFileSync(path.join(dir, "empty.yaml"), "");
+    expect(owner().run("secret-add", "--file", path.join(dir, "empty.yaml"))).toEqual(runError("empty secret value not valid"));
+  });
+
+  it("checks in jujuc's order: expiry, rotation, owner (§3.19)", () => {
+    expect(owner().run("secret-add", "--owner", "x", "--rotate", "often", "--expire", "soon", "a-key=1")).toEqual(
+      usageError('expire time or duration "soon" not valid'),
+    );
+    expect(owner().run("secret-add", "--owner", "x", "--rotate", "often", "a-key=1")).toEqual(usageError('rotate policy "often" not valid'));
+  });
+
   it("keeps key#base64 values as given and reads key#file=/path (§6.4)", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "secret-file-"));
     const file = path.join(dir, "cert.pem");
