@@ -116,7 +116,8 @@ export class SecretSession implements HookSecrets {
   info(ref: SecretReference): SecretInfo {
     const record = this.resolveOwned(ref);
     const latest = latestRevision(record);
-    const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+    // Go's RFC3339Nano: fractional seconds without trailing zeros.
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.?0*Z$/, "Z");
     return {
       id: record.id,
       revision: record.latest,

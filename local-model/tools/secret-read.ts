@@ -45,24 +45,30 @@ export const secretGet: HookToolSpec = {
 export const secretIds: HookToolSpec = {
   name: "secret-ids",
   args: "",
-  purpose: "Print secret ids.",
+  purpose: "Print secret IDs.",
   setup(flags, ctx) {
-    const output = outputFlags(flags, "yaml", ["yaml", "json"]);
+    const output = outputFlags(flags, "smart");
     return (positionals) => {
       checkEmpty(positionals);
-      return (io) => output.write(io, new StringSlice(ctx.secrets().ids()));
+      // A Go slice appended to from nil: null in JSON when the unit manages no secret.
+      return (io) => {
+        const ids = ctx.secrets().ids();
+        output.write(io, new StringSlice(ids.length === 0 ? null : ids));
+      };
     };
   },
 };
 
-/** The secretInfo struct's fields in their order, omitempty ones left out when empty. */
+/** jujuc secret-info-get's metadataDisplay fields in their order (label always), omitempty ones left out when empty. */
 function infoValue(info: SecretInfo): OutputValue {
-  const fields: Array<[string, OutputValue]> = [["revision", info.revision]];
-  if (info.label) fields.push(["label", info.label]);
-  fields.push(["owner", info.owner]);
+  const fields: Array<[string, OutputValue]> = [
+    ["revision", info.revision],
+    ["label", info.label ?? ""],
+    ["owner", info.owner],
+  ];
   if (info.description) fields.push(["description", info.description]);
-  if (info.expiry) fields.push(["expiry", info.expiry]);
   if (info.rotation) fields.push(["rotation", info.rotation]);
+  if (info.expiry) fields.push(["expiry", info.expiry]);
   if (info.rotates) fields.push(["rotates", info.rotates]);
   if (info.access.length > 0) {
     const access = info.access.map(

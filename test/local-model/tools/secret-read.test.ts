@@ -149,12 +149,13 @@ describe("secret-get (contract §3.19, interfaces §6.1)", () => {
 });
 
 describe("secret-ids (interfaces §6.5)", () => {
-  it("lists the ids of the secrets the unit manages: its own, and its application's when leader", () => {
+  it("lists the bare ids of the secrets the unit manages (its own, its application's when leader), smart format by default", () => {
     const { owner, id } = sharedSecret();
     const follower = new FakeHookContext({ unit: "owner/1", leader: false, secrets: owner.secretStore, now: NOW });
     const unitId = committed(follower, "secret-add", "--owner", "unit", "a-key=1").trim().slice("secret:".length);
-    expect(owner.run("secret-ids")).toEqual(ok(`- ${id}\n`));
+    expect(owner.run("secret-ids")).toEqual(ok(`${id}\n`));
     expect(follower.run("secret-ids", "--format=json")).toEqual(ok(`["${unitId}"]\n`));
+    expect(new FakeHookContext({ unit: "other/0", secrets: owner.secretStore }).run("secret-ids", "--format=json")).toEqual(ok("null\n"));
   });
 });
 
@@ -166,6 +167,12 @@ describe("secret-info-get (interfaces §6.5)", () => {
         `{"${id}":{"revision":1,"label":"creds","owner":"application","rotation":"never","access":[{"target":"application-consumer","scope":"relation-owner.vault#consumer.vault","role":"view"}]}}\n`,
       ),
     );
+  });
+
+  it('prints YAML by default, with label "" when the secret has none', () => {
+    const { owner } = model();
+    const uri = committed(owner, "secret-add", "a-key=1").trim();
+    expect(owner.run("secret-info-get", uri)).toEqual(ok(`${uri.slice(7)}:\n  revision: 1\n  label: ""\n  owner: application\n  rotation: never\n`));
   });
 
   it('knows only owned secrets: a consumer gets "not found"; URI and label together are refused', () => {

@@ -153,7 +153,7 @@ describe("secret-set (contract §3.19, interfaces §6.1)", () => {
     ctx.commitSecrets();
     expect(ctx.run("secret-info-get", "--label", "tls", "--format=json")).toEqual(
       ok(
-        `{"${id}":{"revision":1,"label":"tls","owner":"application","description":"the cert","expiry":"2031-01-01T00:00:00Z","rotation":"daily","rotates":"2026-12-01T12:00:00Z"}}\n`,
+        `{"${id}":{"revision":1,"label":"tls","owner":"application","description":"the cert","rotation":"daily","expiry":"2031-01-01T00:00:00Z","rotates":"2026-12-01T12:00:00Z"}}\n`,
       ),
     );
   });
