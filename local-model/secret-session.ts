@@ -90,7 +90,7 @@ export class SecretSession implements HookSecrets {
     // A peer relation's remote application is the unit's own.
     const remoteApp = relation.apps.find((candidate) => candidate !== this.actor.app) ?? this.actor.app;
     if (unit !== undefined && unit.split("/")[0] !== remoteApp) {
-      throw new ToolRunError(`cannot grant secret access to unit "${unit}": it is not a unit of the remote application "${remoteApp}"`);
+      throw new ToolRunError(`cannot specify unit "${unit}" in relation to application "${remoteApp}"`);
     }
     const sameScope = record.grants.filter((grant) => grant.relationId === relationId && grant.app === remoteApp);
     // As Juju's GrantSecret: an application grant covers its units; unit grants must go before one is given.

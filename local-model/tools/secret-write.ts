@@ -14,7 +14,8 @@ export function secretIdArgument(text: string | undefined): string {
   return id;
 }
 
-/** A unit name as names.IsValidUnit takes it. */
+/** Application and unit names as names.IsValidApplication and names.IsValidUnit take them. */
+const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 const UNIT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*\/[0-9]+$/;
 
 export const secretAdd: HookToolSpec = {
@@ -94,9 +95,15 @@ export const secretGrant: HookToolSpec = {
       const [uri, ...extra] = positionals;
       const id = secretIdArgument(uri);
       checkEmpty(extra);
-      if (relation.id === -1) throw new UsageError("missing relation");
-      if (unit.value !== "" && !UNIT_NAME.test(unit.value)) throw new UsageError(`unit ${goQuote(unit.value)} not valid`);
+      if (relation.id === -1) throw new UsageError("no relation id specified");
       const relationId = relation.id;
+      if (unit.value !== "") {
+        if (!UNIT_NAME.test(unit.value)) throw new UsageError(`unit ${goQuote(unit.value)} not valid`);
+        const remoteApp = ctx.relations().find((candidate) => candidate.id === relationId)?.remoteApp ?? "";
+        if (unit.value.split("/")[0] !== remoteApp) {
+          throw new UsageError(`cannot specify unit ${goQuote(unit.value)} in relation to application ${goQuote(remoteApp)}`);
+        }
+      }
       return () => ctx.secrets().grant(id, relationId, unit.value === "" ? undefined : unit.value);
     };
   },
@@ -114,9 +121,14 @@ export const secretRevoke: HookToolSpec = {
       const [uri, ...extra] = positionals;
       const id = secretIdArgument(uri);
       checkEmpty(extra);
+      // jujuc secret-revoke.go Init: a relation (the hook's by default) stands for its remote application.
+      if (app.value !== "" && !APP_NAME.test(app.value)) throw new UsageError(`application ${goQuote(app.value)} not valid`);
       if (unit.value !== "" && !UNIT_NAME.test(unit.value)) throw new UsageError(`unit ${goQuote(unit.value)} not valid`);
+      if (app.value !== "" && unit.value !== "") throw new UsageError("specify only one of application or unit");
+      if (relation.id >= 0 && app.value !== "") throw new UsageError("do not specify both relation and app");
+      if (relation.id < 0 && app.value === "" && unit.value === "") throw new UsageError("missing relation or application or unit");
       const target = {
-        ...(relation.id !== -1 ? { relationId: relation.id } : {}),
+        ...(relation.id >= 0 ? { relationId: relation.id } : {}),
         ...(app.value !== "" ? { app: app.value } : {}),
         ...(unit.value !== "" ? { unit: unit.value } : {}),
       };

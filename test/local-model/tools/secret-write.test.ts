@@ -214,11 +214,21 @@ describe("secret-grant and secret-revoke (contract §3.19, interfaces §6.1)", (
   it("needs a relation, and a unit of the remote application", () => {
     const ctx = owner();
     const id = added(ctx, "a-key=1");
-    expect(ctx.run("secret-grant", id)).toEqual(usageError("missing relation"));
+    expect(ctx.run("secret-grant", id)).toEqual(usageError("no relation id specified"));
     expect(ctx.run("secret-grant", id, "-r", "9")).toEqual(usageError('invalid value "9" for option -r: relation not found'));
     expect(ctx.run("secret-grant", id, "-r", "3", "--unit", "other/0")).toEqual(
-      runError('cannot grant secret access to unit "other/0": it is not a unit of the remote application "consumer"'),
+      usageError('cannot specify unit "other/0" in relation to application "consumer"'),
     );
+    expect(ctx.run("secret-grant", id, "-r", "3", "--unit", "consumer")).toEqual(usageError('unit "consumer" not valid'));
+  });
+
+  it("revoke takes one target: a relation (its remote application), an application or a unit", () => {
+    const ctx = owner();
+    const id = added(ctx, "a-key=1");
+    expect(ctx.run("secret-revoke", id)).toEqual(usageError("missing relation or application or unit"));
+    expect(ctx.run("secret-revoke", id, "--app", "consumer", "--unit", "consumer/0")).toEqual(usageError("specify only one of application or unit"));
+    expect(ctx.run("secret-revoke", id, "-r", "3", "--app", "consumer")).toEqual(usageError("do not specify both relation and app"));
+    expect(ctx.run("secret-revoke", id, "--app", "Bad")).toEqual(usageError('application "Bad" not valid'));
   });
 
   it("revokes by relation, application or unit", () => {
