@@ -62,20 +62,28 @@ export const secretRemove: HookToolSpec = {
   args: "<ID>",
   purpose: "Remove an existing secret.",
   setup(flags, ctx) {
-    const revisionText = flags.string(["revision"], "", "remove the specified revision");
+    // gnuflag's IntVar (strconv.ParseInt); 0, the default, or less removes every revision.
+    const revision = { value: 0 };
+    flags.define(
+      ["revision"],
+      {
+        kind: "other",
+        defaultText: "0",
+        set(text) {
+          try {
+            revision.value = goAtoi(text);
+          } catch (error) {
+            throw new Error((error as Error).message.replace("strconv.Atoi", "strconv.ParseInt"));
+          }
+        },
+      },
+      "remove the specified revision",
+    );
     return (positionals) => {
       const [uri, ...extra] = positionals;
       const id = secretIdArgument(uri);
       checkEmpty(extra);
-      let revision: number | undefined;
-      if (revisionText.value !== "") {
-        try {
-          revision = goAtoi(revisionText.value);
-        } catch {
-          throw new UsageError(`invalid revision ${goQuote(revisionText.value)}`);
-        }
-      }
-      return () => ctx.secrets().remove(id, revision);
+      return () => ctx.secrets().remove(id, revision.value > 0 ? revision.value : undefined);
     };
   },
 };

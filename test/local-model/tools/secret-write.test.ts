@@ -180,6 +180,9 @@ describe("secret-remove (contract §3.19)", () => {
     ctx.commitSecrets();
     expect(ctx.secretStore[id]?.revisions.map((revision) => revision.revision)).toEqual([2]);
     expect(ctx.run("secret-remove", id, "--revision", "7")).toEqual(runError(`secret revision 7 for "secret:${id}" not found`));
+    expect(ctx.run("secret-remove", id, "--revision", "two")).toEqual(
+      usageError('invalid value "two" for option --revision: strconv.ParseInt: parsing "two": invalid syntax'),
+    );
     expect(ctx.run("secret-remove", id)).toEqual(ok());
     ctx.commitSecrets();
     expect(ctx.secretStore[id]).toBeUndefined();
