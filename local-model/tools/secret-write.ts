@@ -14,6 +14,10 @@ export function secretIdArgument(text: string | undefined): string {
   return id;
 }
 
+function checkOwner(owner: string): void {
+  if (owner !== "application" && owner !== "unit") throw new UsageError(`secret owner ${goQuote(owner)} not valid`);
+}
+
 /** Application and unit names as names.IsValidApplication and names.IsValidUnit take them. */
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 const UNIT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*\/[0-9]+$/;
@@ -27,9 +31,7 @@ export const secretAdd: HookToolSpec = {
     const owner = flags.string(["owner"], "application", "the owner of the secret, either the application or unit");
     return (positionals) => {
       if (positionals.length === 0 && fields.file.value === "") throw new UsageError("missing secret value or filename");
-      const values = secretFields(fields, positionals, ctx.secrets().now(), () => {
-        if (owner.value !== "application" && owner.value !== "unit") throw new UsageError(`secret owner ${goQuote(owner.value)} not valid`);
-      });
+      const values = secretFields(fields, positionals, ctx.secrets().now(), () => checkOwner(owner.value));
       const ownerKind = owner.value === "unit" ? "unit" : "application";
       return (io) => {
         // An empty --file gives no content: refused at Run, as jujuc's secret-add does.
@@ -46,12 +48,12 @@ export const secretSet: HookToolSpec = {
   purpose: "Update an existing secret.",
   setup(flags, ctx) {
     const fields = secretFieldFlags(flags);
-    // Accepted for compatibility with secret-add; the owner of an existing secret does not change.
-    flags.string(["owner"], "application", "the owner of the secret, either the application or unit");
+    // jujuc's secret-set shares secret-add's options (and checks); the owner of a secret never changes.
+    const owner = flags.string(["owner"], "application", "the owner of the secret, either the application or unit");
     return (positionals) => {
       const [uri, ...content] = positionals;
       const id = secretIdArgument(uri);
-      const values = secretFields(fields, content, ctx.secrets().now());
+      const values = secretFields(fields, content, ctx.secrets().now(), () => checkOwner(owner.value));
       return () => ctx.secrets().set(id, values);
     };
   },
