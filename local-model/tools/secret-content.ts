@@ -4,7 +4,6 @@
  * map, keys by Juju's regex, values base64-encoded for storage within Juju 3.6's size limit; `--expire`
  * as a time or a positive Go duration; `--rotate` a known policy. All checked in Init, so errors exit 2.
  */
-import { statSync } from "node:fs";
 import { goDurationMs } from "../../src/domain/go-duration.js";
 import type { FlagSet } from "./flags.js";
 import { UsageError } from "./flags.js";
@@ -68,20 +67,15 @@ export function parseSecretContent(args: readonly string[], file: string): Datab
     if (key.endsWith(FILE_SUFFIX)) {
       key = key.slice(0, -FILE_SUFFIX.length);
       try {
-        statSync(value);
+        value = new ToolIO(undefined).readFile(value);
       } catch (error) {
-        throw new UsageError(`invalid path ${goQuote(value)}: stat ${value}: no such file or directory${errorCode(error)}`);
+        throw new UsageError(`reading content for secret key ${goQuote(key)}: ${(error as Error).message}`);
       }
-      value = new ToolIO(undefined).readFile(value);
     }
     raw.set(key, value);
   }
   if (file !== "") for (const [key, value] of decodeStringMap(new ToolIO(undefined).readFile(file))) raw.set(key, value);
   return encodeContent(raw);
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code === "ENOENT" ? "" : ` (${(error as Error).message})`;
 }
 
 function encodeContent(raw: ReadonlyMap<string, string>): Databag {

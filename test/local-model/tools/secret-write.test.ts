@@ -78,7 +78,9 @@ describe("secret-add (contract §3.19, interfaces §6.4)", () => {
     const ctx = owner();
     const id = added(ctx, "token#base64=aGVsbG8=", `cert#file=${file}`);
     expect(ctx.secretStore[id]?.revisions[0]?.content).toEqual({ token: "aGVsbG8=", cert: Buffer.from("-----BEGIN-----\n").toString("base64") });
-    expect(ctx.run("secret-add", `cert#file=${dir}/missing`).stderr).toContain(`invalid path "${dir}/missing"`);
+    expect(ctx.run("secret-add", `cert#file=${dir}/missing`)).toEqual(
+      usageError(`reading content for secret key "cert": open ${dir}/missing: no such file or directory`),
+    );
   });
 
   it("reads a YAML map from --file, key=value arguments besides it (§6.4)", () => {
