@@ -193,7 +193,10 @@ export function checkConfigValue(type: ConfigOption["type"], value: unknown): st
 export function parseConfigArgument(option: string, spec: ConfigOption, text: string): string | number | boolean {
   switch (spec.type) {
     case "string":
+      return text;
     case "secret":
+      // A secret option holds a secret's URI (interfaces §6.6); the application reads it only once granted.
+      if (text !== "" && !/^secret:(\/\/[0-9a-f-]+\/)?[0-9a-v]{20}$/.test(text)) throw new CharmError(`option "${option}" expected secret URI, got "${text}"`);
       return text;
     case "int": {
       if (!/^[-+]?[0-9]+$/.test(text.trim())) throw new CharmError(`option "${option}" expected int, got "${text}"`);

@@ -1,4 +1,6 @@
 import type { HookContext } from "./hook-context.js";
+import { applySecretHookTransition } from "./secret-hooks.js";
+import { commitSecretOps } from "./secret-session.js";
 import type { HookSpec, ModelState, RelationState, UnitRelationState, UnitState } from "./state.js";
 import { addStorage, applyStorageHookTransition, directiveFor, modelDirOf, releaseUnitStorage } from "./storage.js";
 
@@ -35,6 +37,10 @@ export function commitCharmChanges(state: ModelState, unit: UnitState, context: 
       // Checked when storage-add ran; another commit of this round may have taken the room since.
       context.log("ERROR", `storage-add ${request.name}=${request.count}: ${(error as Error).message}`);
     }
+  }
+  if (context.secretOps.length > 0) {
+    state.secrets ??= {};
+    commitSecretOps(state.secrets, context.secretOps);
   }
 }
 
@@ -81,6 +87,12 @@ export function applyHookTransition(state: ModelState, unit: UnitState, hook: Ho
       return;
     case "remove":
       forgetUnit(state, unit);
+      return;
+    case "secret-changed":
+    case "secret-rotate":
+    case "secret-expired":
+    case "secret-remove":
+      applySecretHookTransition(state, unit, hook, Date.now());
       return;
   }
 }

@@ -5,6 +5,8 @@ import { effectiveConfig } from "./config-values.js";
 import { goalState } from "./goal-state.js";
 import { RelationCache } from "./relation-cache.js";
 import { mergeBag, relationView } from "./relation-view.js";
+import { modelSecretTopology } from "./secret-hooks.js";
+import { SecretSession } from "./secret-session.js";
 import type { ActionRecord, AppState, HookSpec, ModelState, UnitState } from "./state.js";
 import { relationsOfUnit } from "./topology.js";
 import { syncUnitResource } from "./resources.js";
@@ -19,12 +21,13 @@ import {
   type LogLevel,
   type NetworkInfo,
   type OpenedPort,
+  type HookSecrets,
   type PortRange,
   type RelationView,
   type StatusValue,
 } from "./tools/types.js";
 
-/** Writes a hook buffers until it exits 0 (contract §4): relation data, charm state, ports. */
+/** Writes a hook buffers until it exits 0 (contract §4): relation data, charm state, ports; secrets in its SecretSession. */
 export interface PendingChanges {
   readonly unitData: Map<number, Databag>;
   readonly appData: Map<number, Databag>;
@@ -62,6 +65,7 @@ export class HookContext implements HookToolContext {
   private leaderSettingsCache: Databag | undefined;
   /** Juju reads the config once per hook context, at the first config-get. */
   private configCache: Readonly<Record<string, ConfigValue>> | undefined;
+  private secretSession: SecretSession | undefined;
   readonly action: ActionState | undefined;
 
   constructor(
@@ -242,6 +246,20 @@ export class HookContext implements HookToolContext {
 
   requestReboot(now: boolean): void {
     this.pending.reboot = now ? "now" : "after";
+  }
+
+  secrets(): HookSecrets {
+    this.secretSession ??= new SecretSession(
+      () => this.state.secrets ?? {},
+      { unit: this.self.name, app: this.self.app, isLeader: () => this.isLeader() },
+      modelSecretTopology(this.state),
+    );
+    return this.secretSession;
+  }
+
+  /** The secret changes this hook made, for the commit. */
+  get secretOps() {
+    return this.secretSession?.ops ?? [];
   }
 
   goalState() {

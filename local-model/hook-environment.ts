@@ -97,6 +97,12 @@ export class HookEnvironment {
       env.JUJU_STORAGE_LOCATION = storage.location;
       env.JUJU_STORAGE_KIND = storage.kind;
     }
+    if (hook?.secretId !== undefined) {
+      // Interfaces §6.2: the secret's URI and the label this unit knows it by; the revision only when > 0.
+      env.JUJU_SECRET_ID = `secret:${hook.secretId}`;
+      env.JUJU_SECRET_LABEL = hook.secretLabel ?? "";
+      if ((hook.secretRevision ?? 0) > 0) env.JUJU_SECRET_REVISION = String(hook.secretRevision);
+    }
     if (action) {
       env.JUJU_ACTION_NAME = action.name;
       env.JUJU_ACTION_UUID = action.id;

@@ -1,4 +1,5 @@
 import { nextRandom } from "./random.js";
+import { settleSecrets } from "./secret-hooks.js";
 import type { ModelState } from "./state.js";
 import { isPeer, localEndpoint } from "./topology.js";
 
@@ -38,6 +39,7 @@ export function settleModel(state: ModelState): void {
     }
   }
   electLeaders(state);
+  settleSecrets(state);
 }
 
 /** An application without a leader gets one among its alive units, chosen by the seeded generator. */

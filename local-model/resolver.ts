@@ -1,5 +1,6 @@
 import { configDigest } from "./config-values.js";
 import type { CharmSpec } from "./charm.js";
+import { nextSecretHook } from "./secret-hooks.js";
 import type { HookSpec, ModelState, RelationState, UnitState } from "./state.js";
 import { nextStorageHook } from "./storage.js";
 import { compareUnitNames, isPeer, localEndpoint, remoteAppOf, remoteMembers } from "./topology.js";
@@ -18,7 +19,7 @@ export interface ResolverInput {
 
 /**
  * What the unit agent does next, in the order Juju's uniter resolver asks (contract §5.1): a failed hook
- * blocks everything but actions; then storage-attached and install, relation-created, leadership, actions,
+ * blocks everything but actions; then storage-attached and install, relation-created, leadership, secrets (§5.9), actions,
  * storage (attached/detaching), queued hooks,
  * teardown of a dying unit, upgrade-charm, config-changed, relation hooks (§5.3), update-status.
  */
@@ -54,6 +55,9 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
   } else if (unit.leaderSettingsSeen !== app.leaderSettingsVersion && unit.life === "alive") {
     return hook({ name: "leader-settings-changed", version: app.leaderSettingsVersion });
   }
+
+  const secretHook = nextSecretHook(state, unit, now);
+  if (secretHook) return hook(secretHook);
 
   if (nextAction !== undefined) return { kind: "action", actionId: nextAction };
   // storage-detaching therefore runs before a dying unit's relation teardown and stop; hook.md's teardown list

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { StorageDirective } from "./storage-spec.js";
+import type { SecretStore } from "./secret-store.js";
 import type { Databag, OpenedPort } from "./tools/types.js";
 
 // The seeded generator lived here; soak/ still imports it from this module.
@@ -35,6 +36,10 @@ export interface HookSpec {
   modifiedVersion?: number;
   /** For <name>-storage-attached/-detaching: the instance, e.g. "data/0" (contract §1.3). */
   storageId?: string;
+  /** For secret-* hooks (interfaces §6.2): JUJU_SECRET_ID's secret, JUJU_SECRET_LABEL, JUJU_SECRET_REVISION (exported when > 0). */
+  secretId?: string;
+  secretLabel?: string;
+  secretRevision?: number;
 }
 
 export interface UnitRelationState {
@@ -228,6 +233,8 @@ export interface ModelState {
   /** Storage instances by id (absent in older states: none). */
   storage?: Record<string, StorageInstance>;
   nextStorageId?: number;
+  /** Juju secrets by id (absent in older states: none). */
+  secrets?: SecretStore;
 }
 
 /** `--scheduling`: independent unit agents as in Juju, or seeded rounds that replay by seed (not Juju's). */
@@ -272,7 +279,8 @@ export async function loadModelState(dir: string): Promise<ModelState | undefine
 export async function saveModelState(dir: string, state: ModelState): Promise<void> {
   const file = path.join(dir, "state.json");
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(state, null, 1));
+  // Secrets live in the state: only the controller (root) reads it.
+  await writeFile(temporary, JSON.stringify(state, null, 1), { mode: 0o600 });
   await rename(temporary, file);
 }
 

@@ -3,6 +3,7 @@ import type { RunDependencies } from "./hook-run.js";
 import type { Model } from "./model.js";
 import { shuffled } from "./random.js";
 import { nextOperation, type Operation } from "./resolver.js";
+import { nextSecretDue } from "./secret-hooks.js";
 import type { ModelState, RelationState, UnitState } from "./state.js";
 import { isPeer, relationsOfUnit } from "./topology.js";
 
@@ -70,5 +71,8 @@ export function nextTimerMs(state: ModelState, excluded: (unit: string) => boole
     if (unit.started && !unit.failed) next = Math.min(next, unit.lastUpdateStatus + interval - now);
     if (unit.failed?.retryAt != null) next = Math.min(next, unit.failed.retryAt - now);
   }
+  // A secret's rotation or expiry falls due (interfaces §6.2).
+  const secretDue = nextSecretDue(state);
+  if (secretDue !== undefined) next = Math.min(next, secretDue - now);
   return Math.max(50, next);
 }

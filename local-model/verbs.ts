@@ -2,6 +2,7 @@ import { addUnit, deploy, integrate, refresh, removeApplication, removeRelation,
 import { exec, run } from "./verbs-actions.js";
 import { config, modelConfig } from "./verbs-config.js";
 import { controllerProcess, debugLog, destroy, elect, ping, resolved, status, wait } from "./verbs-model.js";
+import { addSecret, grantSecret, secrets, showSecret, updateSecret } from "./verbs-secrets.js";
 import type { Verb } from "./verb.js";
 import { addStorageVerb, attachResource, attachStorageVerb, detachStorageVerb, storage } from "./verbs-storage.js";
 
@@ -26,6 +27,11 @@ export const verbs: readonly Verb[] = [
   modelConfig,
   run,
   exec,
+  addSecret,
+  updateSecret,
+  grantSecret,
+  secrets,
+  showSecret,
   status,
   resolved,
   elect,

@@ -11,6 +11,8 @@ import { credentialGet, goalState, jujuReboot, resourceGet } from "./misc.js";
 import { networkGet, unitGet } from "./network.js";
 import { closePort, openedPorts, openPort } from "./ports.js";
 import { relationGet, relationIds, relationList, relationModelGet, relationSet } from "./relation.js";
+import { secretGet, secretIds, secretInfoGet } from "./secret-read.js";
+import { secretAdd, secretGrant, secretRemove, secretRevoke, secretSet } from "./secret-write.js";
 import { stateDelete, stateGet, stateSet } from "./state.js";
 import { storageAdd, storageGet, storageList } from "./storage.js";
 import { applicationVersionSet, statusGet, statusSet } from "./status.js";
@@ -49,18 +51,18 @@ const SIMULATED: readonly HookToolSpec[] = [
   storageGet,
   storageList,
   storageAdd,
+  secretAdd,
+  secretSet,
+  secretRemove,
+  secretGet,
+  secretInfoGet,
+  secretGrant,
+  secretRevoke,
+  secretIds,
 ];
 
-/** The rest of the 3.x registry: secrets, metrics, payloads and the Kubernetes pod-spec tools. */
+/** The rest of the 3.x registry: metrics, payloads and the Kubernetes pod-spec tools. */
 const NOT_SIMULATED: readonly string[] = [
-  "secret-add",
-  "secret-set",
-  "secret-remove",
-  "secret-get",
-  "secret-info-get",
-  "secret-grant",
-  "secret-revoke",
-  "secret-ids",
   "add-metric",
   "payload-register",
   "payload-unregister",

@@ -159,10 +159,62 @@ export interface HookToolContext {
   /** resource-get: the unit-local path of the resource's current revision; ToolRunError when there is none. */
   resourcePath(name: string): string;
 
+  /** The unit's view of the model's secrets for this hook. */
+  secrets(): HookSecrets;
+
   goalState(): {
     readonly units: Readonly<Record<string, { status: string; since: string }>>;
     readonly relations: Readonly<Record<string, Readonly<Record<string, { status: string; since: string }>>>>;
   };
+}
+
+/** A secret named by its id (parsed from a URI) or by a label (interfaces §6.3). */
+export interface SecretReference {
+  readonly id?: string;
+  readonly label?: string;
+}
+
+/** What secret-add and secret-set give: content (base64 values, keys checked) and metadata; absent fields stay. */
+export interface SecretFields {
+  readonly content?: Databag;
+  readonly label?: string;
+  readonly description?: string;
+  readonly expireAt?: number;
+  readonly rotatePolicy?: string;
+}
+
+/** secret-info-get's view of an owned secret (interfaces §6.5); times in RFC3339. */
+export interface SecretInfo {
+  readonly id: string;
+  readonly revision: number;
+  readonly label?: string;
+  readonly owner: string;
+  readonly description?: string;
+  readonly expiry?: string;
+  readonly rotation?: string;
+  readonly rotates?: string;
+  readonly access: ReadonlyArray<{ readonly target: string; readonly scope: string; readonly role: string }>;
+}
+
+/**
+ * The unit's secrets during one hook (contract §3.19, interfaces §6): reads see this hook's own writes, writes
+ * are buffered until the hook exits 0. Methods throw ToolRunError with Juju's texts ("not found",
+ * "permission denied", "this unit is not the leader").
+ */
+export interface HookSecrets {
+  /** The time secret changes are stamped with (epoch ms); `--expire <duration>` counts from it. */
+  now(): number;
+  /** Creates a secret owned by the application (leader only) or the unit; its URI. */
+  add(owner: "application" | "unit", fields: SecretFields): string;
+  /** The content (base64 values) of the pinned revision, the latest once (`peek`), or the latest with the pin moved (`refresh`). */
+  get(ref: SecretReference, mode: "pinned" | "peek" | "refresh"): Databag;
+  set(id: string, fields: SecretFields): void;
+  remove(id: string, revision: number | undefined): void;
+  grant(id: string, relationId: number, unit: string | undefined): void;
+  revoke(id: string, target: { readonly relationId?: number; readonly app?: string; readonly unit?: string }): void;
+  /** Ids of the secrets this unit may manage, sorted. */
+  ids(): string[];
+  info(ref: SecretReference): SecretInfo;
 }
 
 export interface ToolInvocation {

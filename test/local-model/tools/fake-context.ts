@@ -3,12 +3,15 @@
  * the test, and everything a tool changes is recorded for the test to inspect. Relations are
  * FakeRelation's (fake-relation.ts), the action FakeAction's (fake-action.ts).
  */
+import { SecretSession, commitSecretOps } from "../../../local-model/secret-session.js";
+import type { SecretStore } from "../../../local-model/secret-store.js";
 import { runHookTool } from "../../../local-model/tools/index.js";
 import {
   ToolRunError,
   type ConfigOption,
   type ConfigValue,
   type Databag,
+  type HookSecrets,
   type HookToolContext,
   type LogLevel,
   type NetworkInfo,
@@ -51,6 +54,10 @@ export interface FakeContextSetup {
   readonly storageNames?: readonly string[];
   /** Resources with a file uploaded: name to unit-local path. */
   readonly resources?: Readonly<Record<string, string>>;
+  /** The model's committed secrets (shared between fakes to play owner and consumer); empty by default. */
+  readonly secrets?: SecretStore;
+  /** The clock secret changes are stamped with (epoch ms). */
+  readonly now?: number;
 }
 
 export function networkInfo(address: string, extra: Partial<NetworkInfo> = {}): NetworkInfo {
@@ -93,6 +100,9 @@ export class FakeHookContext implements HookToolContext {
   private readonly configValues: Readonly<Record<string, ConfigValue>>;
   private readonly otherUnitStatuses: Readonly<Record<string, StatusValue>>;
   private readonly setup: FakeContextSetup;
+  /** The committed secrets: this hook's changes reach them only through commitSecrets(). */
+  readonly secretStore: SecretStore;
+  private secretSession: SecretSession;
 
   constructor(setup: FakeContextSetup = {}) {
     this.setup = setup;
@@ -112,6 +122,40 @@ export class FakeHookContext implements HookToolContext {
     this.otherUnitStatuses = setup.otherUnitStatuses ?? {};
     this.state = { ...(setup.charmState ?? {}) };
     this.fakeRelations = (setup.relations ?? []).map((relation) => new FakeRelation(this, relation));
+    this.secretStore = setup.secrets ?? {};
+    this.secretSession = this.newSecretSession();
+  }
+
+  /** The real secret logic (secret-session.ts) over the fake's store and relations: a relation is alive unless broken. */
+  private newSecretSession(): SecretSession {
+    const now = this.setup.now;
+    return new SecretSession(
+      () => this.secretStore,
+      { unit: this.unit, app: this.app, isLeader: () => this.leader },
+      {
+        relation: (id) => {
+          const relation = this.fakeRelations.find((candidate) => candidate.id === id && !candidate.broken);
+          if (!relation) return undefined;
+          return { apps: [this.app, relation.remoteApp], key: `${this.app}:${relation.endpoint} ${relation.remoteApp}:${relation.endpoint}` };
+        },
+      },
+      now === undefined ? Date.now : () => now,
+    );
+  }
+
+  secrets(): HookSecrets {
+    return this.secretSession;
+  }
+
+  /** The hook exited 0: its secret changes are committed, and the next hook starts a new session. */
+  commitSecrets(): void {
+    commitSecretOps(this.secretStore, this.secretSession.ops);
+    this.secretSession = this.newSecretSession();
+  }
+
+  /** The hook failed: its secret changes are dropped. */
+  discardSecrets(): void {
+    this.secretSession = this.newSecretSession();
   }
 
   /** Runs a tool against this context, as the jujuc server would. */

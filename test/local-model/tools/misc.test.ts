@@ -90,13 +90,6 @@ describe("the tool registry (§2.1)", () => {
     expect(new FakeHookContext().run("relation-frobnicate", "x")).toEqual(runError("bad request: unknown command: relation-frobnicate"));
   });
 
-  it.each(["secret-add", "secret-get", "secret-ids", "secret-set", "secret-remove", "secret-grant", "secret-revoke", "secret-info-get"])(
-    "%s fails clearly: not supported by the local model, exit 1 (§2.1, §3.19)",
-    (tool) => {
-      expect(new FakeHookContext().run(tool, "--format=json")).toEqual(runError(`${tool} is not supported by the local model`));
-    },
-  );
-
   it("names every tool of the 3.x registry, sorted (§2.1)", () => {
     const registry3x = [
       "close-port",
