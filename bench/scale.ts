@@ -28,7 +28,7 @@ interface Phase {
   /** For a change: how long the command took (it returns once the model is idle) and the hooks it ran. */
   changeMs?: number;
   hookRuns?: number;
-  hookRounds?: number;
+  hookStretches?: number;
 }
 
 interface Op {
@@ -109,7 +109,7 @@ export async function scaleBenchmark(options: ScaleOptions): Promise<BenchResult
       phase.changeMs = performance.now() - phase.start;
       const cost = hookCost(hookRuns((await model.debugLog()).slice(logged)));
       phase.hookRuns = cost.runs;
-      phase.hookRounds = cost.rounds;
+      phase.hookStretches = cost.stretches;
     };
     try {
       await sleep(SETTLE_MS);
@@ -147,7 +147,7 @@ function report(client: Client, phases: readonly Phase[], end: number, lost: num
     return [
       name,
       seconds(to - from),
-      extra.changeMs === undefined ? "–" : `${seconds(extra.changeMs)} s, ${extra.hookRuns} hooks / ${extra.hookRounds} rounds`,
+      extra.changeMs === undefined ? "–" : `${seconds(extra.changeMs)} s, ${extra.hookRuns} hooks / ${extra.hookStretches} stretches`,
       writes.length,
       writes.filter((w) => w.ok).length,
       writes.filter((w) => !w.ok).length,

@@ -38,42 +38,65 @@ export function hookRuns(entries: readonly DebugLogEntry[]): HookRun[] {
     .sort((a, b) => a.start - b.start);
 }
 
-/** Hooks the controller ran together: it starts a round's hooks at once and the next round after all ended. */
-export interface Round {
+/**
+ * A stretch of time in which some hook was always running (hooks that overlap, directly or through others).
+ * Unit agents run independently, so a stretch is not a round: it ends when the last of its hooks ends.
+ */
+export interface Stretch {
   readonly runs: readonly HookRun[];
-  readonly slowest: HookRun;
+  readonly start: number;
+  readonly end: number;
 }
 
-export function rounds(runs: readonly HookRun[]): Round[] {
-  const result: Round[] = [];
+export function stretches(runs: readonly HookRun[]): Stretch[] {
+  const result: Stretch[] = [];
   let current: HookRun[] = [];
+  let start = 0;
   let end = -Infinity;
   for (const run of runs) {
     if (current.length > 0 && run.start >= end) {
-      result.push(toRound(current));
+      result.push({ runs: current, start, end });
       current = [];
     }
+    if (current.length === 0) start = run.start;
     current.push(run);
     end = Math.max(end, run.start + run.ms);
   }
-  if (current.length > 0) result.push(toRound(current));
+  if (current.length > 0) result.push({ runs: current, start, end });
   return result;
 }
 
-const toRound = (runs: HookRun[]): Round => ({ runs, slowest: runs.reduce((a, b) => (b.ms > a.ms ? b : a)) });
+/**
+ * The critical chain of a stretch: from its start, the running hook that ends last, then from that end the
+ * running hook that ends last, and so on. Its pieces add up to the stretch's length: the time the model was
+ * waiting for some hook, each moment charged to the hook that kept the stretch going longest.
+ */
+function criticalChain(stretch: Stretch): Array<{ run: HookRun; from: number; to: number }> {
+  const chain: Array<{ run: HookRun; from: number; to: number }> = [];
+  let t = stretch.start;
+  while (t < stretch.end) {
+    const running = stretch.runs.filter((run) => run.start <= t && run.start + run.ms > t);
+    if (running.length === 0) break;
+    const next = running.reduce((a, b) => (b.start + b.ms > a.start + a.ms ? b : a));
+    chain.push({ run: next, from: t, to: next.start + next.ms });
+    t = next.start + next.ms;
+  }
+  return chain;
+}
 
 /** What a stretch of hook activity cost. */
 export interface HookCost {
   readonly runs: number;
-  readonly rounds: number;
-  /** Sum of all hook durations (hooks of a round overlap). */
+  /** Stretches of overlapping hooks (see stretches). */
+  readonly stretches: number;
+  /** Sum of all hook durations (hooks overlap). */
   readonly hookMs: number;
-  /** Sum of each round's slowest hook: the time the model spent waiting for hooks. */
+  /** Time in which at least one hook ran: the time the model spent waiting for hooks. */
   readonly criticalMs: number;
   readonly longest: { readonly hook: string; readonly ms: number } | undefined;
   readonly byUnit: Readonly<Record<string, number>>;
   readonly byName: Readonly<Record<string, number>>;
-  /** criticalMs split by what the slowest hook of each round was doing (see README). */
+  /** criticalMs split by what the hook on the critical chain was doing at each moment (see README). */
   readonly criticalBy: Readonly<Record<string, number>>;
 }
 
@@ -90,18 +113,22 @@ export function hookCost(runs: readonly HookRun[]): HookCost {
   const add = (category: string, ms: number) => {
     criticalBy[category] = (criticalBy[category] ?? 0) + ms;
   };
-  const all = rounds(runs);
-  for (const { slowest } of all) {
-    if (slowest.steps.length === 0) add(NO_ACTION, slowest.ms);
-    else add(PRE_ACTION, slowest.steps[0]!.start - slowest.start);
-    for (const step of slowest.steps) add(`action ${step.action}`, step.ms);
+  const all = stretches(runs);
+  for (const stretch of all) {
+    for (const { run, from, to } of criticalChain(stretch)) {
+      // The part of [from, to) that each of the run's phases covers.
+      const overlap = (start: number, end: number) => Math.max(0, Math.min(end, to) - Math.max(start, from));
+      if (run.steps.length === 0) add(NO_ACTION, overlap(run.start, run.start + run.ms));
+      else add(PRE_ACTION, overlap(run.start, run.steps[0]!.start));
+      for (const step of run.steps) add(`action ${step.action}`, overlap(step.start, step.start + step.ms));
+    }
   }
   const longest = runs.reduce<HookRun | undefined>((a, b) => (a && a.ms >= b.ms ? a : b), undefined);
   return {
     runs: runs.length,
-    rounds: all.length,
+    stretches: all.length,
     hookMs: sum(runs.map((run) => run.ms)),
-    criticalMs: sum(all.map((round) => round.slowest.ms)),
+    criticalMs: sum(all.map((stretch) => stretch.end - stretch.start)),
     longest: longest ? { hook: `${longest.name}@${longest.unit}`, ms: longest.ms } : undefined,
     byUnit: count((run) => run.unit),
     byName: count((run) => run.name),

@@ -17,7 +17,7 @@ export const counts = (record: Readonly<Record<string, number>>): string =>
     .join(", ");
 
 /**
- * Where the model waited for hooks: each round's slowest hook split into what it was doing, median over
+ * Where the model waited for hooks: the critical chain of hooks (bench/lib/hooklog.ts) split into what it was doing, median over
  * the runs measured (one HookCost each), largest first.
  */
 export function criticalPathTable(title: string, costs: readonly HookCost[]): Table {
@@ -29,8 +29,8 @@ export function criticalPathTable(title: string, costs: readonly HookCost[]): Ta
     .map(([category, ms]): Row => [category, seconds(ms), `${fmt((100 * ms) / total)}%`]);
   return {
     title,
-    columns: ["slowest hook of each round was in", "median s", "share"],
-    rows: [...rows, ["critical path (sum of every round's slowest hook)", seconds(total), "100%"]],
+    columns: ["critical chain was in", "median s", "share"],
+    rows: [...rows, ["critical path (time some hook was running)", seconds(total), "100%"]],
     notes: ["An action runs until the next one starts or the hook ends, so the last one of a hook includes its final observe and status-set."],
   };
 }
