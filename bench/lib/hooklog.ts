@@ -67,19 +67,16 @@ export function stretches(runs: readonly HookRun[]): Stretch[] {
 }
 
 /**
- * The critical chain of a stretch: from its start, the running hook that ends last, then from that end the
- * running hook that ends last, and so on. Its pieces add up to the stretch's length: the time the model was
- * waiting for some hook, each moment charged to the hook that kept the stretch going longest.
+ * The critical chain of a stretch: each moment charged to the running hook that ends last, the one the stretch
+ * is waiting for then. Its pieces add up to the stretch's length: the time the model was waiting for hooks.
  */
 function criticalChain(stretch: Stretch): Array<{ run: HookRun; from: number; to: number }> {
+  const moments = [...new Set(stretch.runs.flatMap((run) => [run.start, run.start + run.ms]))].sort((x, y) => x - y);
   const chain: Array<{ run: HookRun; from: number; to: number }> = [];
-  let t = stretch.start;
-  while (t < stretch.end) {
-    const running = stretch.runs.filter((run) => run.start <= t && run.start + run.ms > t);
-    if (running.length === 0) break;
-    const next = running.reduce((a, b) => (b.start + b.ms > a.start + a.ms ? b : a));
-    chain.push({ run: next, from: t, to: next.start + next.ms });
-    t = next.start + next.ms;
+  for (const [i, from] of moments.slice(0, -1).entries()) {
+    const to = moments[i + 1]!;
+    const running = stretch.runs.filter((run) => run.start <= from && run.start + run.ms >= to);
+    if (running.length > 0) chain.push({ run: running.reduce((x, y) => (y.start + y.ms > x.start + x.ms ? y : x)), from, to });
   }
   return chain;
 }
@@ -111,6 +108,7 @@ export function hookCost(runs: readonly HookRun[]): HookCost {
   };
   const criticalBy: Record<string, number> = {};
   const add = (category: string, ms: number) => {
+    if (ms <= 0) return;
     criticalBy[category] = (criticalBy[category] ?? 0) + ms;
   };
   const all = stretches(runs);
