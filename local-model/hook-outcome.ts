@@ -5,6 +5,8 @@ import { machineOf, rebootMachine } from "./machine-boot.js";
 import type { HookProcessResult } from "./hook-runner.js";
 import { statusRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
 import type { ServiceManager } from "./systemd/service-manager.js";
+import type { MachineNetwork } from "./network/model-network.js";
+import { dropPartitionsOf } from "./network/partitions.js";
 
 /**
  * The unit agent around a hook: the statuses Juju sets before it, and after it what its exit means: killed
@@ -27,6 +29,7 @@ export function beforeHook(unit: UnitState, hook: HookSpec): void {
 export async function finishHook(
   state: ModelState,
   services: ServiceManager,
+  network: MachineNetwork,
   unit: UnitState,
   hook: HookSpec,
   context: HookContext,
@@ -43,7 +46,7 @@ export async function finishHook(
     // remove-unit --force: the failed teardown is given up; the unit leaves its relations (the others see it
     // depart) and its machine goes, its remaining hooks skipped.
     forgetUnit(state, unit);
-    await destroyMachine(services, unit);
+    await destroyMachine(state, services, network, unit);
     return;
   }
   if (result.exitCode !== 0) {
@@ -66,13 +69,15 @@ export async function finishHook(
   unit.agent = statusRecord("idle");
   if (hook.name === "start" && !unit.statusSet) unit.workload = statusRecord("unknown");
   if (hook.name === "stop") unit.workload = statusRecord("maintenance");
-  if (hook.name === "remove") await destroyMachine(services, unit);
+  if (hook.name === "remove") await destroyMachine(state, services, network, unit);
   // `juju-reboot` without --now: the machine reboots once the hook has committed (contract §3.17).
   else if (context.pending.reboot === "after") await rebootMachine(services, unit);
 }
 
-/** The unit's machine goes away with it: its services stop and its files are removed. */
-async function destroyMachine(services: ServiceManager, unit: UnitState): Promise<void> {
+/** The unit's machine goes away with it: its services stop, its partitions, network and files are removed. */
+async function destroyMachine(state: ModelState, services: ServiceManager, network: MachineNetwork, unit: UnitState): Promise<void> {
   await services.stopMachine(machineOf(unit));
+  await dropPartitionsOf(state, network, unit);
+  await network.removeMachine(unit.address);
   await rm(unit.dir, { recursive: true, force: true });
 }

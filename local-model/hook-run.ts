@@ -8,6 +8,7 @@ import { HookContext } from "./hook-context.js";
 import type { HookEnvironment } from "./hook-environment.js";
 import { beforeHook, finishHook } from "./hook-outcome.js";
 import { findHandler, runHookProcess, type HookProcessResult } from "./hook-runner.js";
+import { machineOf } from "./machine-boot.js";
 import type { Model } from "./model.js";
 import type { Operation } from "./resolver.js";
 import { statusRecord, type ActionRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
@@ -106,11 +107,11 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
   const run = async (): Promise<HookProcessResult> => {
     deps.contexts.set(contextId, context);
     if (hook?.name !== "update-status") unit.agent = statusRecord("executing", record ? `running action ${record.name}` : `running ${label} hook`);
-    return deps.activity.track(unit.name, label, withHookFault(runHookProcess(handler, charmDir, env, args), fault));
+    return deps.activity.track(unit.name, label, withHookFault(runHookProcess(handler, charmDir, env, args, machineOf(unit).networkNamespace), fault));
   };
   const finish = async (result: HookProcessResult) => {
     deps.contexts.delete(contextId);
-    if (target.kind === "hook") await finishHook(state, deps.services, unit, target.hook, context, result);
+    if (target.kind === "hook") await finishHook(state, deps.services, model.network, unit, target.hook, context, result);
     else deps.actions.finish(unit, target.record, context, result);
     await appendDebugLog(model.dir, debugLogEntry(unit, target.kind === "hook" ? { hook: target.hook } : { action: target.record }, context, result));
   };

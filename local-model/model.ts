@@ -12,6 +12,7 @@ import { allocateMachineId, machineAddress, statusRecord, type AppState, type Mo
 import { statusJson, statusTable } from "./status.js";
 import { localEndpoint } from "./topology.js";
 import { chooseBase, DEFAULT_BASE, manifestBases, osRelease, parseBase } from "./base.js";
+import type { MachineNetwork } from "./network/model-network.js";
 
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
@@ -31,6 +32,8 @@ export class Model {
   constructor(
     readonly dir: string,
     readonly state: ModelState,
+    /** Each machine's network namespace and the partitions between them (network/). */
+    readonly network: MachineNetwork,
   ) {}
 
   unitDir(unit: string): string {
@@ -115,7 +118,7 @@ export class Model {
     return revision;
   }
 
-  /** Each unit gets its machine: an address, a filesystem root and its own charm dir. */
+  /** Each unit gets its machine: an address in its own network namespace, a filesystem root and its own charm dir. */
   async addUnits(appName: string, count: number): Promise<string[]> {
     const app = this.app(appName);
     if (app.life !== "alive") throw new ModelError(`cannot add unit to application "${appName}": application is not alive`);
@@ -131,7 +134,8 @@ export class Model {
       await writeFile(path.join(dir, "root", "etc", "os-release"), osRelease(app.base ?? DEFAULT_BASE));
       await linkCharmTree(app.charmDir, path.join(dir, "charm"));
       const address = machineAddress(this.state.subnet, this.state.nextAddress++);
-      this.state.units[name] = { ...newUnitState(name, appName, number, dir, address, app.charmRevision), machine: allocateMachineId(this.state) };
+      const namespace = await this.network.addMachine(address);
+      this.state.units[name] = { ...newUnitState(name, appName, number, dir, address, app.charmRevision), machine: allocateMachineId(this.state), namespace };
       app.units.push(name);
       added.push(name);
     }

@@ -4,6 +4,7 @@ import { SIMULATED_JUJU_VERSION } from "./hook-environment.js";
 import { applicationStatus, unitStatuses } from "./application-status.js";
 import { type ModelState, machineIdOf } from "./state.js";
 import { isPeer, localEndpoint, remoteAppOf } from "./topology.js";
+import { unreachableUnits } from "./network/partitions.js";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -90,6 +91,8 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
     machines,
     applications,
     storage: {},
+    // Not Juju's: the active partitions (fault injection), each partitioned unit and the units it cannot reach.
+    ...((state.partitions ?? []).length > 0 ? { partitions: unreachableUnits(state) } : {}),
     controller: { timestamp: `${new Date().toISOString().slice(11, 19)}Z` },
   };
 }
@@ -165,5 +168,8 @@ export function statusTable(state: ModelState): string {
     }
     sections.push(table(rows));
   }
+  // Not Juju's: the active partitions (fault injection).
+  const partitioned = Object.entries(unreachableUnits(state));
+  if (partitioned.length > 0) sections.push(table([["Partitioned unit", "Cannot reach"], ...partitioned.map(([unit, others]) => [unit, others.join(",")])]));
   return `${sections.join("\n\n")}\n`;
 }

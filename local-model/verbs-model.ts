@@ -122,6 +122,11 @@ export const destroy = defineVerb({
       // Loaded only where needed: every other verb starts faster without the controller's code.
       const { ServiceManager } = await import("./systemd/service-manager.js");
       await ServiceManager.killRecorded(path.join(cli.modelDir, "services"));
+      // The namespaces, veths and bridge a dead controller left behind.
+      const { loadModelState } = await import("./state.js");
+      const { removeModelNetwork } = await import("./network/model-network.js");
+      const state = await loadModelState(cli.modelDir).catch(() => undefined);
+      if (state) await removeModelNetwork(state.uuid);
       await rm(cli.modelDir, { recursive: true, force: true });
       console.error(`destroyed model ${cli.modelDir}`);
     },

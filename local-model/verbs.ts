@@ -2,6 +2,7 @@ import { addUnit, deploy, integrate, refresh, removeApplication, removeRelation,
 import { exec, run } from "./verbs-actions.js";
 import { config, modelConfig } from "./verbs-config.js";
 import { controllerProcess, debugLog, destroy, elect, ping, resolved, status, wait } from "./verbs-model.js";
+import { heal, partition } from "./verbs-network.js";
 import type { Verb } from "./verb.js";
 
 /**
@@ -23,6 +24,8 @@ export const verbs: readonly Verb[] = [
   status,
   resolved,
   elect,
+  partition,
+  heal,
   wait,
   debugLog,
   destroy,
