@@ -13,6 +13,7 @@ import { statusJson, statusTable } from "./status.js";
 import { localEndpoint } from "./topology.js";
 import { chooseBase, DEFAULT_BASE, manifestBases, osRelease, parseBase } from "./base.js";
 import type { MachineNetwork } from "./network/model-network.js";
+import { type CutPair, healUnits, partitionUnits } from "./network/partitions.js";
 
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
@@ -240,6 +241,16 @@ export class Model {
       const follower = this.state.units[other];
       if (follower && other !== name && follower.life === "alive") follower.leaderSettingsSeen = -1;
     }
+  }
+
+  /** Fault injection, not a Juju verb: cuts `side` off from `from` (every other unit when empty); the pairs cut. */
+  partition(side: readonly string[], from: readonly string[]): Promise<CutPair[]> {
+    return partitionUnits(this.state, this.network, side, from);
+  }
+
+  /** Mends the partitions of the named units (all when none); the pairs mended. */
+  heal(units: readonly string[]): Promise<CutPair[]> {
+    return healUnits(this.state, this.network, units);
   }
 }
 

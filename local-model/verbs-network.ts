@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { healUnits, partitionUnits, type CutPair } from "./network/partitions.js";
+import type { CutPair } from "./network/partitions.js";
 import { defineVerb } from "./verb.js";
 
 /**
@@ -19,7 +19,7 @@ export const partition = defineVerb({
   request: z.object({ units: z.array(z.string()).min(1), from: z.array(z.string()) }),
   result: Pairs,
   handle: async (host, request) => {
-    const added = await partitionUnits(host.model.state, host.model.network, request.units, request.from);
+    const added = await host.model.partition(request.units, request.from);
     await host.controller.persist();
     return added.map(([a, b]) => [a, b] as [string, string]);
   },
@@ -39,7 +39,7 @@ export const heal = defineVerb({
   request: z.object({ units: z.array(z.string()) }),
   result: Pairs,
   handle: async (host, request) => {
-    const mended = await healUnits(host.model.state, host.model.network, request.units);
+    const mended = await host.model.heal(request.units);
     await host.controller.persist();
     return mended.map(([a, b]) => [a, b] as [string, string]);
   },
