@@ -3,7 +3,7 @@ import { ModelError } from "../model-error.js";
 import type { ModelState } from "../state.js";
 import { missingNetworkRequirements } from "./host-requirements.js";
 import { inNamespace, ip, ipRemove, NetworkCommandError } from "./ip-command.js";
-import { hostAddress, MACHINE_INTERFACE, namespacePath, NETNS_DIR, networkNames, type NetworkNames } from "./network-names.js";
+import { hostAddress, MACHINE_INTERFACE, machineMac, namespacePath, NETNS_DIR, networkNames, type NetworkNames } from "./network-names.js";
 
 /**
  * The model's network: every machine in its own network namespace, its address (`<subnet>.11`, …) on a veth
@@ -134,7 +134,7 @@ export class ModelNetwork implements MachineNetwork {
     if (!(await exists(file)) || !linkPresent) {
       await this.removeLinks(namespace, hostLink);
       await ip("netns", "add", namespace);
-      await ip("link", "add", hostLink, "type", "veth", "peer", "name", MACHINE_INTERFACE, "netns", namespace);
+      await ip("link", "add", hostLink, "type", "veth", "peer", "name", MACHINE_INTERFACE, "address", machineMac(address), "netns", namespace);
       await ip("link", "set", hostLink, "master", this.names.bridge, "up");
       await ip("-n", namespace, "link", "set", "lo", "up");
       await ip("-n", namespace, "link", "set", MACHINE_INTERFACE, "up");

@@ -41,6 +41,16 @@ export function networkNames(uuid: string): NetworkNames {
   };
 }
 
+/**
+ * The MAC of a machine's interface, from its address (locally administered, 02:00:<the 4 octets>): a machine
+ * whose namespace is made again (after a host reboot) keeps it, so the other machines' ARP caches stay right.
+ */
+export const machineMac = (address: string) =>
+  `02:00:${address
+    .split(".")
+    .map((octet) => Number(octet).toString(16).padStart(2, "0"))
+    .join(":")}`;
+
 /** The file nsenter enters a namespace by. */
 export const namespacePath = (namespace: string) => path.join(NETNS_DIR, namespace);
 

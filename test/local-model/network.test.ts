@@ -19,6 +19,14 @@ const tcpPeer = path.join(repoRoot, "test", "helpers", "tcp-peer.mjs");
 const address = (unit: number) => `${SUBNET}.${11 + unit}`;
 /** The host's own address on the model's network. */
 const HOST = `${SUBNET}.10`;
+/** Polls until the check holds (a service starting, a process ending), for up to 10 s. */
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("timed out waiting");
+}
 const ask = (target: string) => `${process.execPath} ${tcpPeer} ask ${target} ${PORT}`;
 
 describe("units as machines on a network", () => {
@@ -34,18 +42,16 @@ describe("units as machines on a network", () => {
     await model.ok("deploy", testCharm("recorder"), "-n", "3");
     // On every machine a service (started by the simulated systemd) that answers with the caller's address.
     for (const unit of [0, 1, 2]) {
-      const unitFile = `[Service]\\nExecStart=${process.execPath} ${tcpPeer} serve ${address(unit)} ${PORT}\\n`;
+      const unitFile = `[Service]\\nExecStart=${process.execPath} ${tcpPeer} serve ${address(unit)} ${PORT}\\n[Install]\\nWantedBy=multi-user.target\\n`;
       await model.ok(
         "exec",
         "--unit",
         `recorder/${unit}`,
         "--",
-        `mkdir -p "$UNIT_FS_ROOT/etc/systemd/system" && printf '${unitFile}' > "$UNIT_FS_ROOT/etc/systemd/system/peer.service" && systemctl daemon-reload && systemctl start peer.service`,
+        `mkdir -p "$UNIT_FS_ROOT/etc/systemd/system" && printf '${unitFile}' > "$UNIT_FS_ROOT/etc/systemd/system/peer.service" && systemctl daemon-reload && systemctl enable --now peer.service`,
       );
     }
-    for (const unit of [0, 1, 2]) {
-      for (let i = 0; i < 50 && (await askFromHost(address(unit))) !== HOST; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    for (const unit of [0, 1, 2]) await waitUntil(async () => (await askFromHost(address(unit))) === HOST);
   });
   afterAll(async () => {
     await model.destroy();
@@ -146,6 +152,43 @@ describe("units as machines on a network", () => {
     expect(await askFrom(1, address(2))).toBe(address(1));
     expect(await askFrom(0, address(2))).toBe("EINVAL");
     await model.ok("heal");
+  });
+
+  it("a rebooted machine keeps its network: its service starts again on its address", async () => {
+    const pid = async () => (await model.ok("exec", "--unit", "recorder/1", "--", "systemctl show -p MainPID --value peer.service")).trim();
+    const before = await pid();
+    await model.ok("config", "recorder", "probe-hook=config-changed", `probe=[ "$JUJU_UNIT_NAME" = recorder/1 ] && juju-reboot; true`);
+    expect(await pid()).not.toBe(before);
+    await waitUntil(async () => (await askFrom(0, address(1))) === address(0));
+    expect(await askFromHost(address(1))).toBe(HOST);
+    await model.ok("config", "recorder", "--reset", "probe-hook,probe");
+  });
+
+  it("a restarted controller finds the machines' network again, partitions included, and makes what went missing", async () => {
+    await model.ok("partition", "recorder/0", "--from", "recorder/1");
+    const pid = Number(await readFile(path.join(model.dir, "controller.pid"), "utf8"));
+    process.kill(pid, "SIGTERM");
+    await waitUntil(async () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // As after a host reboot, recorder/2's namespace and veth are gone.
+    const { uuid } = JSON.parse(await readFile(path.join(model.dir, "state.json"), "utf8")) as { uuid: string };
+    const id = uuid.replace(/-/g, "").slice(0, 8);
+    await execa("ip", ["link", "del", `lmv${id}13`]);
+    await execa("ip", ["netns", "del", `lm-${id}-13`]);
+    expect(await askFromHost(address(2))).not.toBe(HOST);
+    // The next verb starts the controller again; it starts the enabled services on each machine.
+    expect(await partitions()).toEqual({ "recorder/0": ["recorder/1"], "recorder/1": ["recorder/0"] });
+    await waitUntil(async () => (await askFromHost(address(2))) === HOST);
+    expect(await askFrom(0, address(1))).toBe("EINVAL");
+    expect(await askFrom(0, address(2))).toBe(address(0));
+    await model.ok("heal");
+    expect(await askFrom(0, address(1))).toBe(address(0));
   });
 
   it("a removed unit's machine leaves the network, and its partitions go with it", async () => {
