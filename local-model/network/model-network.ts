@@ -8,8 +8,9 @@ import { hostAddress, MACHINE_INTERFACE, machineMac, namespacePath, NETNS_DIR, n
 /**
  * The model's network: every machine in its own network namespace, its address (`<subnet>.11`, …) on a veth
  * whose host end is a port of the model's bridge, so that the machines and the host reach each other and a
- * connection between machines comes from the machine's own address. The host reaches each machine by a /32
- * route to the bridge (from `<subnet>.10`); every other address of the subnet stays the host's loopback.
+ * connection between machines comes from the machine's own address (the egress-subnets network-get reports,
+ * contract §3.15). The host reaches each machine by a /32 route to the bridge (from `<subnet>.10`); every other
+ * address of the subnet stays the host's loopback.
  * Addresses in 127.0.0.0/8 leave a namespace only with route_localnet set, on the bridge and in each
  * namespace. Partitions are blackhole routes inside the namespaces (partitions.ts decides which).
  */

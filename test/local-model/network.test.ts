@@ -8,7 +8,8 @@ import { LocalModelFixture, localModelBin, probeOutput, testCharm } from "./harn
 /**
  * Each unit is a machine on a network (local-model/network/): its own network namespace, its address on a
  * link the host and the other machines reach, so that connections between units come from the units' own
- * addresses, as between Juju's machines (interfaces: a unit's ingress and egress address is its machine's).
+ * addresses, as between Juju's machines: the egress-subnets network-get reports (contract §3.15, `<address>/32`)
+ * is then what the other units really see.
  * Hooks, actions, `exec` and the services the simulated systemd starts all run in the namespace. The
  * `partition` and `heal` verbs (fault injection, not Juju's) cut and mend unit-to-unit traffic.
  */
@@ -87,10 +88,11 @@ describe("units as machines on a network", () => {
     expect(await askFromHost(address(0))).toBe(HOST);
   });
 
-  it("unit-get and network-get still answer the unit's address", async () => {
+  it("unit-get and network-get still answer the unit's address (contract §3.14, §3.15)", async () => {
     expect((await model.ok("exec", "--unit", "recorder/1", "--", "unit-get private-address")).trim()).toBe(address(1));
     const bind = await model.ok("exec", "--unit", "recorder/1", "--", "network-get ring --bind-address");
     expect(bind.trim()).toBe(address(1));
+    expect((await model.ok("exec", "--unit", "recorder/1", "--", "network-get ring --egress-subnets")).trim()).toBe(`${address(1)}/32`);
   });
 
   it("partition cuts the named unit off from every other unit, both ways, while the host still reaches each", async () => {
