@@ -138,9 +138,10 @@ function wrappedArgv(executable: string, argv0: string, request: LaunchRequest):
     if (!setpriv) return { error: "User=/Group= need setpriv (util-linux), which is not installed", status: EXIT_USER };
     argv.push(setpriv, `--reuid=${credentials.uid}`, `--regid=${credentials.gid}`, credentials.account ? "--init-groups" : "--clear-groups", "--");
   }
-  // Only a wrapper hides argv[0]; then bash sets it ("$0") and replaces itself with the command.
+  // After a wrapper argv[0] is the executable's path; an "@" argv[0] is set by bash ("$0"), which replaces itself
+  // with the command. Only then: bash adds `_` to the command's environment.
   const bash = resolveExecutable("bash");
-  if (argv.length > 0 && argv0 !== executable && bash) argv.push(bash, "-c", 'exec -a "$0" "$@"', argv0);
+  if (argv.length > 0 && argv0 !== request.command.executable && bash) argv.push(bash, "-c", 'exec -a "$0" "$@"', argv0);
   argv.push(executable);
   return { argv };
 }
