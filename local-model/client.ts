@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { request } from "node:http";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,6 +8,7 @@ import { CliResponse, controllerSocketPath } from "./protocol.js";
 import { ping } from "./verbs-model.js";
 import { checkReachableByServices } from "./model-dir.js";
 import type { Scheduling } from "./state.js";
+import { missingNetworkRequirements } from "./network/host-requirements.js";
 
 const binPath = path.join(localModelHome(import.meta.url), "bin", "local-model.mjs");
 
@@ -54,7 +55,11 @@ export class ModelClient {
     if (await this.isRunning()) return;
     await mkdir(this.modelDir, { recursive: true });
     await checkReachableByServices(this.modelDir);
-    const log = await open(path.join(this.modelDir, "controller.log"), "a");
+    const missing = await missingNetworkRequirements();
+    if (missing) throw new Error(missing);
+    const logFile = path.join(this.modelDir, "controller.log");
+    const log = await open(logFile, "a");
+    const logStart = (await log.stat()).size;
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     const child = spawn(
       process.execPath,
@@ -72,7 +77,10 @@ export class ModelClient {
       if (child.exitCode !== null) break;
       await sleep(100);
     }
-    throw new Error(`the model controller did not start; see ${path.join(this.modelDir, "controller.log")}`);
+    // Why, when the controller said so (it refuses a model whose network it cannot set up).
+    const said = (await readFile(logFile, "utf8").catch(() => "")).slice(logStart);
+    const reason = said.split("\n").findLast((line) => line.startsWith("ERROR "));
+    throw new Error(`the model controller did not start${reason ? `: ${reason.slice("ERROR ".length)}` : ""}; see ${logFile}`);
   }
 
   /** Sends a request to the running controller: the verb's result, or an Error with the controller's message. */

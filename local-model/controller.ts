@@ -119,7 +119,7 @@ export class Controller {
         if (record?.status === "pending") this.actions.abandon(record);
       }
       this.runs.relationCaches.delete(name);
-      await removeUnitAtOnce(this.state, this.services, unit);
+      await removeUnitAtOnce(this.state, this.services, this.model.network, unit);
     }
     this.notify();
   }

@@ -11,6 +11,7 @@ import type { VerbHost } from "./verb.js";
 import { verbNamed } from "./verbs.js";
 import { bootMachine, machineOf } from "./machine-boot.js";
 import { unmountUnder } from "./storage-mounts.js";
+import { ModelNetwork } from "./network/model-network.js";
 
 const here = localModelHome(import.meta.url);
 const DEFAULT_WAIT_MS = 10 * 60_000;
@@ -60,8 +61,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     restored ?? newModelState(path.basename(path.resolve(modelDir)).replace(/^\./, "") || "local", options.seed, options.subnet, options.scheduling);
   const servicesDir = path.join(modelDir, "services");
   if (restored) await ServiceManager.killRecorded(servicesDir);
+  // Every machine in its own network namespace: refused here, before anything is saved, when the host cannot.
+  const network = await ModelNetwork.open(state);
   const services = new ServiceManager({ stateDir: servicesDir });
-  const model = new Model(modelDir, state);
+  const model = new Model(modelDir, state, network);
   const controller = new Controller(model, services, { socket, jujuc });
   for (const app of Object.keys(state.applications)) await model.charmOf(app);
   if (restored) await bootMachines(state, services);
@@ -127,8 +130,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     server.close();
     await rm(socket, { force: true });
     if (destroy) {
-      // Storage mounts in the machines' roots go first: nothing of the model may stay mounted.
+      // Storage mounts in the machines' roots go first: nothing of the model may stay mounted. The network
+      // outlives a stopped controller (a restart finds it again), not a destroyed model.
       unmountUnder(modelDir);
+      await network.destroy();
       await rm(modelDir, { recursive: true, force: true });
     } else await controller.persist();
     process.exit(0);

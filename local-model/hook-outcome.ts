@@ -6,6 +6,8 @@ import type { HookProcessResult } from "./hook-runner.js";
 import { statusRecord, type HookSpec, type ModelState, type UnitState } from "./state.js";
 import type { ServiceManager } from "./systemd/service-manager.js";
 import { unmountUnder } from "./storage-mounts.js";
+import type { MachineNetwork } from "./network/model-network.js";
+import { dropPartitionsOf } from "./network/partitions.js";
 
 /**
  * The unit agent around a hook: the statuses Juju sets before it, and after it what its exit means: killed
@@ -28,6 +30,7 @@ export function beforeHook(unit: UnitState, hook: HookSpec): void {
 export async function finishHook(
   state: ModelState,
   services: ServiceManager,
+  network: MachineNetwork,
   unit: UnitState,
   hook: HookSpec,
   context: HookContext,
@@ -44,7 +47,7 @@ export async function finishHook(
     // remove-unit --force: the failed teardown is given up; the unit leaves its relations (the others see it
     // depart) and its machine goes, its remaining hooks skipped.
     forgetUnit(state, unit);
-    await destroyMachine(services, unit);
+    await destroyMachine(state, services, network, unit);
     return;
   }
   if (result.exitCode !== 0) {
@@ -67,7 +70,7 @@ export async function finishHook(
   unit.agent = statusRecord("idle");
   if (hook.name === "start" && !unit.statusSet) unit.workload = statusRecord("unknown");
   if (hook.name === "stop") unit.workload = statusRecord("maintenance");
-  if (hook.name === "remove") await destroyMachine(services, unit);
+  if (hook.name === "remove") await destroyMachine(state, services, network, unit);
   // `juju-reboot` without --now: the machine reboots once the hook has committed (contract §3.17).
   else if (context.pending.reboot === "after") await rebootMachine(services, unit);
 }
@@ -76,14 +79,16 @@ export async function finishHook(
  * `remove-unit --force --no-wait`: the unit goes at once, none of its teardown hooks run; it leaves its
  * relations (the other units see it depart) and its machine goes.
  */
-export async function removeUnitAtOnce(state: ModelState, services: ServiceManager, unit: UnitState): Promise<void> {
+export async function removeUnitAtOnce(state: ModelState, services: ServiceManager, network: MachineNetwork, unit: UnitState): Promise<void> {
   forgetUnit(state, unit);
-  await destroyMachine(services, unit);
+  await destroyMachine(state, services, network, unit);
 }
 
-/** The unit's machine goes away with it: its services stop and its files are removed. */
-async function destroyMachine(services: ServiceManager, unit: UnitState): Promise<void> {
+/** The unit's machine goes away with it: its services stop, its partitions, network and files are removed. */
+async function destroyMachine(state: ModelState, services: ServiceManager, network: MachineNetwork, unit: UnitState): Promise<void> {
   await services.stopMachine(machineOf(unit));
+  await dropPartitionsOf(state, network, unit);
+  await network.removeMachine(unit.address);
   // Whatever is still mounted in the machine's root (storage) must not be removed through the mount.
   unmountUnder(unit.dir);
   await rm(unit.dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { HookContext } from "./hook-context.js";
 import type { HookEnvironment } from "./hook-environment.js";
 import { beforeHook, finishHook } from "./hook-outcome.js";
 import { findHandler, runHookProcess, type HookProcessResult } from "./hook-runner.js";
+import { machineOf } from "./machine-boot.js";
 import type { Model } from "./model.js";
 import { RelationCache } from "./relation-cache.js";
 import type { Operation } from "./resolver.js";
@@ -119,14 +120,14 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
     }
     deps.contexts.set(contextId, context);
     if (hook?.name !== "update-status") unit.agent = statusRecord("executing", record ? `running action ${record.name}` : `running ${label} hook`);
-    return deps.activity.track(unit.name, label, withHookFault(runHookProcess(handler, charmDir, env, args), fault));
+    return deps.activity.track(unit.name, label, withHookFault(runHookProcess(handler, charmDir, env, args, machineOf(unit).networkNamespace), fault));
   };
   const finish = async (result: HookProcessResult) => {
     deps.contexts.delete(contextId);
     // Removed while it ran (remove-unit --force --no-wait): nothing of the run is committed.
     if (state.units[unit.name] !== unit) {
       if (record) deps.actions.abandon(record, result);
-    } else if (target.kind === "hook") await finishHook(state, deps.services, unit, target.hook, context, result);
+    } else if (target.kind === "hook") await finishHook(state, deps.services, model.network, unit, target.hook, context, result);
     else deps.actions.finish(unit, target.record, context, result);
     // A unit that went (its remove hook, a forced removal) needs its relation cache no more.
     if (state.units[unit.name] !== unit) deps.relationCaches.delete(unit.name);

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import path from "node:path";
 import type { FaultKind } from "./faults.js";
+import { resolveExecutable } from "./systemd/exec-command.js";
 
 export interface HookProcessResult {
   /** false when the charm has no handler for the event (Juju skips such a hook and still commits it). */
@@ -39,14 +40,27 @@ export interface RunningHook {
 
 /**
  * Runs one hook process the way Juju's runner does (contract §1.2): only the constructed environment, cwd
- * = charm dir, stdin from /dev/null, stdout and stderr captured.
+ * = charm dir, stdin from /dev/null, stdout and stderr captured; on its machine, in the machine's network
+ * namespace (`nsenter --net` replaces itself with the handler, which keeps the PID and process group).
  */
-export function runHookProcess(handler: string | undefined, charmDir: string, env: Record<string, string>, args: readonly string[] = []): RunningHook {
+export function runHookProcess(
+  handler: string | undefined,
+  charmDir: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+  networkNamespace?: string,
+): RunningHook {
   const started = Date.now();
   if (!handler) {
     return { done: Promise.resolve({ found: false, exitCode: 0, signal: null, stdout: "", stderr: "", durationMs: 0, startedAt: started }), kill: () => {} };
   }
-  const child = spawn(handler, [...args], { cwd: charmDir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const nsenter = networkNamespace === undefined ? undefined : resolveExecutable("nsenter");
+  if (networkNamespace !== undefined && !nsenter) {
+    const stderr = "the machine's network namespace needs nsenter (util-linux), which is not installed\n";
+    return { done: Promise.resolve({ found: true, exitCode: 1, signal: null, stdout: "", stderr, durationMs: 0, startedAt: started }), kill: () => {} };
+  }
+  const [file, argv] = nsenter ? [nsenter, [`--net=${networkNamespace}`, "--", handler, ...args]] : [handler, [...args]];
+  const child = spawn(file, argv, { cwd: charmDir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));

@@ -17,6 +17,8 @@ import { checkReusable, provisionUnitStorage, requestDetach, unitStorage } from 
 import { addUnitStorage, attachResources, attachStorage, deployStorageDirectives, detachStorage } from "./model-storage.js";
 import { storageJson, storageTable } from "./storage-status.js";
 import { newUnitState } from "./unit-record.js";
+import type { MachineNetwork } from "./network/model-network.js";
+import { type CutPair, healUnits, partitionUnits } from "./network/partitions.js";
 
 const APP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$/;
 
@@ -36,6 +38,8 @@ export class Model {
   constructor(
     readonly dir: string,
     readonly state: ModelState,
+    /** Each machine's network namespace and the partitions between them (network/). */
+    readonly network: MachineNetwork,
   ) {}
 
   unitDir(unit: string): string {
@@ -132,7 +136,7 @@ export class Model {
     return revision;
   }
 
-  /** Each unit gets its machine: an address, a filesystem root and its own charm dir. */
+  /** Each unit gets its machine: an address in its own network namespace, a filesystem root and its own charm dir. */
   async addUnits(appName: string, count: number, attachStorage: readonly string[] = []): Promise<string[]> {
     const app = this.app(appName);
     if (app.life !== "alive") throw new ModelError(`cannot add unit to application "${appName}": application is not alive`);
@@ -151,10 +155,12 @@ export class Model {
       await writeFile(path.join(dir, "root", "etc", "os-release"), osRelease(app.base ?? DEFAULT_BASE));
       await makeUnitCharm(dir, app.charmDir);
       const address = machineAddress(this.state.subnet, this.state.nextAddress++);
+      const namespace = await this.network.addMachine(address);
       const unit: UnitState = {
         ...newUnitState(name, appName, number, dir, address, app.charmRevision),
         charmModifiedVersion: app.charmModifiedVersion ?? 0,
         machine: allocateMachineId(this.state),
+        namespace,
       };
       this.state.units[name] = unit;
       // The machine's storage is there before its first hook (interfaces §7.3).
@@ -292,5 +298,15 @@ export class Model {
       const follower = this.state.units[other];
       if (follower && other !== name && follower.life === "alive") follower.leaderSettingsSeen = -1;
     }
+  }
+
+  /** Fault injection, not a Juju verb: cuts `side` off from `from` (every other unit when empty); the pairs cut. */
+  partition(side: readonly string[], from: readonly string[]): Promise<CutPair[]> {
+    return partitionUnits(this.state, this.network, side, from);
+  }
+
+  /** Mends the partitions of the named units (all when none); the pairs mended. */
+  heal(units: readonly string[]): Promise<CutPair[]> {
+    return healUnits(this.state, this.network, units);
   }
 }

@@ -72,6 +72,8 @@ export interface UnitState {
   dir: string;
   /** `remove-unit --force`: a teardown hook that fails no longer holds the unit; it is removed anyway. */
   forceRemoval?: boolean;
+  /** The machine's network namespace (network/model-network.ts); set when the controller opens the model's network. */
+  namespace?: string;
   /** The machine's id as Juju numbers machines in a model ("0", "1", … never reused); absent in older states. */
   machine?: string;
   charmRevision: number;
@@ -227,6 +229,8 @@ export interface ModelState {
   nextActionId: number;
   hookCounter: number;
   applications: Record<string, AppState>;
+  /** Not Juju's: pairs of units whose machines cannot reach each other (network/partitions.ts); absent: none. */
+  partitions?: Array<[string, string]>;
   units: Record<string, UnitState>;
   relations: Record<string, RelationState>;
   actions: Record<string, ActionRecord>;

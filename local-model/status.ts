@@ -5,6 +5,7 @@ import { applicationStatus, unitStatuses } from "./application-status.js";
 import { type ModelState, machineIdOf } from "./state.js";
 import { isPeer, localEndpoint, remoteAppOf } from "./topology.js";
 import { storageJson } from "./storage-status.js";
+import { unreachableUnits } from "./network/partitions.js";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -92,6 +93,8 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
     applications,
     // The CombinedStorage object of `juju storage`, as `status --storage` carries it (interfaces §7.5, unverified).
     storage: storageJson(state),
+    // Not Juju's: the active partitions (fault injection), each partitioned unit and the units it cannot reach.
+    ...((state.partitions ?? []).length > 0 ? { partitions: unreachableUnits(state) } : {}),
     controller: { timestamp: `${new Date().toISOString().slice(11, 19)}Z` },
   };
 }
@@ -167,5 +170,8 @@ export function statusTable(state: ModelState): string {
     }
     sections.push(table(rows));
   }
+  // Not Juju's: the active partitions (fault injection).
+  const partitioned = Object.entries(unreachableUnits(state));
+  if (partitioned.length > 0) sections.push(table([["Partitioned unit", "Cannot reach"], ...partitioned.map(([unit, others]) => [unit, others.join(",")])]));
   return `${sections.join("\n\n")}\n`;
 }

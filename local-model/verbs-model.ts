@@ -125,6 +125,11 @@ export const destroy = defineVerb({
       // A controller that died leaves its storage mounts behind; none may outlive the model.
       const { unmountUnder } = await import("./storage-mounts.js");
       unmountUnder(cli.modelDir);
+      // The namespaces, veths and bridge a dead controller left behind.
+      const { loadModelState } = await import("./state.js");
+      const { removeModelNetwork } = await import("./network/model-network.js");
+      const state = await loadModelState(cli.modelDir).catch(() => undefined);
+      if (state) await removeModelNetwork(state.uuid);
       await rm(cli.modelDir, { recursive: true, force: true });
       console.error(`destroyed model ${cli.modelDir}`);
     },

@@ -3,6 +3,7 @@ import { exec, run } from "./verbs-actions.js";
 import { config, modelConfig } from "./verbs-config.js";
 import { controllerProcess, debugLog, destroy, elect, ping, resolved, status, wait } from "./verbs-model.js";
 import { addSecret, grantSecret, secrets, showSecret, updateSecret } from "./verbs-secrets.js";
+import { heal, partition } from "./verbs-network.js";
 import type { Verb } from "./verb.js";
 import { addStorageVerb, attachResource, attachStorageVerb, detachStorageVerb, storage } from "./verbs-storage.js";
 
@@ -35,6 +36,8 @@ export const verbs: readonly Verb[] = [
   status,
   resolved,
   elect,
+  partition,
+  heal,
   wait,
   debugLog,
   destroy,

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Installs what the project needs on a fresh Debian/Ubuntu machine: etcd 3.4 and the systemd tools from
-# the distribution (as root), the development packages and the charm's pinned Node runtime from npm.
+# Installs what the project needs on a fresh Debian/Ubuntu machine: etcd 3.4, the systemd tools and iproute2
+# from the distribution (as root), the development packages and the charm's pinned Node runtime from npm.
 # Idempotent and quick when nothing changed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
 command -v etcdctl >/dev/null 2>&1 || missing="$missing etcd-client"
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
+# The local model puts each machine in its own network namespace: ip (iproute2); nsenter is util-linux's (Essential).
+{ command -v ip || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; } >/dev/null 2>&1 || missing="$missing iproute2"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages:$missing (run as root or install them)" >&2

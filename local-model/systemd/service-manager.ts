@@ -35,9 +35,11 @@ import type { ActiveState, SubState } from "./unit-state.js";
  *   ReadWritePaths=, NoNewPrivileges=), Nice=, IO scheduling, dependencies (After=, Wants=, Requires=),
  *   conditions, SuccessExitStatus=, RestartPreventExitStatus=, watchdogs and socket activation are kept in
  *   the parsed file but not applied. Core dumps are reported as Result=signal.
- * - User= drops privileges through `setpriv` (with the user's supplementary groups); with it or with
- *   LimitNOFILE=, the "@" prefix cannot choose argv[0] (the exec wrappers replace themselves with the
- *   command). "!" and "!!" are treated like "+": the command runs as root.
+ * - User= drops privileges through `setpriv` (with the user's supplementary groups). "!" and "!!" are
+ *   treated like "+": the command runs as root.
+ * - A machine with a network namespace (Machine.networkNamespace) runs every command in it, through
+ *   `nsenter --net`; there is no other namespacing. Behind that or another exec wrapper (prlimit, setpriv),
+ *   argv[0] is the executable's path rather than the word as written, unless the "@" prefix names one.
  * - Control commands (ExecStartPre=, ExecStop=, …) that outlive their timeout are killed with SIGKILL at once.
  * - Once loaded, a unit stays loaded: after its file changes, a daemon-reload is always needed (systemd may
  *   unload an unreferenced inactive unit and read the new file on next use). A not-found unit is looked up

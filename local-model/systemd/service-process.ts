@@ -11,9 +11,11 @@ import type { Credentials } from "./users.js";
 /**
  * The processes of a service. Each command is spawned without a shell, in a new session and process group
  * (the group stands in for the unit's cgroup), with stdin on /dev/null and stdout and stderr copied into the
- * unit's log. Limits and credentials are applied by exec wrappers that replace themselves with the command,
- * so the command keeps the PID that was spawned: `prlimit` (LimitNOFILE=, set as root so a hard limit can
+ * unit's log. The machine's network namespace, limits and credentials are applied by exec wrappers that replace
+ * themselves with the command, so the command keeps the PID that was spawned: `nsenter --net` (the machine's
+ * network namespace, network/model-network.ts), `prlimit` (LimitNOFILE=, set as root so a hard limit can
  * be raised) and `setpriv` (User=/Group= with the user's supplementary groups, as systemd's initgroups()).
+ * After a wrapper, an argv[0] of its own ("@" prefix) is set by bash's `exec -a`, which replaces itself too.
  */
 
 /** How a process ended, as Node reports it: an exit code, or the signal that killed it. */
@@ -45,6 +47,7 @@ export interface ServiceProcess {
 export const EXIT_CHDIR = 200;
 export const EXIT_EXEC = 203;
 export const EXIT_USER = 217;
+export const EXIT_NAMESPACE = 226;
 
 class TrackedProcess implements ServiceProcess {
   exit: ProcessExit | undefined;
@@ -93,6 +96,8 @@ export interface LaunchRequest {
   readonly workingDirectory: string;
   readonly limitNoFile: ResourceLimit | undefined;
   readonly log: UnitLog;
+  /** The machine's network namespace file; undefined: the host's network. */
+  readonly networkNamespace?: string;
 }
 
 export type LaunchResult =
@@ -114,9 +119,14 @@ export function applicableNoFileLimit(requested: ResourceLimit | undefined): { l
 
 const limitText = (value: number | null) => (value === null ? "unlimited" : String(value));
 
-/** The argv that runs the command under its limits and credentials. */
-function wrappedArgv(executable: string, request: LaunchRequest): { argv: string[] } | { error: string; status: number } {
+/** The argv that runs the command in its machine's network, under its limits and credentials, with its argv[0]. */
+function wrappedArgv(executable: string, argv0: string, request: LaunchRequest): { argv: string[] } | { error: string; status: number } {
   const argv: string[] = [];
+  if (request.networkNamespace) {
+    const nsenter = resolveExecutable("nsenter");
+    if (!nsenter) return { error: "the machine's network namespace needs nsenter (util-linux), which is not installed", status: EXIT_NAMESPACE };
+    argv.push(nsenter, `--net=${request.networkNamespace}`, "--");
+  }
   if (request.limitNoFile) {
     const prlimit = resolveExecutable("prlimit");
     if (!prlimit) return { error: "LimitNOFILE= needs prlimit (util-linux), which is not installed", status: EXIT_EXEC };
@@ -128,6 +138,10 @@ function wrappedArgv(executable: string, request: LaunchRequest): { argv: string
     if (!setpriv) return { error: "User=/Group= need setpriv (util-linux), which is not installed", status: EXIT_USER };
     argv.push(setpriv, `--reuid=${credentials.uid}`, `--regid=${credentials.gid}`, credentials.account ? "--init-groups" : "--clear-groups", "--");
   }
+  // After a wrapper argv[0] is the executable's path; an "@" argv[0] is set by bash ("$0"), which replaces itself
+  // with the command. Only then: bash adds `_` to the command's environment.
+  const bash = resolveExecutable("bash");
+  if (argv.length > 0 && argv0 !== request.command.executable && bash) argv.push(bash, "-c", 'exec -a "$0" "$@"', argv0);
   argv.push(executable);
   return { argv };
 }
@@ -145,12 +159,12 @@ export async function launchProcess(request: LaunchRequest): Promise<LaunchResul
       message: `Changing to the requested working directory failed: ${request.workingDirectory}: No such file or directory`,
     };
   }
-  const wrapped = wrappedArgv(executable, request);
+  const [argv0 = executable, ...args] = expandArguments(command, request.environment);
+  const wrapped = wrappedArgv(executable, argv0, request);
   if ("error" in wrapped) return { ok: false, status: wrapped.status, message: wrapped.error };
   const [file = executable, ...wrapperArgs] = wrapped.argv;
-  const [argv0, ...args] = expandArguments(command, request.environment);
   const child = spawn(file, [...wrapperArgs, ...args], {
-    // argv[0] can only be chosen when no wrapper replaces itself with the command.
+    // Without a wrapper, argv[0] is chosen here; after one, bash chooses it (wrappedArgv).
     argv0: wrapperArgs.length === 0 ? argv0 : undefined,
     cwd: request.workingDirectory,
     env: { ...request.environment },

@@ -29,6 +29,7 @@ export class ServiceUnit {
       host.log,
       () => host.processesChanged(),
       (job) => this.enqueue(job),
+      host.machine.networkNamespace,
     );
   }
 

@@ -52,9 +52,11 @@ export class UnitLifecycle {
     private readonly log: UnitLog,
     processesChanged: () => void,
     private readonly enqueue: EnqueueJob,
+    /** The machine's network namespace file, which every command of the unit runs in. */
+    networkNamespace?: string,
   ) {
     this.loaded = loaded;
-    this.processes = new UnitProcesses(log, (message) => this.note(message), processesChanged);
+    this.processes = new UnitProcesses(log, (message) => this.note(message), processesChanged, networkNamespace);
   }
 
   /** The definition stop, kill and ExecStop= use: the current one if the unit still loads (as systemd does). */

@@ -13,6 +13,8 @@ import { combineUnitFiles, parseUnitFile, type UnitFile } from "./unit-file.js";
 export interface Machine {
   readonly name: string;
   readonly root: string;
+  /** The network namespace file its processes run in (entered with nsenter); undefined: the host's network. */
+  readonly networkNamespace?: string;
 }
 
 /** The administrator's unit directory, where `enable`, `disable` and `mask` write. */

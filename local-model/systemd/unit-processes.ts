@@ -35,6 +35,8 @@ export class UnitProcesses {
     private readonly note: (message: string) => void,
     /** Called whenever the processes change, to keep the record of running processes current. */
     private readonly changed: () => void,
+    /** The machine's network namespace file, which every command runs in (undefined: the host's network). */
+    private readonly networkNamespace?: string,
   ) {}
 
   get main(): ServiceProcess | undefined {
@@ -116,6 +118,7 @@ export class UnitProcesses {
       workingDirectory: context.workingDirectory,
       limitNoFile: context.limitNoFile,
       log: this.log,
+      ...(this.networkNamespace ? { networkNamespace: this.networkNamespace } : {}),
     });
   }
 
