@@ -70,6 +70,29 @@ export class LocalModelFixture {
       .map((entry) => ({ unit: entry.unit, hook: entry.name, env: printedEnv(entry.stdout), entry }));
   }
 
+  /**
+   * Waits until no unit is in error. A hook that fails on a busy machine is retried by the model (5 s, then
+   * doubling), as Juju retries it; verbs return once no hook can run, which a unit waiting for its retry counts
+   * as. Throws naming the failed hooks (their last stderr lines) if a unit is still in error at the deadline.
+   */
+  async untilNoUnitInError(timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.status();
+      const inError = Object.values(status.applications).flatMap((app) =>
+        Object.entries(app.units ?? {}).filter(([, unit]) => unit["juju-status"].current === "error" || unit["workload-status"].current === "error"),
+      );
+      if (inError.length === 0) return;
+      if (Date.now() > deadline) {
+        const failed = (await this.debugLog()).filter((entry) => entry.kind === "hook" && entry.exitCode !== 0);
+        const lines = failed.map((entry) => `${entry.unit} ${entry.name}: ${entry.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+        throw new Error(`units still in error: ${inError.map(([name]) => name).join(", ")}; failed hooks:\n${lines.join("\n")}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await this.ok("wait");
+    }
+  }
+
   async destroy(): Promise<void> {
     await this.run("destroy");
     await rm(path.dirname(this.dir), { recursive: true, force: true });
