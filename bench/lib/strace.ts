@@ -76,7 +76,10 @@ export function parseTrace(text: string): SpawnedProcess[] {
     if (exec) {
       const pid = Number(exec[1]);
       const previous = byPid.get(pid);
-      byPid.set(pid, { first: previous?.first ?? exec[3]!, file: exec[3]!, args: argv(exec[4]!), start: previous?.start ?? clock(exec[2]!) });
+      // A machine's processes start as `nsenter --net=… --` (its network namespace), which execs the command:
+      // the process began as what nsenter ran.
+      const first = previous === undefined || previous.first.endsWith("/nsenter") ? exec[3]! : previous.first;
+      byPid.set(pid, { first, file: exec[3]!, args: argv(exec[4]!), start: previous?.start ?? clock(exec[2]!) });
       continue;
     }
     const exit = /^(\d+) (\S+) \+\+\+ (exited|killed)/.exec(line);
