@@ -1,3 +1,4 @@
+import { textTable } from "./text-table.js";
 import { DEFAULT_BASE } from "./base.js";
 import type { CharmSpec } from "./charm.js";
 import { SIMULATED_JUJU_VERSION } from "./hook-environment.js";
@@ -99,25 +100,10 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
   };
 }
 
-/** Columns as wide as their widest cell (the header row names them), the last one unpadded. */
-function table(rows: string[][]): string {
-  const [header = []] = rows;
-  const widths = header.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
-/** The plain `juju status` tables. */
 export function statusTable(state: ModelState): string {
   const now = `${new Date().toISOString().slice(11, 19)}Z`;
   const sections = [
-    table([
+    textTable([
       ["Model", "Controller", "Cloud/Region", "Version", "SLA", "Timestamp"],
       [state.name, "local-model", "localhost/localhost", SIMULATED_JUJU_VERSION, "unsupported", now],
     ]),
@@ -130,7 +116,7 @@ export function statusTable(state: ModelState): string {
       const version = app.units.map((n) => state.units[n]?.workloadVersion).find(Boolean) ?? "";
       rows.push([app.name, version, status.current, String(app.units.length), app.charmName, "", String(app.charmRevision), "no", status.message ?? ""]);
     }
-    sections.push(table(rows));
+    sections.push(textTable(rows));
     const unitRows = [["Unit", "Workload", "Agent", "Machine", "Public address", "Ports", "Message"]];
     for (const app of apps) {
       for (const name of app.units) {
@@ -149,7 +135,7 @@ export function statusTable(state: ModelState): string {
         ]);
       }
     }
-    sections.push(table(unitRows));
+    sections.push(textTable(unitRows));
   }
   const relations = Object.values(state.relations).sort((a, b) => a.id - b.id);
   if (relations.length > 0) {
@@ -168,10 +154,11 @@ export function statusTable(state: ModelState): string {
         relation.life === "dying" ? "dying" : "",
       ]);
     }
-    sections.push(table(rows));
+    sections.push(textTable(rows));
   }
   // Not Juju's: the active partitions (fault injection).
   const partitioned = Object.entries(unreachableUnits(state));
-  if (partitioned.length > 0) sections.push(table([["Partitioned unit", "Cannot reach"], ...partitioned.map(([unit, others]) => [unit, others.join(",")])]));
+  if (partitioned.length > 0)
+    sections.push(textTable([["Partitioned unit", "Cannot reach"], ...partitioned.map(([unit, others]) => [unit, others.join(",")])]));
   return `${sections.join("\n\n")}\n`;
 }

@@ -1,3 +1,4 @@
+import { textTable } from "./text-table.js";
 import type { ModelState, StorageInstance } from "./state.js";
 import { machineIdOf } from "./state.js";
 import { formatSizeMiB } from "./storage-spec.js";
@@ -46,13 +47,5 @@ export function storageTable(state: ModelState): string {
   for (const instance of instances) {
     rows.push([instance.unit ?? "", instance.id, instance.kind, instance.pool, instance.location, formatSizeMiB(instance.sizeMiB), statusOf(instance), ""]);
   }
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
+  return `${textTable(rows)}\n`;
 }

@@ -1,3 +1,4 @@
+import { textTable } from "./text-table.js";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { z } from "zod";
@@ -37,15 +38,7 @@ function secretsTable(secrets: z.output<typeof SecretsByID>): string {
   for (const [id, shown] of Object.entries(secrets)) {
     rows.push([id, shown.name ?? "-", shown.owner, shown.rotation ?? "never", String(shown.revision), shown.updated]);
   }
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
+  return `${textTable(rows)}\n`;
 }
 
 const printDetails = (shown: z.output<typeof SecretsByID>, input: VerbInput) => {
