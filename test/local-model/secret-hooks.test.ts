@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { applySecretHookTransition, nextSecretHook, settleSecrets } from "../../local-model/secret-hooks.js";
 import { applySecretOp, newSecretRecord, SECRET_HOOK_RETRY_MS, type SecretRecord } from "../../local-model/secret-store.js";
 import { newModelState, statusRecord, type AppState, type ModelState, type UnitState } from "../../local-model/state.js";
+import { newUnitState } from "../../local-model/unit-record.js";
 
 /**
  * Which secret hook a unit runs next, and what running it changes (contract §5.1, §5.9; interfaces §6.2).
@@ -11,31 +12,17 @@ import { newModelState, statusRecord, type AppState, type ModelState, type UnitS
 const T0 = Date.parse("2026-11-30T12:00:00Z");
 const HOUR = 3_600_000;
 
+/** A started unit that has seen its leader hook, as the resolver finds one between hooks. */
 function unitState(name: string): UnitState {
-  const [app = ""] = name.split("/");
+  const [app = "", number = "0"] = name.split("/");
   return {
-    name,
-    app,
-    number: Number(name.split("/")[1]),
-    address: "127.0.0.1",
-    life: "alive",
-    dir: "/nonexistent",
-    charmRevision: 1,
+    ...newUnitState(name, app, Number(number), "/nonexistent", "127.0.0.1", 1),
     installed: true,
     started: true,
     leaderElectedRun: true,
     leaderSettingsSeen: 0,
-    configSeen: null,
-    queued: [],
-    failed: null,
     workload: statusRecord("active"),
     agent: statusRecord("idle"),
-    statusSet: false,
-    workloadVersion: "",
-    relations: {},
-    charmState: {},
-    ports: [],
-    actions: [],
     lastUpdateStatus: T0,
   };
 }
