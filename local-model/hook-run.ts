@@ -56,10 +56,10 @@ function runTarget(state: ModelState, unit: UnitState, op: Operation): RunTarget
 async function processOf(
   environment: HookEnvironment,
   unit: UnitState,
+  charmDir: string,
   contextId: string,
   target: RunTarget,
 ): Promise<{ handler: string | undefined; env: Record<string, string>; args: string[] }> {
-  const charmDir = path.join(unit.dir, "charm");
   switch (target.kind) {
     case "hook":
       return {
@@ -107,7 +107,7 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
     record.started = new Date().toISOString();
   }
   const charmDir = path.join(unit.dir, "charm");
-  const { handler, env, args } = await processOf(environment, unit, contextId, target);
+  const { handler, env, args } = await processOf(environment, unit, charmDir, contextId, target);
   // Fault injection (faults.ts): hook runs only, drawn here so that the round's order fixes the draws.
   const fault = hook && handler ? drawHookFault(state) : undefined;
 

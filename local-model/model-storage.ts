@@ -7,14 +7,19 @@ import { applicationDirectives, parseDirective, parseStorageOptions, StorageDire
 
 /** The operator's storage and resource verbs on the model (interfaces §7.2, §9). */
 
-/** `deploy --storage` directives checked against the charm, as ModelErrors. */
-export function deployStorageDirectives(charm: CharmSpec, options: readonly string[]): Record<string, StorageDirective> {
+/** Runs `work`, a bad directive reported to the operator as a ModelError. */
+function directiveErrorsAsModelErrors<T>(work: () => T): T {
   try {
-    return applicationDirectives(charm.name, charm.storage, options);
+    return work();
   } catch (error) {
     if (error instanceof StorageDirectiveError) throw new ModelError(error.message);
     throw error;
   }
+}
+
+/** `deploy --storage` directives checked against the charm, as ModelErrors. */
+export function deployStorageDirectives(charm: CharmSpec, options: readonly string[]): Record<string, StorageDirective> {
+  return directiveErrorsAsModelErrors(() => applicationDirectives(charm.name, charm.storage, options));
 }
 
 /** `attach-storage <unit> <id>…`: each runs <name>-storage-attached on the unit. */
@@ -38,18 +43,13 @@ export async function addUnitStorage(model: Model, unitName: string, options: re
   const unit = model.unit(unitName);
   const app = model.app(unit.app);
   const charm = await model.charmOf(unit.app);
-  const added: string[] = [];
-  try {
-    for (const [label, text] of Object.entries(parseStorageOptions(options))) {
+  return directiveErrorsAsModelErrors(() =>
+    Object.entries(parseStorageOptions(options)).flatMap(([label, text]) => {
       const given = parseDirective(text);
       const directive = directiveFor(app, charm, label, given.count ?? 1);
-      added.push(...addStorage(model.state, model.dir, charm, unit, label, { ...directive, ...pick(given) }));
-    }
-  } catch (error) {
-    if (error instanceof StorageDirectiveError) throw new ModelError(error.message);
-    throw error;
-  }
-  return added;
+      return addStorage(model.state, model.dir, charm, unit, label, { ...directive, ...pick(given) });
+    }),
+  );
 }
 
 const pick = (given: { pool?: string; sizeMiB?: number }): Partial<StorageDirective> => ({

@@ -101,6 +101,9 @@ const POOLS: Readonly<Record<string, readonly StorageSpec["type"][]>> = { rootfs
 
 export const defaultPool = (spec: StorageSpec) => (spec.type === "block" ? "loop" : "rootfs");
 
+/** The size of an instance no directive sized: the charm's minimum, at least 1 GiB (interfaces §7.2). */
+export const defaultSizeMiB = (spec: StorageSpec) => Math.max(spec.minimumSizeMiB, 1024);
+
 /** `<pool>,<count>,<size>` in any order, any of them left out (interfaces §7.2). */
 export function parseDirective(text: string): { pool?: string; count?: number; sizeMiB?: number } {
   const parsed: { pool?: string; count?: number; sizeMiB?: number } = {};
@@ -144,7 +147,7 @@ export function resolveDirective(
   if (spec.countMax !== -1 && count > spec.countMax) {
     throw new StorageDirectiveError(`charm "${charm}" store "${label}": at most ${spec.countMax} instances supported, ${count} specified`);
   }
-  const sizeMiB = given.sizeMiB ?? Math.max(spec.minimumSizeMiB, 1024);
+  const sizeMiB = given.sizeMiB ?? defaultSizeMiB(spec);
   if (sizeMiB < spec.minimumSizeMiB) {
     throw new StorageDirectiveError(
       `charm "${charm}" store "${label}": minimum storage size is ${formatSizeMiB(spec.minimumSizeMiB)}, ${formatSizeMiB(sizeMiB)} specified`,

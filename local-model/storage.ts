@@ -4,7 +4,7 @@ import type { CharmSpec } from "./charm.js";
 import { ModelError } from "./model-error.js";
 import type { AppState, HookSpec, ModelState, StorageInstance, UnitState } from "./state.js";
 import { attachAt, detachFrom } from "./storage-mounts.js";
-import { defaultPool, filesystemMountPoint, type StorageDirective, type StorageSpec } from "./storage-spec.js";
+import { defaultPool, defaultSizeMiB, filesystemMountPoint, type StorageDirective, type StorageSpec } from "./storage-spec.js";
 
 /**
  * The model's storage instances (interfaces §7): provisioned in the model directory
@@ -136,7 +136,7 @@ export const modelDirOf = (unit: UnitState) => path.dirname(path.dirname(unit.di
 export function directiveFor(app: AppState, charm: CharmSpec, name: string, count: number): StorageDirective {
   const spec = specOf(charm, name);
   const given = app.storage?.[name];
-  return { pool: given?.pool ?? defaultPool(spec), sizeMiB: given?.sizeMiB ?? Math.max(spec.minimumSizeMiB, 1024), count };
+  return { pool: given?.pool ?? defaultPool(spec), sizeMiB: given?.sizeMiB ?? defaultSizeMiB(spec), count };
 }
 
 /** Whether the unit can take `adding` more instances of `name`; the reason when not. */
