@@ -62,7 +62,7 @@ export function readCertificate(pem: string): CertificateFacts | undefined {
 export function certificateMatchesKey(certificatePem: string, privateKeyPem: string): boolean {
   try {
     const certificate = parseFirstCertificate(certificatePem);
-    return certificate !== undefined && certificate.checkPrivateKey(createPrivateKey(privateKeyPem));
+    return certificate?.checkPrivateKey(createPrivateKey(privateKeyPem)) === true;
   } catch {
     return false;
   }
