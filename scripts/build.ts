@@ -12,6 +12,9 @@ import { HANDLED_HOOKS } from "../src/names.js";
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const bundlePath = path.join(repoRoot, "dist", "charm.mjs");
 export const mainBundlePath = path.join(repoRoot, "dist", "charm-main.mjs");
+/** Certificate issuing (@peculiar/x509 and its polyfill): a file of its own, loaded only by hooks that issue. */
+export const pkiBundlePath = path.join(repoRoot, "dist", "charm-pki.mjs");
+export const BUNDLE_PATHS = [bundlePath, mainBundlePath, pkiBundlePath] as const;
 
 /**
  * Two files: dist/charm.mjs, a small entry that lets ignored events exit before anything else loads, and
@@ -26,6 +29,15 @@ export async function buildCharmBundle(): Promise<string> {
     keepNames: true,
     legalComments: "none",
     // CommonJS dependencies (commander, pino) call require(); give the ESM bundle a real one.
+    banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
+    // Imported at run time from the file next to it, never bundled in.
+    plugins: [{ name: "pki-bundle", setup: (b) => b.onResolve({ filter: /\/tls\/pki\.js$/ }, () => ({ path: "./charm-pki.mjs", external: true })) }],
+  });
+  await build({
+    ...common,
+    entryPoints: [path.join(repoRoot, "src", "tls", "pki.ts")],
+    outfile: pkiBundlePath,
+    legalComments: "none",
     banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
   });
   await build({

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { underBothSchemes } from "../domain/address.js";
 import type { EtcdCluster } from "../etcd/cluster.js";
 import type { Machine } from "../etcd/machine.js";
 import type { Logger } from "../log.js";
@@ -6,6 +7,7 @@ import type { Action, RestartPlan } from "./actions.js";
 import { DEPARTED_STATE_KEY, LEADER_KEYS, LEFT_STATE_KEY, UNCLAIMED_STATE_KEY } from "./cluster-data.js";
 import type { JujuState } from "./juju-state.js";
 import type { Clock } from "./runtime.js";
+import { actTls, publishConsumers } from "./act-tls.js";
 import { retry, startingService, waitHealthy, waitServing } from "./waits.js";
 
 /** What act reaches the world through: Juju (written through), the cluster, the machine, a log and a clock. */
@@ -18,7 +20,7 @@ export interface ActWorld {
 }
 
 /** How long a membership change waits out etcd's "unhealthy cluster" before the hook fails. */
-const RECONFIGURATION_WAIT_MS = 120_000;
+export const RECONFIGURATION_WAIT_MS = 120_000;
 /** How long a (re)started member may take to serve again. */
 const START_WAIT_MS = 120_000;
 /** How long a joining learner may take until the voters list it by name. */
@@ -38,11 +40,17 @@ async function rollingRestart(plan: RestartPlan, world: ActWorld): Promise<void>
         log.warn({ error: error instanceof Error ? error.message : String(error) }, "could not hand over raft leadership before restarting"),
       );
     }
+    const update = plan.peerUrlUpdate;
+    if (update) {
+      // Asked after the lock was taken: members may have changed scheme while this one waited.
+      await retry(clock, RECONFIGURATION_WAIT_MS, 500, () => etcd.updatePeerUrl(underBothSchemes(update.endpoints), update.memberId, update.peerUrl));
+      await world.juju.tools.jujuLog(`moved this member's peer URL to ${update.peerUrl}`);
+    }
     await startingService(world, () => machine.service.restart());
-    await waitHealthy(world, plan.selfUrl, START_WAIT_MS);
+    await waitHealthy(world, plan.restartedUrl, START_WAIT_MS);
   };
   if (plan.lockEndpoints.length === 0) await restart();
-  else await etcd.withLock(plan.lockEndpoints, "etcd-charm/restart", RESTART_LOCK_WAIT_MS, restart);
+  else await etcd.withLock(underBothSchemes(plan.lockEndpoints), "etcd-charm/restart", RESTART_LOCK_WAIT_MS, restart);
 }
 
 /** Runs one decided action. Juju's view changes with each write (JujuState writes through); the machine and cluster are observed again. */
@@ -140,7 +148,15 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
       return;
     }
     case "publish-consumers":
-      for (const [id, values] of Object.entries(action.bags)) await juju.relationSet(id, values);
+      await publishConsumers(action.bags, action.credentials, world);
+      return;
+    case "create-ca":
+    case "write-trust":
+    case "issue-member-certificate":
+    case "issue-client-credentials":
+    case "drop-client-credentials":
+    case "write-etcdctl-env":
+      await actTls(action, world);
       return;
     case "await-election":
       await clock.sleep(action.delayMs);

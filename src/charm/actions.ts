@@ -7,12 +7,24 @@
 type Endpoints = readonly string[];
 
 export interface RestartPlan {
-  /** This member's client URL: where it is checked healthy again. */
+  /** This member's client URL as it serves now: where leadership is handed over. */
   readonly selfUrl: string;
+  /** Where it is checked healthy after the restart (its new scheme, when that changes). */
+  readonly restartedUrl: string;
   /** Other members that answer, which hold the restart lock; none when this is the only member. */
   readonly lockEndpoints: Endpoints;
   /** When this member leads raft: the voter that takes over before the restart. */
   readonly handOverTo: string | undefined;
+  /**
+   * A scheme change (http ⇄ https): the cluster is told this member's new peer URL just before it restarts
+   * into it, asked of the other members that answer.
+   */
+  readonly peerUrlUpdate?: { readonly memberId: string; readonly peerUrl: string; readonly endpoints: Endpoints };
+}
+
+export interface CertificateSubject {
+  readonly commonName?: string;
+  readonly organization?: string;
 }
 
 export type StartWait =
@@ -47,7 +59,31 @@ export type Action =
       readonly self: boolean;
     }
   | { readonly kind: "record-members"; readonly members: string; readonly clientUrls: readonly string[]; readonly dropGrants: readonly string[] }
-  | { readonly kind: "publish-consumers"; readonly bags: Readonly<Record<string, Readonly<Record<string, string>>>> }
+  | {
+      readonly kind: "publish-consumers";
+      readonly bags: Readonly<Record<string, Readonly<Record<string, string>>>>;
+      /** Relation id → the secret whose client certificate and key go into its bag too (read by the shell). */
+      readonly credentials: Readonly<Record<string, string>>;
+    }
+  /** The Juju leader creates the cluster CA once: its key in an application secret, its certificate in leader data. */
+  | { readonly kind: "create-ca"; readonly appName: string; readonly validityMs: number }
+  /** The CA certificates this member trusts, from leader data onto the machine. */
+  | { readonly kind: "write-trust"; readonly bundle: string; readonly fingerprints: readonly string[] }
+  /** This unit signs a certificate for its own key (made here, if it has none) with the CA from the secret. */
+  | {
+      readonly kind: "issue-member-certificate";
+      readonly caSecretId: string;
+      readonly subject: CertificateSubject;
+      readonly sans: { readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
+      readonly validityMs: number;
+      readonly reason: string;
+    }
+  /** The leader makes one client identity for a consumer relation, named after the consuming application. */
+  | { readonly kind: "issue-client-credentials"; readonly relationId: string; readonly caSecretId: string; readonly validityMs: number }
+  /** The leader drops the client identities of relations that are gone. */
+  | { readonly kind: "drop-client-credentials"; readonly relationNumbers: readonly string[]; readonly secretIds: readonly string[] }
+  /** ETCDCTL_* for operators on this unit. */
+  | { readonly kind: "write-etcdctl-env"; readonly text: string }
   /** Members answer but name no raft leader: usually mid-election (right after a restart); look again shortly. */
   | { readonly kind: "await-election"; readonly delayMs: number };
 
@@ -70,6 +106,12 @@ export const ACTION_KINDS = [
   "record-members",
   "publish-consumers",
   "await-election",
+  "create-ca",
+  "write-trust",
+  "issue-member-certificate",
+  "issue-client-credentials",
+  "drop-client-credentials",
+  "write-etcdctl-env",
 ] as const satisfies readonly ActionKind[];
 type Missing = Exclude<ActionKind, (typeof ACTION_KINDS)[number]>;
 /** A compile error here names an action kind missing from ACTION_KINDS. */

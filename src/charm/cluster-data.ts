@@ -8,9 +8,20 @@ import { isIpAddress } from "../domain/address.js";
 
 const MEMBER_NAME = /^[a-z][a-z0-9-]*[0-9]+$/;
 const TOKEN = /^[A-Za-z0-9]{16,64}$/;
-const PEER_URL = /^http:\/\/(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
+const PEER_URL = /^https?:\/\/(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
 /** `name=http://ip:port,…`, the form etcd's initial-cluster takes. */
-const INITIAL_CLUSTER = /^[a-z][a-z0-9-]*[0-9]+=http:\/\/[0-9a-fA-F.:[\]]+:\d{1,5}(,[a-z][a-z0-9-]*[0-9]+=http:\/\/[0-9a-fA-F.:[\]]+:\d{1,5})*$/;
+const INITIAL_CLUSTER = /^[a-z][a-z0-9-]*[0-9]+=https?:\/\/[0-9a-fA-F.:[\]]+:\d{1,5}(,[a-z][a-z0-9-]*[0-9]+=https?:\/\/[0-9a-fA-F.:[\]]+:\d{1,5})*$/;
+/** A Juju secret URI (`secret:<20 base32 chars>`, or with a model UUID in the long form). */
+const SECRET_URI = /^secret:(?:\/\/[0-9a-f-]{36}\/)?[0-9a-v]{20}$/;
+/**
+ * Certificates in PEM, public material only (leader data is readable by every unit). Read with a trailing
+ * newline whether or not the store kept it.
+ */
+const CertificateBundle = z
+  .string()
+  .max(65_536)
+  .transform((text) => `${text.replace(/\r\n/g, "\n").trim()}\n`)
+  .pipe(z.string().regex(/^(?:-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n)+$/));
 
 export const MemberName = z.string().regex(MEMBER_NAME).max(64);
 export const PeerUrl = z.string().regex(PEER_URL).max(64);
@@ -40,6 +51,12 @@ export interface LeaderData {
    * that has not seen its peers yet (a joiner, before its cluster-relation-joined hooks) finds the cluster.
    */
   readonly clientUrls: readonly string[];
+  /** The Juju secret holding the cluster CA's certificate and key (readable by every unit of this application). */
+  readonly caSecretId: string | undefined;
+  /** The CA certificates members trust (public), PEM: the current CA first, then any other still trusted. */
+  readonly caBundle: string | undefined;
+  /** Consumer relation id → the Juju secret holding its client certificate and key. */
+  readonly clientSecrets: Readonly<Record<string, string>>;
 }
 
 export const LEADER_KEYS = {
@@ -48,6 +65,10 @@ export const LEADER_KEYS = {
   grantPrefix: "join-",
   members: "cluster-members",
   clientUrls: "cluster-client-urls",
+  caSecret: "tls-ca-secret",
+  caBundle: "tls-ca",
+  /** `tls-client-<relation number>`: one client identity per consumer relation. */
+  clientSecretPrefix: "tls-client-",
 } as const;
 
 export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: LeaderData; rejected: Rejected[] } {
@@ -60,7 +81,15 @@ export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: 
     return undefined;
   };
   const grants: Record<string, string> = {};
+  const clientSecrets: Record<string, string> = {};
   for (const key of Object.keys(raw)) {
+    if (key.startsWith(LEADER_KEYS.clientSecretPrefix)) {
+      const number = key.slice(LEADER_KEYS.clientSecretPrefix.length);
+      const value = take(key, z.string().regex(SECRET_URI));
+      if (!/^[0-9]{1,9}$/.test(number)) rejected.push({ key, reason: "not a relation number" });
+      else if (value !== undefined) clientSecrets[number] = value;
+      continue;
+    }
     if (!key.startsWith(LEADER_KEYS.grantPrefix)) continue;
     const member = key.slice(LEADER_KEYS.grantPrefix.length);
     const value = take(key, z.string().regex(INITIAL_CLUSTER).max(4096));
@@ -80,6 +109,9 @@ export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: 
           .max(4096),
       ),
       clientUrls: take(LEADER_KEYS.clientUrls, ClientUrlList) ?? [],
+      caSecretId: take(LEADER_KEYS.caSecret, z.string().regex(SECRET_URI)),
+      caBundle: take(LEADER_KEYS.caBundle, CertificateBundle),
+      clientSecrets,
     },
     rejected,
   };
@@ -92,9 +124,11 @@ export interface PeerUnitData {
   readonly clientUrl: string | undefined;
   /** The unit runs an etcd member (a learner or a voter). */
   readonly started: boolean;
+  /** Fingerprints of the CAs the running member trusts (it can dial https peers with certificates from them). */
+  readonly trustedCas: readonly string[];
 }
 
-export const PEER_KEYS = { peerUrl: "peer-url", clientUrl: "client-url", state: "member-state" } as const;
+export const PEER_KEYS = { peerUrl: "peer-url", clientUrl: "client-url", state: "member-state", trustedCas: "tls-trusted-cas" } as const;
 
 const PeerBag = z.object({
   "ingress-address": Address.optional(),
@@ -102,6 +136,10 @@ const PeerBag = z.object({
   [PEER_KEYS.peerUrl]: PeerUrl.optional(),
   [PEER_KEYS.clientUrl]: PeerUrl.optional(),
   [PEER_KEYS.state]: z.enum(["started", "waiting"]).optional(),
+  [PEER_KEYS.trustedCas]: z
+    .string()
+    .regex(/^[0-9a-f]{16}(,[0-9a-f]{16}){0,7}$/)
+    .optional(),
 });
 
 export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data: PeerUnitData; rejected: Rejected[] } {
@@ -120,9 +158,18 @@ export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data
       peerUrl: clean[PEER_KEYS.peerUrl],
       clientUrl: clean[PEER_KEYS.clientUrl],
       started: clean[PEER_KEYS.state] === "started",
+      trustedCas: clean[PEER_KEYS.trustedCas]?.split(",") ?? [],
     },
     rejected,
   };
+}
+
+/** Consumer relation id → the client-credentials secret this unit published there, as JSON in unit state. */
+export const PUBLISHED_CREDENTIALS_STATE_KEY = "published-client-credentials";
+const PublishedCredentials = z.record(z.string().regex(/^[a-z-]+:[0-9]{1,9}$/), z.string().regex(SECRET_URI));
+
+export function parsePublishedCredentials(text: string | undefined): Record<string, string> {
+  return parseStateJson(text, PublishedCredentials, {});
 }
 
 /** Units this unit saw depart, kept in its Juju unit state (state-set) as a JSON array. */

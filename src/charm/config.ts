@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isIpAddress } from "../domain/address.js";
 import { goDurationNs, NANOSECONDS_PER_HOUR, NANOSECONDS_PER_SECOND } from "../domain/go-duration.js";
 import { COMPACTION_MODES, type CompactionMode, type EtcdSettings, LOG_LEVELS } from "../domain/settings.js";
 
@@ -22,6 +23,8 @@ export const CHARM_OPTIONS = [
   "auto-compaction-retention",
   "enable-v2",
   "log-level",
+  "tls",
+  "tls-extra-sans",
 ] as const;
 export type CharmOption = (typeof CHARM_OPTIONS)[number];
 
@@ -82,6 +85,8 @@ export function parseCharmConfig(raw: Record<string, unknown>): ConfigResult {
   );
   const enableV2 = read("enable-v2", Flag);
   const logLevel = read("log-level", choice(LOG_LEVELS));
+  const tls = read("tls", Flag);
+  const tlsExtraSans = read("tls-extra-sans", Text, extraSansProblem);
 
   if (
     problems.length > 0 ||
@@ -94,7 +99,9 @@ export function parseCharmConfig(raw: Record<string, unknown>): ConfigResult {
     autoCompactionMode === undefined ||
     autoCompactionRetention === undefined ||
     enableV2 === undefined ||
-    logLevel === undefined
+    logLevel === undefined ||
+    tls === undefined ||
+    tlsExtraSans === undefined
   ) {
     return { ok: false, problems: problems.sort((a, b) => optionIndex(a.option) - optionIndex(b.option)) };
   }
@@ -111,6 +118,8 @@ export function parseCharmConfig(raw: Record<string, unknown>): ConfigResult {
       autoCompactionRetention,
       enableV2,
       logLevel,
+      tls,
+      tlsExtraSans: splitSans(tlsExtraSans),
     },
   };
 }
@@ -147,6 +156,24 @@ function range(min: number | undefined, max: number | undefined): Rule<number> {
 const between = (min: number, max: number) => range(min, max);
 const atLeast = (min: number) => range(min, undefined);
 const atMost = (max: number) => range(undefined, max);
+
+/** `tls-extra-sans`: comma- or space-separated entries. */
+function splitSans(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+}
+
+/** Each entry an IP address or a DNS name (labels of letters, digits and "-", an optional leading "*."), at most 32. */
+function extraSansProblem(text: string, subject: string): string | undefined {
+  const entries = splitSans(text);
+  if (entries.length > 32) return `${subject} must list at most 32 names`;
+  const bad = entries.find((entry) => !isIpAddress(entry) && !isDnsName(entry));
+  return bad === undefined ? undefined : `${subject} must list DNS names or IP addresses (${JSON.stringify(bad.slice(0, 32))} is neither)`;
+}
+
+function isDnsName(name: string): boolean {
+  const labels = (name.startsWith("*.") ? name.slice(2) : name).split(".");
+  return name.length <= 253 && labels.every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
 
 /** Go's time.Duration is an int64 of nanoseconds; etcd cannot hold a longer retention. */
 const MAX_DURATION_NS = Number(2n ** 63n - 1n);

@@ -1,4 +1,4 @@
-import { memberUrl } from "../domain/address.js";
+import { endpointOf, hasEndpoint, memberUrl, schemeOf } from "../domain/address.js";
 import type { Member } from "../domain/member.js";
 import type { EtcdPaths } from "../etcd/paths.js";
 import { type MemberIdentity, renderEtcdConfig, renderServiceUnit, restartNeeded } from "../etcd/render.js";
@@ -9,7 +9,9 @@ import { blockedMessage, type EtcdSettings } from "./config.js";
 import { decideDeparture, nextMembershipChange, recordedMembers } from "./membership.js";
 import type { Observed } from "./observed.js";
 import { consumerBags, reportedStatus } from "./report.js";
-import { answeringOthers, answeringVoters, findMember, initialClusterWith, raftSuccessor } from "./topology.js";
+import { decideClientCredentials, etcdctlEnvironment } from "./credentials.js";
+import { decideTlsMaterial, memberScheme, tlsFiles } from "./tls.js";
+import { answeringOthers, answeringVoters, findMember, initialClusterWith, localClientUrl, raftSuccessor } from "./topology.js";
 
 export type { Action, Decision } from "./actions.js";
 export { STRANDED_LEARNER_MS } from "./membership.js";
@@ -57,11 +59,20 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
   const blocked = o.config.ok ? undefined : blockedMessage(o.config.problems);
   const ports = settings ?? renderedPorts(o);
   if (!ports) return decision(undefined, "blocked", blocked ?? "no valid config");
-  const selfPeerUrl = memberUrl(o.address, ports.peerPort);
-  const selfClientUrl = memberUrl(o.address, ports.clientPort);
-  // etcd runs with the ports it was rendered with until the new files are in place.
-  const localUrl = memberUrl(o.address, o.rendered.clientPort ?? ports.clientPort);
-  const selfMember = findMember(o.cluster?.members, o.memberName, selfPeerUrl);
+
+  // 0. The cluster CA, the CAs this member trusts and its own certificate: before it runs or joins.
+  const material = decideTlsMaterial(o, settings);
+  if (material) return material;
+  const files = tlsFiles(o, paths);
+  // etcd runs with the ports and the scheme it was started with until the new files are in place.
+  const localUrl = localClientUrl(o, ports.clientPort);
+  const selfMember = findMember(o.cluster?.members, o.memberName, memberUrl(o.address, ports.peerPort, "http"));
+  const scheme = settings ? memberScheme(o, settings, selfMember, files) : (schemeOf(localUrl) ?? "http");
+  const selfPeerUrl = memberUrl(o.address, ports.peerPort, scheme);
+  const selfClientUrl = memberUrl(o.address, ports.clientPort, scheme);
+  if (settings?.tls && !files && !selfMember && !o.hasMemberData) {
+    return decision(undefined, "waiting", "waiting for the leader to create the cluster's certificate authority");
+  }
 
   // 1. This unit's own member: bootstrap, start its own learner, or keep running what it has.
   const identity = memberIdentity(o, selfPeerUrl);
@@ -70,30 +81,30 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
   }
   if (identity) {
     if (settings) {
-      const configText = renderEtcdConfig({ settings, member: identity, paths }, templates.config);
+      const configText = renderEtcdConfig({ settings, member: identity, paths, scheme, tls: files }, templates.config);
       const unitText = renderServiceUnit({ memberName: o.memberName, paths }, templates.unit);
       // Compared with what etcd runs, not only with the files: a restart that failed after the files were
       // written (a hook killed, a leader transfer that timed out) is retried by the next hook.
       const running = o.rendered.running ?? { configText: o.rendered.configText, unitText: o.rendered.unitText };
-      const restart = o.serviceActive && (restartNeeded(running.configText, configText) || unitText !== running.unitText);
+      const registered = selfMember?.peerUrls[0];
+      const peerUrlMoves = o.serviceActive && selfMember !== undefined && registered !== undefined && registered !== selfPeerUrl;
+      const restart = o.serviceActive && (restartNeeded(running.configText, configText) || unitText !== running.unitText || peerUrlMoves);
       if (configText !== o.rendered.configText || unitText !== o.rendered.unitText || restart) {
-        const plan = restart ? restartPlan(o, selfMember, localUrl) : undefined;
-        return decision(
-          { kind: "write-files", configText, unitText, restart: plan },
-          "maintenance",
-          restart ? "restarting etcd with new settings" : "configuring etcd",
-        );
+        const plan = restart ? restartPlan(o, selfMember, localUrl, peerUrlMoves && selfMember ? selfPeerUrl : undefined) : undefined;
+        const message = peerUrlMoves ? `moving this member to ${scheme}` : restart ? "restarting etcd with new settings" : "configuring etcd";
+        return decision({ kind: "write-files", configText, unitText, restart: plan }, "maintenance", message);
       }
     }
     if (!o.serviceActive && o.rendered.configText) {
       const bootstrapping = identity.initialClusterState === "new";
+      const startUrl = memberUrl(o.address, ports.clientPort, scheme);
       const voters = answeringVoters(o.cluster, localUrl);
       const start: Action = {
         kind: "start",
         wait:
           bootstrapping || o.hasMemberData
-            ? { kind: "healthy", url: localUrl }
-            : { kind: "listed", url: localUrl, memberName: o.memberName, endpoints: voters.length > 0 ? voters : [localUrl] },
+            ? { kind: "healthy", url: startUrl }
+            : { kind: "listed", url: startUrl, memberName: o.memberName, endpoints: voters.length > 0 ? voters : [startUrl] },
         running:
           o.rendered.configText !== undefined && o.rendered.unitText !== undefined
             ? { configText: o.rendered.configText, unitText: o.rendered.unitText }
@@ -120,26 +131,33 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     );
   }
 
-  // 2. Tell the other units where this member is and whether it runs.
+  // 2. Tell the other units where this member is, whether it runs, and which CAs it can dial peers with.
   const peerValues = {
     [PEER_KEYS.peerUrl]: selfPeerUrl,
     [PEER_KEYS.clientUrl]: selfClientUrl,
     [PEER_KEYS.state]: o.serviceActive && identity ? "started" : "waiting",
+    [PEER_KEYS.trustedCas]: o.serviceActive ? o.tls.runningTrust.join(",") : "",
   };
-  if (o.clusterRelationId && Object.entries(peerValues).some(([key, value]) => o.publishedPeerData[key] !== value)) {
+  if (o.clusterRelationId && Object.entries(peerValues).some(([key, value]) => (o.publishedPeerData[key] ?? "") !== value)) {
     return decision({ kind: "publish-peer", relationId: o.clusterRelationId, values: peerValues }, "maintenance", "publishing this unit's member details");
   }
 
-  // 3. The Juju leader manages membership, one change at a time.
+  // 3. The Juju leader manages membership, one change at a time, and the consumers' client identities.
   if (o.isLeader && o.cluster?.raftLeaderId) {
     const change = nextMembershipChange(o, ports.peerPort, localUrl) ?? recordedMembers(o);
     if (change) return change;
   }
+  if (o.isLeader) {
+    const credentials = decideClientCredentials(o);
+    if (credentials) return credentials;
+  }
 
-  // 4. Consumers get the live cluster.
+  // 4. Consumers get the live cluster; operators an etcdctl that works on this unit.
   if (o.cluster && selfMember && selfMember.name !== "" && o.serviceActive) {
     const bags = consumerBags(o);
-    if (bags) return decision({ kind: "publish-consumers", bags }, "maintenance", "publishing connection details");
+    if (bags) return decision({ kind: "publish-consumers", ...bags }, "maintenance", "publishing connection details");
+    const env = etcdctlEnvironment(localUrl, files, paths);
+    if (env !== o.tls.etcdctlEnv) return decision({ kind: "write-etcdctl-env", text: env }, "maintenance", "writing etcdctl's environment for operators");
   }
 
   if (blocked) return decision(undefined, "blocked", blocked);
@@ -152,13 +170,21 @@ function renderedPorts(o: Observed): Pick<EtcdSettings, "clientPort" | "peerPort
   return clientPort !== undefined && peerPort !== undefined ? { clientPort, peerPort } : undefined;
 }
 
-/** A restart takes the cluster's restart lock (held through the others) and hands raft leadership over first. */
-function restartPlan(o: Observed, self: Member | undefined, localUrl: string): RestartPlan {
+/**
+ * A restart takes the cluster's restart lock (held through the others) and hands raft leadership over first;
+ * a scheme change also tells the cluster the member's new peer URL, and the member is then checked at its
+ * new client URL.
+ */
+function restartPlan(o: Observed, self: Member | undefined, localUrl: string, newPeerUrl: string | undefined): RestartPlan {
   const leading = self !== undefined && o.cluster !== undefined && o.cluster.raftLeaderId === self.id;
+  const others = answeringOthers(o.cluster, localUrl);
+  const newScheme = schemeOf(newPeerUrl);
   return {
     selfUrl: localUrl,
-    lockEndpoints: answeringOthers(o.cluster, localUrl),
+    restartedUrl: newScheme && o.rendered.clientPort !== undefined ? memberUrl(o.address, o.rendered.clientPort, newScheme) : localUrl,
+    lockEndpoints: others,
     handOverTo: leading && o.cluster ? raftSuccessor(o.cluster, self)?.id : undefined,
+    ...(newPeerUrl && self ? { peerUrlUpdate: { memberId: self.id, peerUrl: newPeerUrl, endpoints: others.length > 0 ? others : [localUrl] } } : {}),
   };
 }
 
@@ -180,9 +206,12 @@ function memberIdentity(o: Observed, selfPeerUrl: string): MemberIdentity | "cla
   });
   if (o.hasMemberData) return token ? identity(o.rendered.initialCluster ?? self, "existing", token) : undefined;
   const grant = o.leaderData.grants[o.memberName];
-  if (grant && token && grant.split(",").includes(self)) return identity(grant, "existing", token);
+  const grantNamesSelf = grant
+    ?.split(",")
+    .some((entry) => entry.startsWith(`${o.memberName}=`) && endpointOf(entry.slice(o.memberName.length + 1)) === endpointOf(selfPeerUrl));
+  if (grant && token && grantNamesSelf) return identity(grant, "existing", token);
   // This unit's learner, which it added itself in an earlier step or hook: start it into the cluster as it is.
-  const ownLearner: Member | undefined = o.cluster?.members.find((m) => m.isLearner && m.name === "" && m.peerUrls.includes(selfPeerUrl));
+  const ownLearner: Member | undefined = o.cluster?.members.find((m) => m.isLearner && m.name === "" && hasEndpoint(m.peerUrls, selfPeerUrl));
   if (ownLearner && token && o.cluster) return identity(initialClusterWith(o.cluster.members, ownLearner, o.memberName), "existing", token);
   const clusterExists = o.cluster !== undefined || o.peers.some((peer) => peer.started);
   if (!o.isLeader || clusterExists) return undefined;

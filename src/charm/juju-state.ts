@@ -7,7 +7,9 @@ import {
   parseDepartedUnits,
   parseLeaderData,
   parsePeerUnitData,
+  parsePublishedCredentials,
   parseUnclaimedLearners,
+  PUBLISHED_CREDENTIALS_STATE_KEY,
   type Rejected,
   UNCLAIMED_STATE_KEY,
 } from "./cluster-data.js";
@@ -81,6 +83,7 @@ export class JujuState {
     });
     const facts: JujuFacts = {
       unit,
+      appName: unit.split("/")[0] ?? unit,
       address,
       isLeader,
       config: parseCharmConfig(configRaw),
@@ -125,8 +128,9 @@ export class JujuState {
   }
 }
 
-function fromUnitState(state: Bag): Pick<JujuFacts, "departedUnits" | "leftCluster" | "unclaimedLearners"> {
+function fromUnitState(state: Bag): Pick<JujuFacts, "departedUnits" | "leftCluster" | "unclaimedLearners" | "publishedCredentials"> {
   return {
+    publishedCredentials: parsePublishedCredentials(state[PUBLISHED_CREDENTIALS_STATE_KEY]),
     departedUnits: parseDepartedUnits(state[DEPARTED_STATE_KEY]),
     leftCluster: state[LEFT_STATE_KEY] === "true",
     unclaimedLearners: parseUnclaimedLearners(state[UNCLAIMED_STATE_KEY]),

@@ -1,8 +1,8 @@
-import { memberUrl } from "../domain/address.js";
+import { endpointOf, hasEndpoint, memberUrl } from "../domain/address.js";
 import { memberNameOf, namedVoters } from "../domain/member.js";
 import { type Decision, decision } from "./actions.js";
 import type { Observed, Peer } from "./observed.js";
-import { answering, answeringOthers, answeringVoters, findMember, leaderEndpoints, raftSuccessor } from "./topology.js";
+import { answering, answeringOthers, answeringVoters, findMember, leaderEndpoints, localClientUrl, raftSuccessor } from "./topology.js";
 
 /** How long a learner no unit claims stays before the leader removes it (a live joiner names it in seconds). */
 export const STRANDED_LEARNER_MS = 300_000;
@@ -10,9 +10,9 @@ export const STRANDED_LEARNER_MS = 300_000;
 /** Leaving: hand raft leadership over, leave the member list, then stop (contract: never strand a member). */
 export function decideDeparture(o: Observed): Decision {
   const peerPort = o.config.ok ? o.config.settings.peerPort : o.rendered.peerPort;
-  const clientPort = o.rendered.clientPort ?? (o.config.ok ? o.config.settings.clientPort : undefined);
-  const localUrl = clientPort === undefined ? "" : memberUrl(o.address, clientPort);
-  const self = peerPort === undefined ? undefined : findMember(o.cluster?.members, o.memberName, memberUrl(o.address, peerPort));
+  const clientPort = o.config.ok ? o.config.settings.clientPort : undefined;
+  const localUrl = localClientUrl(o, clientPort);
+  const self = peerPort === undefined ? undefined : findMember(o.cluster?.members, o.memberName, memberUrl(o.address, peerPort, "http"));
   const others = (o.cluster?.members ?? []).filter((m) => m !== self);
   if (self && o.cluster && others.length > 0) {
     if (o.cluster.raftLeaderId === self.id) {
@@ -45,14 +45,23 @@ export function decideDeparture(o: Observed): Decision {
 export function nextMembershipChange(o: Observed, peerPort: number, localUrl: string): Decision | undefined {
   const cluster = o.cluster;
   if (!cluster) return undefined;
-  const self: Peer = { unit: o.unit, memberName: o.memberName, address: o.address, peerUrl: undefined, clientUrl: undefined, started: o.serviceActive };
+  const self: Peer = {
+    unit: o.unit,
+    memberName: o.memberName,
+    address: o.address,
+    peerUrl: undefined,
+    clientUrl: undefined,
+    started: o.serviceActive,
+    trustedCas: [],
+  };
   const units = [self, ...o.peers];
-  const peerUrlOf = (peer: Pick<Peer, "address">) => (peer.address ? memberUrl(peer.address, peerPort) : undefined);
-  const knownUrls = new Set(units.map(peerUrlOf).filter((url): url is string => url !== undefined));
+  // Compared as host:port: a member keeps its listener when its scheme moves between http and https.
+  const peerUrlOf = (peer: Pick<Peer, "address">) => (peer.address ? memberUrl(peer.address, peerPort, "http") : undefined);
+  const knownUrls = new Set(units.flatMap((u) => peerUrlOf(u) ?? []).map(endpointOf));
   const unitNames = new Set(units.map((u) => u.memberName));
   const departedNames = new Set(o.departedUnits.map(memberNameOf));
 
-  const unclaimed = cluster.members.filter((m) => m.isLearner && m.name === "" && !m.peerUrls.some((url) => knownUrls.has(url)));
+  const unclaimed = cluster.members.filter((m) => m.isLearner && m.name === "" && !m.peerUrls.some((url) => knownUrls.has(endpointOf(url))));
   for (const member of cluster.members) {
     const departed = departedNames.has(member.name);
     // A joiner adds its learner before this leader sees it join the relation: only a learner unclaimed for
@@ -60,7 +69,7 @@ export function nextMembershipChange(o: Observed, peerPort: number, localUrl: st
     const since = o.unclaimedLearners[member.id];
     const stranded = unclaimed.includes(member) && since !== undefined && o.now - since >= STRANDED_LEARNER_MS;
     // A member on a live unit's peer URL under a name no unit has: that machine's address was reused.
-    const stale = member.name !== "" && !unitNames.has(member.name) && member.peerUrls.some((url) => knownUrls.has(url));
+    const stale = member.name !== "" && !unitNames.has(member.name) && member.peerUrls.some((url) => knownUrls.has(endpointOf(url)));
     if (!departed && !stranded && !stale) continue;
     const name = member.name || `unstarted member ${member.peerUrls[0] ?? member.id}`;
     if (cluster.raftLeaderId === member.id) {
@@ -87,7 +96,7 @@ export function nextMembershipChange(o: Observed, peerPort: number, localUrl: st
   for (const learner of cluster.members.filter((m) => m.isLearner && m.name !== "")) {
     const unit = units.find((u) => {
       const url = peerUrlOf(u);
-      return url !== undefined && learner.peerUrls.includes(url);
+      return url !== undefined && hasEndpoint(learner.peerUrls, url);
     });
     if (unit?.started) {
       return decision(

@@ -1,11 +1,12 @@
-import { memberUrl } from "../domain/address.js";
 import { type Member, memberNameOf } from "../domain/member.js";
 import type { EtcdCluster } from "../etcd/cluster.js";
 import type { Machine } from "../etcd/machine.js";
 import { parseRenderedConfig } from "../etcd/render.js";
+import { bundleFingerprints } from "../etcd/tls-files.js";
 import type { Logger } from "../log.js";
 import type { JujuFacts } from "./juju-state.js";
-import type { ClusterView, HookIntent, Observed } from "./observed.js";
+import type { ClusterView, HookIntent, Observed, TlsFilesView } from "./observed.js";
+import { bundleFile } from "./tls.js";
 import type { Clock } from "./runtime.js";
 
 /**
@@ -41,7 +42,7 @@ export interface ObserveWorld {
 /** Juju's facts plus this machine's files, service and the cluster as it answers now. */
 export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIntent, electionWaits: number): Promise<Observed> {
   const { files, service, packages } = world.machine;
-  const [binaries, unitPathTaken, configText, unitText, running, serviceState, hasMemberData] = await Promise.all([
+  const [binaries, unitPathTaken, configText, unitText, running, serviceState, hasMemberData, tls] = await Promise.all([
     packages.present(),
     files.unitPathTaken(),
     files.readConfig(),
@@ -49,15 +50,17 @@ export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIn
     files.readRunning(),
     service.state(),
     files.hasMemberData(),
+    observeTls(juju, world),
   ]);
   const { active: serviceActive, restarts: serviceRestarts } = serviceState;
   const config = parseRenderedConfig(configText);
-  const localUrl = config.clientPort !== undefined ? memberUrl(juju.address, config.clientPort) : undefined;
+  // What etcd serves now is what it was started with; the files may already hold what it restarts into.
+  const servingClientUrl = (running ? parseRenderedConfig(running.configText).clientUrls[0] : undefined) ?? config.clientUrls[0];
   // This member, the peers that run one, and the voters the leader recorded: a joiner runs its first hooks
   // before Juju lists any peer to it (relation-list grows with its cluster-relation-joined hooks).
   const endpoints = [
     ...new Set([
-      ...(localUrl && serviceActive ? [localUrl] : []),
+      ...(servingClientUrl && serviceActive ? [servingClientUrl] : []),
       ...juju.peers.flatMap((p) => (p.started && p.clientUrl ? [p.clientUrl] : [])),
       ...juju.leaderData.clientUrls,
     ]),
@@ -78,11 +81,27 @@ export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIn
       clientPort: config.clientPort,
       peerPort: config.peerPort,
       running,
+      servingClientUrl,
     },
     serviceActive,
     serviceRestarts,
     hasMemberData,
     now: world.clock.now(),
     cluster,
+    tls: { ...tls, runningTrust: await world.machine.tls.fingerprintsOf(running ? parseRenderedConfig(running.configText).trustedCaFile : undefined) },
+    hostname: world.machine.hostname(),
   };
+}
+
+/** The TLS files against the leader's CA bundle: facts only (the key is read to match it, never kept). */
+async function observeTls(juju: JujuFacts, world: ObserveWorld): Promise<Omit<TlsFilesView, "runningTrust">> {
+  const store = world.machine.tls;
+  const bundle = juju.leaderData.caBundle;
+  const caFingerprints = bundleFingerprints(bundle);
+  const [member, bundleWritten, etcdctlEnv] = await Promise.all([
+    store.readMemberCertificate(bundle),
+    bundle ? store.bundleWritten(bundle, bundleFile(store.paths, caFingerprints)) : Promise.resolve(false),
+    store.readEtcdctlEnv(),
+  ]);
+  return { caFingerprints, ...member, bundleWritten, etcdctlEnv };
 }

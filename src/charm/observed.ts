@@ -1,4 +1,5 @@
 import type { Member } from "../domain/member.js";
+import type { CertificateFacts } from "../tls/inspect.js";
 import type { ConsumerEndpoint } from "../names.js";
 import type { LeaderData } from "./cluster-data.js";
 import type { ConfigResult } from "./config.js";
@@ -11,6 +12,8 @@ export interface Peer {
   readonly peerUrl: string | undefined;
   readonly clientUrl: string | undefined;
   readonly started: boolean;
+  /** Fingerprints of the CAs its running member trusts: it can dial https peers with certificates from them. */
+  readonly trustedCas: readonly string[];
 }
 
 /** What the cluster says about itself, asked of whichever members answer. */
@@ -33,6 +36,26 @@ export interface RenderedState {
   readonly peerPort: number | undefined;
   /** What the running etcd was (re)started with, when the charm recorded it. */
   readonly running: { readonly configText: string; readonly unitText: string } | undefined;
+  /** The client URL etcd serves now: from what it was started with, else from the files. */
+  readonly servingClientUrl: string | undefined;
+}
+
+/** This unit's TLS files as decisions need them: facts, never key material. */
+export interface TlsFilesView {
+  /** Fingerprints (16 hex digits) of the leader's CA bundle, the current CA first; [] before there is one. */
+  readonly caFingerprints: readonly string[];
+  /** The member certificate on disk, read; undefined when missing or unreadable. */
+  readonly certificate: CertificateFacts | undefined;
+  /** The certificate's public key belongs to the key file beside it. */
+  readonly keyMatches: boolean;
+  /** Fingerprint of the bundle CA that issued the certificate; undefined when none did. */
+  readonly issuer: string | undefined;
+  /** The leader's bundle is on disk, in the stable CA file and in the file named after its fingerprint. */
+  readonly bundleWritten: boolean;
+  /** Fingerprints of the CAs in the file the running etcd was started with ([] for a member without TLS). */
+  readonly runningTrust: readonly string[];
+  /** The operators' etcdctl environment file as it is. */
+  readonly etcdctlEnv: string | undefined;
 }
 
 /** What the event asks of this hook, read from the event alone (see hookIntent). */
@@ -66,6 +89,10 @@ export interface JujuFacts {
   readonly unclaimedLearners: Readonly<Record<string, number>>;
   /** Relation id → this unit's own bag, for the db and proxy relations. */
   readonly consumers: Readonly<Record<string, { readonly endpoint: ConsumerEndpoint; readonly bag: Readonly<Record<string, string>> }>>;
+  /** Consumer relation id → the client-credentials secret this unit last published in it (kept in unit state). */
+  readonly publishedCredentials: Readonly<Record<string, string>>;
+  /** This application's name: the organisation of its certificates. */
+  readonly appName: string;
 }
 
 /** Everything the decisions need: Juju's facts plus the machine and the cluster, gathered fresh at each step of a hook. */
@@ -86,4 +113,7 @@ export interface Observed extends JujuFacts {
   readonly now: number;
   /** undefined when no member answered. */
   readonly cluster: ClusterView | undefined;
+  readonly tls: TlsFilesView;
+  /** The machine's host name: a DNS name in the member certificate. */
+  readonly hostname: string;
 }

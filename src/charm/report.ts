@@ -4,22 +4,37 @@ import type { Observed } from "./observed.js";
 
 /** What the unit tells consumers and the operator, from the observed cluster: pure. */
 
-/** db gets every member's client URL and the version; proxy gets `name=peerURL,…` (keys of the existing charms). */
-export function consumerBags(o: Observed): Record<string, Record<string, string>> | undefined {
+/** Consumer relation ids look like `db:12`; client identities are kept per relation number. */
+export function relationNumber(relationId: string): string {
+  return relationId.slice(relationId.lastIndexOf(":") + 1);
+}
+
+/**
+ * db gets every member's client URL and the version; proxy gets `name=peerURL,…` (keys of the existing charms);
+ * both get the CA that signed the members' certificates and, once the leader made it, the relation's client
+ * certificate and key (`client_cert`, `client_key`: the shell copies them from the relation's secret).
+ */
+export function consumerBags(o: Observed): { bags: Record<string, Record<string, string>>; credentials: Record<string, string> } | undefined {
   const voters = namedVoters(o.cluster?.members ?? []);
+  const clientCa = o.leaderData.caBundle ?? "";
   const values = {
     db: {
       connection_string: voters.map(clientUrlOf).filter(Boolean).join(","),
       version: o.cluster?.version ?? o.etcdVersion ?? "",
+      client_ca: clientCa,
     },
-    proxy: { cluster: voters.map((m) => `${m.name}=${m.peerUrls[0] ?? ""}`).join(",") },
+    proxy: { cluster: voters.map((m) => `${m.name}=${m.peerUrls[0] ?? ""}`).join(","), client_ca: clientCa },
   };
-  const changed: Record<string, Record<string, string>> = {};
+  const bags: Record<string, Record<string, string>> = {};
+  const credentials: Record<string, string> = {};
   for (const [id, { endpoint, bag }] of Object.entries(o.consumers)) {
     const want = values[endpoint];
-    if (Object.entries(want).some(([key, value]) => bag[key] !== value)) changed[id] = want;
+    const secret = o.leaderData.clientSecrets[relationNumber(id)];
+    const credentialsStale = secret !== undefined && o.publishedCredentials[id] !== secret;
+    if (credentialsStale || Object.entries(want).some(([key, value]) => (bag[key] ?? "") !== value)) bags[id] = want;
+    if (credentialsStale) credentials[id] = secret;
   }
-  return Object.keys(changed).length > 0 ? changed : undefined;
+  return Object.keys(bags).length > 0 ? { bags, credentials } : undefined;
 }
 
 function unitOfMember(o: Observed, name: string): string {

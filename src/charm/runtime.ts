@@ -33,5 +33,13 @@ export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(
 /** The runtime of a hook on a real unit: hook tools on PATH, etcdctl, systemd, apt and the charm's templates. */
 export function hostRuntime(event: EventContext, log: Logger): CharmRuntime {
   const paths = etcdPaths();
-  return { event, tools: new HookTools(), etcd: etcdctlCluster(), machine: hostMachine(paths, event.charmDir, log), paths, log, clock: systemClock };
+  return {
+    event,
+    tools: new HookTools(),
+    etcd: etcdctlCluster({ caFile: paths.caFile, certFile: paths.certFile, keyFile: paths.keyFile }),
+    machine: hostMachine(paths, event.charmDir, log),
+    paths,
+    log,
+    clock: systemClock,
+  };
 }

@@ -1,11 +1,12 @@
+import { hasEndpoint, memberUrl, schemeOf } from "../domain/address.js";
 import { clientUrlOf, type Member } from "../domain/member.js";
-import type { ClusterView } from "./observed.js";
+import type { ClusterView, Observed } from "./observed.js";
 
 /** Pure questions about the cluster's shape, asked by several decisions: each answered in one place. */
 
-/** The member with this unit's name or its peer URL. */
+/** The member with this unit's name or its peer URL (over http or https: a member keeps its listener through a TLS switch). */
 export function findMember(members: readonly Member[] | undefined, name: string, peerUrl: string): Member | undefined {
-  return members?.find((m) => m.name === name || m.peerUrls.includes(peerUrl));
+  return members?.find((m) => m.name === name || hasEndpoint(m.peerUrls, peerUrl));
 }
 
 /**
@@ -46,4 +47,13 @@ export function initialClusterWith(members: readonly Member[], added: Member, na
     .filter((m) => m.name !== "" || m.id === added.id)
     .map((m) => `${m.id === added.id ? name : m.name}=${m.peerUrls[0] ?? ""}`)
     .join(",");
+}
+
+/**
+ * Where this unit's own etcd answers: its address, the client port of its files and the scheme it was
+ * started with (files may already name the scheme it restarts into); "" before anything is rendered.
+ */
+export function localClientUrl(o: Pick<Observed, "address" | "rendered">, fallbackPort: number | undefined): string {
+  const port = o.rendered.clientPort ?? fallbackPort;
+  return port === undefined ? "" : memberUrl(o.address, port, schemeOf(o.rendered.servingClientUrl) ?? "http");
 }

@@ -24,4 +24,8 @@ export interface EtcdSettings {
   readonly autoCompactionRetention: string;
   readonly enableV2: boolean;
   readonly logLevel: LogLevel;
+  /** Peers and clients speak TLS with certificates from the cluster's CA (mutual TLS on both ports). */
+  readonly tls: boolean;
+  /** DNS names and IP addresses added to every member certificate (names or VIPs operators put in front). */
+  readonly tlsExtraSans: readonly string[];
 }

@@ -1,5 +1,16 @@
+import { existsSync } from "node:fs";
+import { schemeOf } from "../domain/address.js";
 import type { Member } from "../domain/member.js";
-import { ETCDCTL_TIMEOUTS, type EndpointHealth, type EndpointStatus, Etcdctl, EtcdctlError, type EtcdctlTimeouts, withEtcdLock } from "./etcdctl.js";
+import {
+  type ClientTls,
+  ETCDCTL_TIMEOUTS,
+  type EndpointHealth,
+  type EndpointStatus,
+  Etcdctl,
+  EtcdctlError,
+  type EtcdctlTimeouts,
+  withEtcdLock,
+} from "./etcdctl.js";
 import { accepting } from "./listening.js";
 
 /** Why the cluster is asked: a hook's quick look (the default) or an operator's report. */
@@ -24,44 +35,85 @@ export interface EtcdCluster {
   remove(endpoints: readonly string[], memberId: string): Promise<"removed" | "not-found">;
   /** Must be asked of the current raft leader's endpoint. */
   moveLeader(endpoints: readonly string[], toMemberId: string): Promise<void>;
+  /** A member's new peer URL (http ⇄ https); asked of members that answer. */
+  updatePeerUrl(endpoints: readonly string[], memberId: string, peerUrl: string): Promise<void>;
   /** Something accepts TCP connections on the URL's port: much cheaper than etcdctl while etcd starts. */
   accepting(url: string): Promise<boolean>;
   /** Runs `work` holding a lock in the cluster itself, so that units take turns (rolling restarts). */
   withLock<T>(endpoints: readonly string[], name: string, acquireTimeoutMs: number, work: () => Promise<T>): Promise<T>;
 }
 
-/** The real cluster, through etcdctl. */
-export function etcdctlCluster(binary?: string): EtcdCluster {
-  const client = (endpoints: readonly string[], timeouts: EtcdctlTimeouts) => new Etcdctl({ endpoints, timeouts, ...(binary ? { binary } : {}) });
+/**
+ * Endpoints split by scheme, https first: etcdctl dials every endpoint of one call with the transport of the
+ * first, so a cluster half-way through a TLS switch is asked one scheme at a time.
+ */
+export function bySchemes(endpoints: readonly string[]): string[][] {
+  const https = endpoints.filter((url) => schemeOf(url) === "https");
+  const other = endpoints.filter((url) => schemeOf(url) !== "https");
+  return [https, other].filter((group) => group.length > 0);
+}
+
+/** etcdctl's ways of saying that no endpoint of a call answered. */
+const UNREACHABLE = /context deadline exceeded|connection refused|handshake|transport|no route|timed out|i\/o timeout/i;
+
+/**
+ * The first group's answer; the next group is asked only when no endpoint of the previous one answered. An
+ * answer from the cluster that is an error (e.g. "member not found") is the answer.
+ */
+async function firstAnswer<T>(endpoints: readonly string[], ask: (group: string[]) => Promise<T>): Promise<T> {
+  let lastError: unknown = new EtcdctlError([], undefined, "no endpoints to ask");
+  for (const group of bySchemes(endpoints)) {
+    try {
+      return await ask(group);
+    } catch (error) {
+      if (error instanceof EtcdctlError && error.exitCode !== undefined && !UNREACHABLE.test(error.stderr)) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+/** The real cluster, through etcdctl; `tls` names this member's files, used for https endpoints once they exist. */
+export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
+  const tlsFor = (group: readonly string[]): ClientTls | undefined =>
+    tls && schemeOf(group[0]) === "https" && existsSync(tls.caFile) && existsSync(tls.certFile) && existsSync(tls.keyFile) ? tls : undefined;
+  const client = (endpoints: readonly string[], timeouts: EtcdctlTimeouts) => {
+    const clientTls = tlsFor(endpoints);
+    return new Etcdctl({ endpoints, timeouts, ...(clientTls ? { tls: clientTls } : {}), ...(binary ? { binary } : {}) });
+  };
+  const perGroup = async <T>(endpoints: readonly string[], ask: (group: string[]) => Promise<T[]>): Promise<T[]> =>
+    (await Promise.all(bySchemes(endpoints).map(ask))).flat();
   return {
-    // One call with every endpoint: the client fails over by itself, and a learner alone (which refuses
-    // member list until it is promoted) would spend the whole command timeout.
-    members: (endpoints, purpose = "observe") => client(endpoints, ETCDCTL_TIMEOUTS[purpose]).memberList(),
-    statuses: (endpoints, purpose = "observe") => client(endpoints, ETCDCTL_TIMEOUTS[purpose]).endpointStatus(),
-    healths: (endpoints, purpose = "observe") => client(endpoints, ETCDCTL_TIMEOUTS[purpose]).endpointHealth(),
+    // One call with every endpoint of a scheme: the client fails over by itself, and a learner alone (which
+    // refuses member list until it is promoted) would spend the whole command timeout.
+    members: (endpoints, purpose = "observe") => firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).memberList()),
+    statuses: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointStatus()),
+    healths: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointHealth()),
     addLearner: (endpoints, name, peerUrl) =>
-      client(endpoints, ETCDCTL_TIMEOUTS.change)
-        .addLearner(name, peerUrl)
-        .then(
-          () => "added" as const,
-          (error: unknown) => {
-            if (error instanceof EtcdctlError && /Peer URLs already exists/.test(error.stderr)) return "exists" as const;
-            throw error;
-          },
-        ),
-    promote: (endpoints, memberId) => client(endpoints, ETCDCTL_TIMEOUTS.change).promote(memberId),
+      firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).addLearner(name, peerUrl)).then(
+        () => "added" as const,
+        (error: unknown) => {
+          if (error instanceof EtcdctlError && /Peer URLs already exists/.test(error.stderr)) return "exists" as const;
+          throw error;
+        },
+      ),
+    promote: (endpoints, memberId) => firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).promote(memberId)),
     remove: (endpoints, memberId) =>
-      client(endpoints, ETCDCTL_TIMEOUTS.change)
-        .remove(memberId)
-        .then(
-          () => "removed" as const,
-          (error: unknown) => {
-            if (error instanceof EtcdctlError && /member not found/.test(error.stderr)) return "not-found" as const;
-            throw error;
-          },
-        ),
-    moveLeader: (endpoints, toMemberId) => client(endpoints, ETCDCTL_TIMEOUTS.change).moveLeader(toMemberId),
+      firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).remove(memberId)).then(
+        () => "removed" as const,
+        (error: unknown) => {
+          if (error instanceof EtcdctlError && /member not found/.test(error.stderr)) return "not-found" as const;
+          throw error;
+        },
+      ),
+    moveLeader: (endpoints, toMemberId) => firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).moveLeader(toMemberId)),
+    updatePeerUrl: (endpoints, memberId, peerUrl) =>
+      firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).updatePeerUrls(memberId, [peerUrl])),
     accepting: (url) => accepting(url),
-    withLock: (endpoints, name, acquireTimeoutMs, work) => withEtcdLock(endpoints, name, acquireTimeoutMs, work),
+    withLock: (endpoints, name, acquireTimeoutMs, work) => {
+      // The lock lives in the cluster: any group of members that answers holds it.
+      const group = bySchemes(endpoints)[0] ?? [];
+      return withEtcdLock(group, tlsFor(group), name, acquireTimeoutMs, work);
+    },
   };
 }

@@ -86,8 +86,22 @@ export const ETCDCTL_TIMEOUTS = {
   report: { dialTimeoutMs: 2000, commandTimeoutMs: 5000 },
 } as const satisfies Record<string, EtcdctlTimeouts>;
 
+/** A client certificate and the CAs to verify members with: etcdctl's --cacert, --cert and --key. */
+export interface ClientTls {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** etcdctl's flags for a client identity (none for plaintext). */
+export function tlsFlags(tls: ClientTls | undefined): string[] {
+  return tls ? [`--cacert=${tls.caFile}`, `--cert=${tls.certFile}`, `--key=${tls.keyFile}`] : [];
+}
+
 export interface EtcdctlOptions {
   readonly endpoints: readonly string[];
+  /** Client TLS for https endpoints. etcdctl applies one transport to all endpoints of a call, so callers group them by scheme. */
+  readonly tls?: ClientTls;
   /** ETCDCTL_TIMEOUTS.report unless told. */
   readonly timeouts?: EtcdctlTimeouts;
   readonly binary?: string;
@@ -105,7 +119,13 @@ export class Etcdctl {
   private async run(args: readonly string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     const { endpoints, timeouts = ETCDCTL_TIMEOUTS.report, binary = "etcdctl" } = this.options;
     const { dialTimeoutMs, commandTimeoutMs } = timeouts;
-    const fullArgs = [`--endpoints=${endpoints.join(",")}`, `--dial-timeout=${dialTimeoutMs}ms`, `--command-timeout=${commandTimeoutMs}ms`, ...args];
+    const fullArgs = [
+      `--endpoints=${endpoints.join(",")}`,
+      `--dial-timeout=${dialTimeoutMs}ms`,
+      `--command-timeout=${commandTimeoutMs}ms`,
+      ...tlsFlags(this.options.tls),
+      ...args,
+    ];
     const result = await execa(binary, fullArgs, {
       reject: false,
       shell: false,
@@ -150,6 +170,11 @@ export class Etcdctl {
     }
   }
 
+  /** Tells the cluster a member's new peer URLs (a scheme change); the member restarts into them next. */
+  async updatePeerUrls(memberId: string, peerUrls: readonly string[]): Promise<void> {
+    await this.check(["member", "update", hexId(memberId), `--peer-urls=${peerUrls.join(",")}`]);
+  }
+
   async remove(memberId: string): Promise<void> {
     await this.check(["member", "remove", hexId(memberId)]);
   }
@@ -191,9 +216,15 @@ export class Etcdctl {
  * that units take turns, e.g. for rolling restarts. Released when `work` ends, or by lease expiry if this
  * process dies.
  */
-export async function withEtcdLock<T>(endpoints: readonly string[], name: string, acquireTimeoutMs: number, work: () => Promise<T>): Promise<T> {
+export async function withEtcdLock<T>(
+  endpoints: readonly string[],
+  tls: ClientTls | undefined,
+  name: string,
+  acquireTimeoutMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
   const dial = `--dial-timeout=${ETCDCTL_TIMEOUTS.change.dialTimeoutMs}ms`;
-  const child = execa("etcdctl", [`--endpoints=${endpoints.join(",")}`, dial, "lock", "--ttl=30", name], {
+  const child = execa("etcdctl", [`--endpoints=${endpoints.join(",")}`, dial, ...tlsFlags(tls), "lock", "--ttl=30", name], {
     reject: false,
     stdin: "ignore",
     env: { ETCDCTL_API: "3" },

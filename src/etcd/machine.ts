@@ -1,9 +1,11 @@
+import { hostname } from "node:os";
 import type { Logger } from "../log.js";
 import { EtcdFiles } from "./files.js";
 import { etcdBinariesPresent, etcdVersion, installEtcd } from "./install.js";
 import type { EtcdPaths } from "./paths.js";
 import { SystemdService } from "./service.js";
 import { loadTemplates, type Templates } from "./templates.js";
+import { TlsFileStore } from "./tls-files.js";
 
 /**
  * This unit's machine as the charm's shell uses it: etcd's files, its service and its packages, plus the
@@ -23,6 +25,12 @@ export interface Machine {
     /** "3.4.23" from the installed etcd. */
     version(): Promise<string | undefined>;
   };
+  readonly tls: Pick<
+    TlsFileStore,
+    "paths" | "readMemberCertificate" | "readKey" | "bundleWritten" | "writeBundle" | "writeMember" | "fingerprintsOf" | "readEtcdctlEnv" | "writeEtcdctlEnv"
+  >;
+  /** The machine's host name, named in the member certificate. */
+  hostname(): string;
   templates(): Promise<Templates>;
 }
 
@@ -33,6 +41,8 @@ export function hostMachine(paths: EtcdPaths, charmDir: string, log: Logger): Ma
     files,
     service,
     packages: { present: etcdBinariesPresent, install: () => installEtcd(files, service, log), version: etcdVersion },
+    tls: new TlsFileStore(paths),
+    hostname: () => hostname(),
     templates: () => loadTemplates(charmDir),
   };
 }

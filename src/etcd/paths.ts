@@ -13,6 +13,16 @@ export interface EtcdPaths {
   readonly runningFile: string;
   readonly dataDir: string;
   readonly unitFile: string;
+  /** Certificates and this member's key (root:etcd 0750; the key etcd:etcd 0600). */
+  readonly tlsDir: string;
+  /** The CAs this member trusts for peers and clients (more than one while a CA changes). */
+  readonly caFile: string;
+  /** This member's certificate: it serves clients and peers and presents it when it dials a peer. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** ETCDCTL_* variables for operators on this unit (root-only), sourced by the profile script. */
+  readonly etcdctlEnvFile: string;
+  readonly profileScript: string;
 }
 
 export function etcdPaths(root: string = process.env.UNIT_FS_ROOT || "/"): EtcdPaths {
@@ -24,5 +34,11 @@ export function etcdPaths(root: string = process.env.UNIT_FS_ROOT || "/"): EtcdP
     runningFile: at("etc", "etcd", "etcd.running.json"),
     dataDir: at("var", "lib", "etcd", "member-data"),
     unitFile: at("etc", "systemd", "system", "etcd.service"),
+    tlsDir: at("etc", "etcd", "tls"),
+    caFile: at("etc", "etcd", "tls", "ca.pem"),
+    certFile: at("etc", "etcd", "tls", "member.pem"),
+    keyFile: at("etc", "etcd", "tls", "member.key"),
+    etcdctlEnvFile: at("etc", "etcd", "etcdctl.env"),
+    profileScript: at("etc", "profile.d", "etcdctl.sh"),
   };
 }

@@ -2,7 +2,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
-import { isIPv6Address, isListenAddress, memberUrl } from "../domain/address.js";
+import { isIPv6Address, isListenAddress, memberUrl, type Scheme } from "../domain/address.js";
 import type { EtcdSettings } from "../domain/settings.js";
 import type { EtcdPaths } from "./paths.js";
 
@@ -20,17 +20,39 @@ export interface MemberIdentity {
   readonly name: string;
   /** The unit's own IP address; etcd listens on it only. */
   readonly address: string;
-  /** `name=http://ip:peer-port,…` as etcd's initial-cluster. */
+  /** `name=https://ip:peer-port,…` as etcd's initial-cluster. */
   readonly initialCluster: string;
   readonly initialClusterState: "new" | "existing";
   readonly clusterToken: string;
+}
+
+/** The member's certificate, key and the CAs it trusts: with them etcd can serve and dial https. */
+export interface TlsFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
 }
 
 export interface EtcdConfigInput {
   readonly settings: EtcdSettings;
   readonly member: MemberIdentity;
   readonly paths: Pick<EtcdPaths, "dataDir">;
+  /** The scheme of this member's peer and client URLs. */
+  readonly scheme: Scheme;
+  /** Present whenever the member has a certificate, even on http: it then dials https peers with it. */
+  readonly tls: TlsFiles | undefined;
 }
+
+/**
+ * TLS 1.2 suites etcd may negotiate: ECDHE with AES-GCM only, for ECDSA keys (the charm's CA) and RSA keys (a
+ * provider's). Go does not let TLS 1.3 suites be configured; all of them are AEAD.
+ */
+export const CIPHER_SUITES = [
+  "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+  "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+  "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+  "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+] as const;
 
 /** A value that must not reach a rendered file: the renderer refuses rather than escape it. */
 export class UnsafeValueError extends Error {
@@ -48,8 +70,16 @@ export function renderEtcdConfig(input: EtcdConfigInput, template: string): stri
   const initialCluster = checked("initial-cluster", member.initialCluster, isInitialCluster);
   const dataDir = safePath("data dir", input.paths.dataDir);
   const address = checked("member address", member.address, isListenAddress);
-  const clientUrl = memberUrl(address, settings.clientPort);
-  const peerUrl = memberUrl(address, settings.peerPort);
+  const clientUrl = memberUrl(address, settings.clientPort, input.scheme);
+  const peerUrl = memberUrl(address, settings.peerPort, input.scheme);
+  const tls = input.tls;
+  const security = (files: TlsFiles) => ({
+    "cert-file": safePath("certificate file", files.certFile),
+    "key-file": safePath("key file", files.keyFile),
+    "trusted-ca-file": safePath("CA file", files.caFile),
+    // Clients and peers must present a certificate from a trusted CA (mutual TLS).
+    "client-cert-auth": true,
+  });
   const config = {
     name,
     "data-dir": dataDir,
@@ -73,6 +103,10 @@ export function renderEtcdConfig(input: EtcdConfigInput, template: string): stri
     "strict-reconfig-check": true,
     "max-snapshots": 5,
     "max-wals": 5,
+    // etcd 3.4 started from a config file serves the v3 JSON gateway (/v3/...) only when asked; with flags it
+    // is on. Patroni, APISIX and curl-based tools speak it.
+    "enable-grpc-gateway": true,
+    ...(tls ? { "client-transport-security": security(tls), "peer-transport-security": security(tls), "cipher-suites": [...CIPHER_SUITES] } : {}),
   };
   return fillTemplate(template, { body: stringifyYaml(config).trimEnd() });
 }
@@ -156,10 +190,10 @@ function safePath(what: string, value: string): string {
   return checked(what, value, (p) => /^\/[A-Za-z0-9._+@/-]*$/.test(p) && p.length <= 4096 && path.posix.normalize(p) === p && (p === "/" || !p.endsWith("/")));
 }
 
-/** `name=http://ip:port` entries, comma-separated, with names and addresses in their strict forms. */
+/** `name=http(s)://ip:port` entries, comma-separated, with names and addresses in their strict forms. */
 function isInitialCluster(text: string): boolean {
   return text.split(",").every((entry) => {
-    const match = /^([^=]+)=http:\/\/(?:([0-9.]+)|\[([0-9A-Fa-f:.]+)\]):([1-9][0-9]{0,4})$/.exec(entry);
+    const match = /^([^=]+)=https?:\/\/(?:([0-9.]+)|\[([0-9A-Fa-f:.]+)\]):([1-9][0-9]{0,4})$/.exec(entry);
     if (!match) return false;
     const [, name = "", ipv4, ipv6, port = ""] = match;
     const addressOk = ipv4 !== undefined ? isListenAddress(ipv4) : ipv6 !== undefined && isIPv6Address(ipv6) && isListenAddress(ipv6);
@@ -174,6 +208,7 @@ const RenderedConfigFile = z.object({
   "initial-advertise-peer-urls": z.string().optional(),
   "initial-cluster": z.string().optional(),
   "initial-cluster-state": z.enum(["new", "existing"]).optional(),
+  "peer-transport-security": z.object({ "trusted-ca-file": z.string().optional() }).optional(),
 });
 
 export interface RenderedConfig {
@@ -184,6 +219,8 @@ export interface RenderedConfig {
   readonly initialClusterState: "new" | "existing" | undefined;
   readonly clientPort: number | undefined;
   readonly peerPort: number | undefined;
+  /** The CA file the member trusts for peers; undefined without TLS. */
+  readonly trustedCaFile: string | undefined;
 }
 
 const NOTHING_RENDERED: RenderedConfig = {
@@ -193,6 +230,7 @@ const NOTHING_RENDERED: RenderedConfig = {
   initialClusterState: undefined,
   clientPort: undefined,
   peerPort: undefined,
+  trustedCaFile: undefined,
 };
 
 /**
@@ -222,6 +260,7 @@ export function parseRenderedConfig(text: string | undefined): RenderedConfig {
     initialClusterState: fields["initial-cluster-state"],
     clientPort: urlPort(clientUrls[0]),
     peerPort: urlPort(fields["initial-advertise-peer-urls"]),
+    trustedCaFile: fields["peer-transport-security"]?.["trusted-ca-file"],
   };
 }
 

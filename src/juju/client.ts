@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { z } from "zod";
 import { HookToolError, HookToolOutputError, jujuErrorMessage } from "./errors.js";
 import { processToolRunner, type ToolRunner } from "./runner.js";
@@ -166,6 +169,57 @@ export class HookTools {
     if (pairs.length > 0) await this.run("state-set", pairs);
   }
 
+  // --- secrets (contract §3.19, interfaces §6): writes are buffered and committed with the hook ------------
+
+  /**
+   * Creates a secret owned by this application (the leader only) and returns its URI. Content goes through
+   * files in a private temporary dir (`key#file=`), never through argv, which any process can read.
+   */
+  async secretAdd(content: Readonly<Record<string, string>>, options: { label: string; description?: string }): Promise<string> {
+    return withSecretFiles(content, async (args) => {
+      const flags = ["--owner", "application", "--label", options.label, ...(options.description ? ["--description", options.description] : [])];
+      return (await this.run("secret-add", [...flags, ...args])).trim();
+    });
+  }
+
+  /** A secret's content by URI or label; undefined when it does not exist (or not yet, for one created in a failed hook). */
+  async secretGet(ref: { id: string } | { label: string }, options: { refresh?: boolean } = {}): Promise<Record<string, string> | undefined> {
+    const target = "id" in ref ? [ref.id] : ["--label", ref.label];
+    let stdout: string;
+    try {
+      stdout = await this.run("secret-get", ["--format=json", ...target, ...(options.refresh ? ["--refresh"] : [])]);
+    } catch (error) {
+      if (error instanceof HookToolError && /not found/.test(error.jujuMessage)) return undefined;
+      throw error;
+    }
+    // Parsed here rather than by json(): its errors quote the output, which is secret.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(stdout);
+    } catch {
+      parsed = undefined;
+    }
+    const content = z.record(z.string(), z.string()).safeParse(parsed);
+    if (!content.success) throw new Error("secret-get printed something other than a JSON map of strings");
+    return content.data;
+  }
+
+  /** The URI of a secret this unit's application owns, by its label; undefined when there is none (§6.5 secret-info-get). */
+  async secretIdByLabel(label: string): Promise<string | undefined> {
+    try {
+      const info = await this.json("secret-info-get", ["--label", label], z.record(z.string(), z.object({ label: z.string().optional() }).loose()));
+      const id = Object.keys(info)[0];
+      return id === undefined ? undefined : id.startsWith("secret:") ? id : `secret:${id}`;
+    } catch (error) {
+      if (error instanceof HookToolError && /not found/.test(error.jujuMessage)) return undefined;
+      throw error;
+    }
+  }
+
+  async secretRemove(id: string): Promise<void> {
+    await this.run("secret-remove", [id]);
+  }
+
   // --- status, version, logs ----------------------------------------------------------------------------------
 
   /** Applied at once and not rolled back (§3.9). `application: true` needs leadership. */
@@ -225,6 +279,23 @@ export class HookTools {
 
   async actionLog(message: string): Promise<void> {
     await this.run("action-log", ["--", message]);
+  }
+}
+
+/** Runs `use` with `key#file=<path>` arguments for the content, in a 0700 temporary dir removed afterwards. */
+async function withSecretFiles<T>(content: Readonly<Record<string, string>>, use: (args: string[]) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), "etcd-charm-secret-"));
+  try {
+    const args: string[] = [];
+    for (const [key, value] of Object.entries(content)) {
+      if (!/^[a-z](?:[a-z0-9-]*[a-z0-9])?$/.test(key)) throw new Error(`invalid secret key ${JSON.stringify(key)}`);
+      const file = path.join(dir, key);
+      await writeFile(file, value, { mode: 0o600 });
+      args.push(`${key}#file=${file}`);
+    }
+    return await use(args);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

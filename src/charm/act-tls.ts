@@ -1,0 +1,166 @@
+import { generatePrivateKey } from "../tls/keys.js";
+import type { Action } from "./actions.js";
+import type { ActWorld } from "./act.js";
+import { LEADER_KEYS, PUBLISHED_CREDENTIALS_STATE_KEY } from "./cluster-data.js";
+import { relationNumber } from "./report.js";
+import { bundleFile } from "./tls.js";
+
+/**
+ * The TLS actions: the CA (leader), trust files, this member's certificate, consumers' client identities and
+ * the operators' etcdctl environment. Certificates are issued by ../tls/pki.js, loaded only here and only when
+ * something is issued: other hooks never load it. No key material is ever logged.
+ */
+
+type TlsAction = Extract<
+  Action,
+  { kind: "create-ca" | "write-trust" | "issue-member-certificate" | "issue-client-credentials" | "drop-client-credentials" | "write-etcdctl-env" }
+>;
+
+/** Labels of this application's secrets (interfaces §6.3): how the leader finds its own again. */
+export const CA_SECRET_LABEL = "tls-ca";
+const clientSecretLabel = (relationNumberText: string) => `tls-client-${relationNumberText}`;
+
+/** Secret content keys (interfaces §6.4: lowercase letters, digits and "-"). */
+const CERTIFICATE = "certificate";
+const PRIVATE_KEY = "private-key";
+
+const loadPki = () => import("../tls/pki.js");
+
+/** The CA's certificate and key from its secret; undefined when the secret is not there (see missingSecret). */
+async function readCa(world: ActWorld, secretId: string): Promise<{ certificatePem: string; privateKeyPem: string } | undefined> {
+  const content = await world.juju.tools.secretGet({ id: secretId });
+  const certificatePem = content?.[CERTIFICATE];
+  const privateKeyPem = content?.[PRIVATE_KEY];
+  return certificatePem && privateKeyPem ? { certificatePem, privateKeyPem } : undefined;
+}
+
+/**
+ * A secret leader data names but Juju does not have: created by a leader hook that failed after leader-set
+ * (leader data applies at once, secrets only with the hook). The leader forgets it, so it is made again; any
+ * other unit fails this hook and is retried once the leader has.
+ */
+async function missingSecret(world: ActWorld, keys: Record<string, string>, what: string): Promise<void> {
+  if (world.juju.facts.isLeader) {
+    await world.juju.leaderSet(keys);
+    await world.juju.tools.jujuLog(`${what} was not kept by Juju (an earlier hook failed); making it again`, "WARNING");
+    return;
+  }
+  throw new Error(`${what} is not readable yet; the leader makes it again`);
+}
+
+export async function actTls(action: TlsAction, world: ActWorld): Promise<void> {
+  const { juju, machine, clock } = world;
+  const tools = juju.tools;
+  switch (action.kind) {
+    case "create-ca": {
+      // A CA an earlier leader made (its leader data lost or malformed) is kept: members already trust it.
+      const existingId = await tools.secretIdByLabel(CA_SECRET_LABEL);
+      const existing = existingId ? await readCa(world, existingId) : undefined;
+      if (existingId && existing) {
+        await juju.leaderSet({ [LEADER_KEYS.caSecret]: existingId, [LEADER_KEYS.caBundle]: existing.certificatePem });
+        await tools.jujuLog("recorded the cluster's existing certificate authority");
+        return;
+      }
+      const pki = await loadPki();
+      const ca = await pki.createCa({
+        subject: { commonName: `${action.appName} etcd CA`, organization: action.appName },
+        now: clock.now(),
+        validityMs: action.validityMs,
+      });
+      const content = { [CERTIFICATE]: ca.certificatePem, [PRIVATE_KEY]: ca.privateKeyPem };
+      const id = await tools.secretAdd(content, { label: CA_SECRET_LABEL, description: "the etcd cluster's CA" });
+      await juju.leaderSet({ [LEADER_KEYS.caSecret]: id, [LEADER_KEYS.caBundle]: ca.certificatePem });
+      await tools.jujuLog("created the cluster's certificate authority");
+      return;
+    }
+    case "write-trust":
+      await machine.tls.writeBundle(action.bundle, bundleFile(machine.tls.paths, action.fingerprints));
+      return;
+    case "issue-member-certificate": {
+      const ca = await readCa(world, action.caSecretId);
+      if (!ca) return missingSecret(world, { [LEADER_KEYS.caSecret]: "", [LEADER_KEYS.caBundle]: "" }, "the cluster CA's secret");
+      const pki = await loadPki();
+      const key = (await machine.tls.readKey()) ?? generatePrivateKey();
+      const certificate = await pki.issueCertificate({
+        privateKeyPem: key,
+        subject: action.subject,
+        sans: action.sans,
+        ca,
+        now: clock.now(),
+        validityMs: action.validityMs,
+        profile: "member",
+      });
+      await machine.tls.writeMember(certificate, key);
+      await tools.jujuLog(`issued this member's certificate for ${[...action.sans.ipAddresses, ...action.sans.dnsNames].join(", ")} (${action.reason})`);
+      return;
+    }
+    case "issue-client-credentials": {
+      const ca = await readCa(world, action.caSecretId);
+      if (!ca) return missingSecret(world, { [LEADER_KEYS.caSecret]: "", [LEADER_KEYS.caBundle]: "" }, "the cluster CA's secret");
+      const consumer = await tools.relationRemoteApp(action.relationId);
+      const pki = await loadPki();
+      const key = generatePrivateKey();
+      // No Common Name: etcd's grpc-proxy refuses a client certificate that has one (etcd-on-this-machine.md,
+      // "TLS between units on one machine"); the consumer is named in O.
+      const certificate = await pki.issueCertificate({
+        privateKeyPem: key,
+        subject: { organization: consumer, organizationalUnit: "etcd client" },
+        sans: { dnsNames: [], ipAddresses: [] },
+        ca,
+        now: clock.now(),
+        validityMs: action.validityMs,
+        profile: "client",
+      });
+      const number = relationNumber(action.relationId);
+      const id = await tools.secretAdd(
+        { [CERTIFICATE]: certificate, [PRIVATE_KEY]: key },
+        { label: clientSecretLabel(number), description: `etcd client identity of ${consumer}` },
+      );
+      await juju.leaderSet({ [`${LEADER_KEYS.clientSecretPrefix}${number}`]: id });
+      await tools.jujuLog(`issued client credentials for ${consumer} (relation ${action.relationId})`);
+      return;
+    }
+    case "drop-client-credentials": {
+      for (const id of action.secretIds) {
+        await tools.secretRemove(id).catch((error: unknown) => world.log.warn({ id, error: String(error) }, "could not remove a client secret"));
+      }
+      await juju.leaderSet(Object.fromEntries(action.relationNumbers.map((n) => [`${LEADER_KEYS.clientSecretPrefix}${n}`, ""])));
+      return;
+    }
+    case "write-etcdctl-env":
+      await machine.tls.writeEtcdctlEnv(action.text, ETCDCTL_PROFILE(machine.tls.paths.etcdctlEnvFile));
+      return;
+  }
+}
+
+/** Root's login shells read the etcdctl environment; other users cannot (the file is root's). */
+const ETCDCTL_PROFILE = (envFile: string) => `# Written by the etcd charm.\n[ -r ${envFile} ] && . ${envFile}\n`;
+
+/** Consumers' bags, with their relation's client certificate and key copied from its secret where they changed. */
+export async function publishConsumers(
+  bags: Readonly<Record<string, Readonly<Record<string, string>>>>,
+  credentials: Readonly<Record<string, string>>,
+  world: ActWorld,
+): Promise<void> {
+  const { juju } = world;
+  const published: Record<string, string> = Object.fromEntries(Object.entries(juju.facts.publishedCredentials).filter(([id]) => id in juju.facts.consumers));
+  for (const [id, values] of Object.entries(bags)) {
+    const secretId = credentials[id];
+    let extra: Record<string, string> = {};
+    if (secretId) {
+      const content = await juju.tools.secretGet({ id: secretId });
+      const cert = content?.[CERTIFICATE];
+      const key = content?.[PRIVATE_KEY];
+      if (!cert || !key) {
+        await missingSecret(world, { [`${LEADER_KEYS.clientSecretPrefix}${relationNumber(id)}`]: "" }, `the client credentials of relation ${id}`);
+        return;
+      }
+      extra = { client_cert: cert, client_key: key };
+      published[id] = secretId;
+    }
+    await juju.relationSet(id, { ...values, ...extra });
+  }
+  if (JSON.stringify(published) !== JSON.stringify(juju.facts.publishedCredentials)) {
+    await juju.stateSet({ [PUBLISHED_CREDENTIALS_STATE_KEY]: JSON.stringify(published) });
+  }
+}

@@ -1,0 +1,108 @@
+import { isIpAddress, type Scheme, schemeOf } from "../domain/address.js";
+import type { EtcdSettings } from "../domain/settings.js";
+import type { Member } from "../domain/member.js";
+import type { EtcdPaths } from "../etcd/paths.js";
+import type { TlsFiles } from "../etcd/render.js";
+import type { CertificateFacts } from "../tls/inspect.js";
+import { type Decision, decision } from "./actions.js";
+import type { Observed } from "./observed.js";
+
+/**
+ * The charm's TLS decisions, pure: the cluster CA (the Juju leader makes it once), this member's certificate
+ * (each unit issues its own from the CA, with a key that never leaves the unit), the trust files etcd reads,
+ * and which scheme this member runs (a live cluster moves between http and https one member at a time).
+ */
+
+/** The CA's life: long, because replacing it is an operator's decision (rotate-ca), not routine. */
+export const CA_VALIDITY_MS = 10 * 365 * 24 * 3600_000;
+/** A member or client certificate's life; renewed with a third of it left. */
+export const CERTIFICATE_VALIDITY_MS = 365 * 24 * 3600_000;
+
+/** The file etcd trusts: named after the bundle's fingerprints, so a new bundle is a new config and a restart. */
+export function bundleFile(paths: Pick<EtcdPaths, "tlsDir">, fingerprints: readonly string[]): string {
+  return `${paths.tlsDir}/ca-${fingerprints.join("-").slice(0, 67)}.pem`;
+}
+
+/** What the member certificate must name: every address the unit serves on, its host name, the operator's extras. */
+export function wantedSans(
+  o: Pick<Observed, "address" | "hostname">,
+  settings: Pick<EtcdSettings, "tlsExtraSans">,
+): { dnsNames: string[]; ipAddresses: string[] } {
+  const entries = [o.address, o.hostname, ...settings.tlsExtraSans].filter(Boolean);
+  const ipAddresses = [...new Set(entries.filter(isIpAddress))];
+  const dnsNames = [...new Set(entries.filter((entry) => !isIpAddress(entry)))];
+  return { dnsNames, ipAddresses };
+}
+
+/** Why the member certificate on disk must be (re)issued, or undefined when it is good. */
+export function memberCertificateProblem(o: Observed, settings: Pick<EtcdSettings, "tlsExtraSans">): string | undefined {
+  const { certificate, keyMatches, issuer, caFingerprints } = o.tls;
+  if (!certificate) return "no member certificate yet";
+  if (!keyMatches) return "the member certificate does not match its key";
+  if (issuer === undefined || issuer !== caFingerprints[0]) return "the member certificate is not from the cluster's current CA";
+  const wanted = wantedSans(o, settings);
+  const missing = [
+    ...wanted.ipAddresses.filter((ip) => !certificate.ipAddresses.includes(ip)),
+    ...wanted.dnsNames.filter((n) => !certificate.dnsNames.includes(n)),
+  ];
+  if (missing.length > 0) return `the member certificate does not name ${missing.join(", ")}`;
+  if (renewalDue(certificate, o.now)) return `the member certificate expires on ${new Date(certificate.notAfterMs).toISOString().slice(0, 10)}`;
+  return undefined;
+}
+
+/** A certificate is renewed once two thirds of its life have passed. */
+export function renewalDue(certificate: Pick<CertificateFacts, "notBeforeMs" | "notAfterMs">, now: number): boolean {
+  const life = certificate.notAfterMs - certificate.notBeforeMs;
+  return now >= certificate.notAfterMs - life / 3;
+}
+
+/** The CA, the trust files and this member's certificate, in that order; undefined when all are in place. */
+export function decideTlsMaterial(o: Observed, settings: EtcdSettings | undefined): Decision | undefined {
+  const { caSecretId, caBundle } = o.leaderData;
+  if (o.isLeader && (!caSecretId || !caBundle)) {
+    return decision({ kind: "create-ca", appName: o.appName, validityMs: CA_VALIDITY_MS }, "maintenance", "creating the cluster's certificate authority");
+  }
+  if (!caSecretId || !caBundle) return undefined;
+  if (!o.tls.bundleWritten) {
+    return decision({ kind: "write-trust", bundle: caBundle, fingerprints: o.tls.caFingerprints }, "maintenance", "writing the cluster's CA certificates");
+  }
+  if (!settings) return undefined;
+  const problem = memberCertificateProblem(o, settings);
+  if (problem === undefined) return undefined;
+  return decision(
+    {
+      kind: "issue-member-certificate",
+      caSecretId,
+      subject: { commonName: o.memberName, organization: o.appName },
+      sans: wantedSans(o, settings),
+      validityMs: CERTIFICATE_VALIDITY_MS,
+      reason: problem,
+    },
+    "maintenance",
+    o.tls.certificate ? "renewing this member's certificate" : "issuing this member's certificate",
+  );
+}
+
+/** The member's TLS files, once its certificate is from the current CA and the trust files are written. */
+export function tlsFiles(o: Observed, paths: EtcdPaths): TlsFiles | undefined {
+  const { certificate, keyMatches, issuer, caFingerprints, bundleWritten } = o.tls;
+  if (!certificate || !keyMatches || !bundleWritten || issuer === undefined || !caFingerprints.includes(issuer)) return undefined;
+  return { caFile: bundleFile(paths, caFingerprints), certFile: paths.certFile, keyFile: paths.keyFile };
+}
+
+/**
+ * The scheme this member runs: http when `tls` is off; https when it is on and every started member can dial
+ * https peers with this CA (its running config trusts it, as its peer data says), else what it runs now.
+ * A member that is in the cluster but not running starts with the peer URL the cluster has for it, and a
+ * learner moves only once it votes: a scheme change is a rolling restart of voters.
+ */
+export function memberScheme(o: Observed, settings: EtcdSettings, self: Member | undefined, files: TlsFiles | undefined): Scheme {
+  const registered = schemeOf(self?.peerUrls[0]);
+  if (registered && (!o.serviceActive || self?.isLearner || self?.name === "")) return registered;
+  if (!settings.tls) return "http";
+  const currentCa = o.tls.caFingerprints[0];
+  const selfReady = files !== undefined;
+  const peersReady = currentCa !== undefined && o.peers.filter((p) => p.started).every((p) => p.trustedCas.includes(currentCa));
+  if (selfReady && peersReady) return "https";
+  return registered ?? "http";
+}
