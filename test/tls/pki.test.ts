@@ -124,12 +124,12 @@ describe("createCsr", () => {
     );
   });
 
-  it("has no SAN extension when no SAN is given, and refuses a request with neither CN nor SAN", async () => {
+  it("has no SAN extension when no SAN is given, and refuses a request with no CN, organization or SAN", async () => {
     const csr = await createCsr({ privateKeyPem: generatePrivateKey(), subject: { commonName: "only-a-name" }, sans: { dnsNames: [], ipAddresses: [] } });
     const text = (await openssl("req", "-noout", "-text", "-in", await file("req-nosan.pem", csr))).stdout;
     expect(text).not.toContain("Subject Alternative Name");
-    await expect(createCsr({ privateKeyPem: generatePrivateKey(), subject: { organization: "x" }, sans: { dnsNames: [], ipAddresses: [] } })).rejects.toThrow(
-      "a certificate request needs a common name or at least one subject alternative name",
+    await expect(createCsr({ privateKeyPem: generatePrivateKey(), subject: { organizationalUnit: "x" }, sans: { dnsNames: [], ipAddresses: [] } })).rejects.toThrow(
+      "a certificate request needs a common name, an organization or a subject alternative name",
     );
   });
 
