@@ -9,9 +9,13 @@ import {
   Etcdctl,
   EtcdctlError,
   type EtcdctlTimeouts,
+  LockNotTakenError,
   withEtcdLock,
 } from "./etcdctl.js";
 import { accepting } from "./listening.js";
+
+/** How long one attempt at the cluster's lock waits before it looks again at which members answer. */
+const LOCK_ATTEMPT_MS = 20_000;
 
 /** Why the cluster is asked: a hook's quick look (the default) or an operator's report. */
 export type Purpose = "observe" | "report";
@@ -110,10 +114,21 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
     updatePeerUrl: (endpoints, memberId, peerUrl) =>
       firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).updatePeerUrls(memberId, [peerUrl])),
     accepting: (url) => accepting(url),
-    withLock: (endpoints, name, acquireTimeoutMs, work) => {
-      // The lock lives in the cluster: any group of members that answers holds it.
-      const group = bySchemes(endpoints)[0] ?? [];
-      return withEtcdLock(group, tlsFor(group), name, acquireTimeoutMs, work);
+    withLock: async (endpoints, name, acquireTimeoutMs, work) => {
+      // The lock lives in the cluster, reached through whichever members answer. They may move between http
+      // and https while this unit waits its turn (their own rolling restarts): each attempt is short and asks
+      // again which members answer, and under which scheme.
+      const deadline = Date.now() + acquireTimeoutMs;
+      for (;;) {
+        const answering = (await perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.observe).endpointStatus())).map((s) => s.Endpoint);
+        const group = bySchemes(answering)[0] ?? bySchemes(endpoints)[0] ?? [];
+        const attemptMs = Math.max(1000, Math.min(LOCK_ATTEMPT_MS, deadline - Date.now()));
+        try {
+          return await withEtcdLock(group, tlsFor(group), name, attemptMs, work);
+        } catch (error) {
+          if (!(error instanceof LockNotTakenError) || Date.now() >= deadline) throw error;
+        }
+      }
     },
   };
 }

@@ -211,6 +211,11 @@ export class Etcdctl {
   }
 }
 
+/** The lock was not taken (in time, or etcdctl gave up): `work` has not run, so asking again is safe. */
+export class LockNotTakenError extends Error {
+  override readonly name = "LockNotTakenError";
+}
+
 /**
  * Runs `work` while holding an etcd lock (etcdctl lock, a lease-backed mutex in the cluster itself), so
  * that units take turns, e.g. for rolling restarts. Released when `work` ends, or by lease expiry if this
@@ -231,14 +236,14 @@ export async function withEtcdLock<T>(
     buffer: false,
   });
   const acquired = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`could not take the etcd lock "${name}" within ${acquireTimeoutMs / 1000}s`)), acquireTimeoutMs);
+    const timer = setTimeout(() => reject(new LockNotTakenError(`could not take the etcd lock "${name}" within ${acquireTimeoutMs / 1000}s`)), acquireTimeoutMs);
     child.stdout?.once("data", () => {
       clearTimeout(timer);
       resolve();
     });
     void child.then((result) => {
       clearTimeout(timer);
-      reject(new EtcdctlError(["lock", name], result.exitCode, String(result.stderr ?? "")));
+      reject(new LockNotTakenError(new EtcdctlError(["lock", name], result.exitCode, String(result.stderr ?? "")).message));
     });
   });
   try {
