@@ -58,9 +58,10 @@ export async function createCa(options: { readonly subject: Subject; readonly no
 export async function createCsr(options: { readonly privateKeyPem: string; readonly subject: Subject; readonly sans: SubjectAltNames }): Promise<string> {
   const { subject, sans } = options;
   const altNames = generalNames(sans);
-  if (subject.commonName === undefined && altNames.length === 0) {
-    // tls-certificates v4 requires one of them (juju-interfaces-and-features.md §1.6); so does any useful request.
-    throw new Error("a certificate request needs a common name or at least one subject alternative name");
+  // An O-only subject is allowed: etcd's grpc-proxy refuses a client certificate with a CN (etcd-on-this-machine.md,
+  // "TLS between units on one machine"). A tls-certificates v4 provider wants a CN or a SAN (juju-interfaces-and-features.md §1.6).
+  if (subject.commonName === undefined && subject.organization === undefined && subject.organizationalUnit === undefined && altNames.length === 0) {
+    throw new Error("a certificate request needs a subject attribute or at least one subject alternative name");
   }
   const keys = await importKeyPair(options.privateKeyPem, "request");
   const request = await x509.Pkcs10CertificateRequestGenerator.create({

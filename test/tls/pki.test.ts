@@ -124,13 +124,20 @@ describe("createCsr", () => {
     );
   });
 
-  it("has no SAN extension when no SAN is given, and refuses a request with neither CN nor SAN", async () => {
+  it("has no SAN extension when no SAN is given; refuses a request with neither subject nor SAN", async () => {
     const csr = await createCsr({ privateKeyPem: generatePrivateKey(), subject: { commonName: "only-a-name" }, sans: { dnsNames: [], ipAddresses: [] } });
     const text = (await openssl("req", "-noout", "-text", "-in", await file("req-nosan.pem", csr))).stdout;
     expect(text).not.toContain("Subject Alternative Name");
-    await expect(createCsr({ privateKeyPem: generatePrivateKey(), subject: { organization: "x" }, sans: { dnsNames: [], ipAddresses: [] } })).rejects.toThrow(
-      "a certificate request needs a common name or at least one subject alternative name",
+    await expect(createCsr({ privateKeyPem: generatePrivateKey(), subject: {}, sans: { dnsNames: [], ipAddresses: [] } })).rejects.toThrow(
+      "a certificate request needs a subject attribute or at least one subject alternative name",
     );
+    // O= only and no SAN: the client identity etcd's grpc-proxy accepts.
+    const organizationOnly = await createCsr({
+      privateKeyPem: generatePrivateKey(),
+      subject: { organization: "proxy" },
+      sans: { dnsNames: [], ipAddresses: [] },
+    });
+    expect((await openssl("req", "-noout", "-subject", "-in", await file("req-o.pem", organizationOnly))).stdout).toBe("subject=O = proxy");
   });
 
   it("refuses malformed SANs and a key that is not EC P-256, without quoting the key", async () => {
