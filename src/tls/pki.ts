@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { createPrivateKey, createPublicKey, randomBytes, webcrypto, X509Certificate as NodeX509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import * as x509 from "@peculiar/x509";
+import { generatePrivateKey } from "./keys.js";
 
 /**
  * Issuing certificates in-process with @peculiar/x509 over node's webcrypto. Heavy (the library and its
@@ -35,7 +36,6 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** Self-signed CA: BasicConstraints CA critical (pathLen 0), KeyUsage keyCertSign|cRLSign critical, SKI. */
 export async function createCa(options: { readonly subject: Subject; readonly now: number; readonly validityMs: number }): Promise<CaMaterial> {
-  const { generatePrivateKey } = await import("./keys.js");
   const privateKeyPem = generatePrivateKey();
   const keys = await importKeyPair(privateKeyPem, "CA");
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -173,9 +173,10 @@ async function importKeyPair(privateKeyPem: string, what: string): Promise<webcr
   } catch {
     throw new Error(`the ${what} private key is not a PEM private key`);
   }
-  const details = keyObject.asymmetricKeyDetails;
-  if (keyObject.asymmetricKeyType !== "ec" || details?.namedCurve !== "prime256v1") {
-    throw new Error(`the ${what} private key is ${keyObject.asymmetricKeyType ?? "unknown"} ${details?.namedCurve ?? ""}, not EC P-256`.replace(/ +,/, ","));
+  const type = keyObject.asymmetricKeyType ?? "of an unknown type";
+  const curve = keyObject.asymmetricKeyDetails?.namedCurve;
+  if (type !== "ec" || curve !== "prime256v1") {
+    throw new Error(`the ${what} private key is ${curve === undefined ? type : `${type} ${curve}`}, not EC P-256`);
   }
   const pkcs8 = keyObject.export({ type: "pkcs8", format: "der" });
   const spki = createPublicKey(keyObject).export({ type: "spki", format: "der" });
