@@ -211,11 +211,11 @@ describe("signCsr", () => {
     expect(readCertificate(certificate)).toMatchObject({ commonName: undefined, organization: "kubernetes-control-plane", notAfterMs: now + HOUR });
   });
 
-  it("signs a request made by openssl req (RSA key, openssl's own subject and SANs)", async () => {
+  it("signs a request made by openssl req (RSA key, its subject and SANs) and ignores the CA:TRUE it asks for", async () => {
     const keyFile = path.join(dir, "openssl-rsa.key");
     const made = await openssl(
       ...["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-subj", "/CN=patroni/O=db"],
-      ...["-addext", "subjectAltName=DNS:patroni.internal,IP:10.1.2.3"],
+      ...["-addext", "subjectAltName=DNS:patroni.internal,IP:10.1.2.3", "-addext", "basicConstraints=critical,CA:TRUE"],
     );
     expect(made.exitCode).toBe(0);
     const certificate = await signCsr({ csrPem: made.stdout, ca, now, validityMs: DAY, profile: "client" });
@@ -225,9 +225,12 @@ describe("signCsr", () => {
       organization: "db",
       dnsNames: ["patroni.internal"],
       ipAddresses: ["10.1.2.3"],
+      isCa: false,
     });
+    // The request asked to be a CA: only its subject and SANs are copied.
+    expect(await extensions(certificate, "basicConstraints")).toBe("X509v3 Basic Constraints: critical\n    CA:FALSE");
     const modulus = async (args: string[]) => (await openssl(...args)).stdout;
-    // The certificate carries the request's key: same RSA modulus (printed as a digest-free modulus line, not the key).
+    // The certificate carries the request's public key: the same RSA modulus (public; the private key is not printed).
     expect(await modulus(["x509", "-noout", "-modulus", "-in", await file("rsa-leaf.pem", certificate)])).toBe(
       await modulus(["rsa", "-noout", "-modulus", "-in", keyFile]),
     );
