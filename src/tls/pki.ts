@@ -34,14 +34,15 @@ const SUBJECT_ALT_NAME_OID = "2.5.29.17";
 /** Backdating of notBefore, for members whose clocks run a little behind the issuer's. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-/** Self-signed CA: BasicConstraints CA critical (pathLen 0), KeyUsage keyCertSign|cRLSign critical, SKI. */
+/** Self-signed CA: BasicConstraints CA critical (pathLen 0), KeyUsage keyCertSign|cRLSign critical, SKI; notBefore = now - 5 minutes. */
 export async function createCa(options: { readonly subject: Subject; readonly now: number; readonly validityMs: number }): Promise<CaMaterial> {
   const privateKeyPem = generatePrivateKey();
   const keys = await importKeyPair(privateKeyPem, "CA");
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: subjectName(options.subject),
-    notBefore: new Date(checkedTime("now", options.now)),
+    // Backdated like the leaves: a leaf valid on a member whose clock lags is no use under a CA that is not yet.
+    notBefore: new Date(checkedTime("now", options.now) - CLOCK_SKEW_MS),
     notAfter: new Date(options.now + checkedDuration(options.validityMs)),
     keys,
     signingAlgorithm: SIGNING,

@@ -84,7 +84,7 @@ describe("createCa", () => {
       dnsNames: [],
       ipAddresses: [],
     });
-    expect(facts?.notBeforeMs).toBe(now);
+    expect(facts?.notBeforeMs).toBe(now - 5 * 60_000);
     expect(facts?.notAfterMs).toBe(now + 10 * 365 * DAY);
     expect(certificateMatchesKey(ca.certificatePem, ca.privateKeyPem)).toBe(true);
     expect(createPrivateKey(ca.privateKeyPem).asymmetricKeyDetails).toEqual({ namedCurve: "prime256v1" });
