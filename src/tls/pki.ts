@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { createPrivateKey, createPublicKey, randomBytes, webcrypto, X509Certificate as NodeX509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import * as x509 from "@peculiar/x509";
+import { generatePrivateKey } from "./keys.js";
 
 /**
  * Issuing certificates in-process with @peculiar/x509 over node's webcrypto. Heavy (the library and its
@@ -33,15 +34,15 @@ const SUBJECT_ALT_NAME_OID = "2.5.29.17";
 /** Backdating of notBefore, for members whose clocks run a little behind the issuer's. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-/** Self-signed CA: BasicConstraints CA critical (pathLen 0), KeyUsage keyCertSign|cRLSign critical, SKI. */
+/** Self-signed CA: BasicConstraints CA critical (pathLen 0), KeyUsage keyCertSign|cRLSign critical, SKI; notBefore = now - 5 minutes. */
 export async function createCa(options: { readonly subject: Subject; readonly now: number; readonly validityMs: number }): Promise<CaMaterial> {
-  const { generatePrivateKey } = await import("./keys.js");
   const privateKeyPem = generatePrivateKey();
   const keys = await importKeyPair(privateKeyPem, "CA");
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: subjectName(options.subject),
-    notBefore: new Date(checkedTime("now", options.now)),
+    // Backdated like the leaves: a leaf valid on a member whose clock lags is no use under a CA that is not yet.
+    notBefore: new Date(checkedTime("now", options.now) - CLOCK_SKEW_MS),
     notAfter: new Date(options.now + checkedDuration(options.validityMs)),
     keys,
     signingAlgorithm: SIGNING,
@@ -58,10 +59,10 @@ export async function createCa(options: { readonly subject: Subject; readonly no
 export async function createCsr(options: { readonly privateKeyPem: string; readonly subject: Subject; readonly sans: SubjectAltNames }): Promise<string> {
   const { subject, sans } = options;
   const altNames = generalNames(sans);
-  if (subject.commonName === undefined && subject.organization === undefined && altNames.length === 0) {
-    // tls-certificates v4 requires a CN or a SAN (juju-interfaces-and-features.md §1.6); a client identity of the
-    // charm's own CA has neither (etcd's grpc-proxy refuses a CN) and is named by its organisation.
-    throw new Error("a certificate request needs a common name, an organization or a subject alternative name");
+  // An O-only subject is allowed: etcd's grpc-proxy refuses a client certificate with a CN (etcd-on-this-machine.md,
+  // "TLS between units on one machine"). A tls-certificates v4 provider wants a CN or a SAN (juju-interfaces-and-features.md §1.6).
+  if (subject.commonName === undefined && subject.organization === undefined && subject.organizationalUnit === undefined && altNames.length === 0) {
+    throw new Error("a certificate request needs a subject attribute or at least one subject alternative name");
   }
   const keys = await importKeyPair(options.privateKeyPem, "request");
   const request = await x509.Pkcs10CertificateRequestGenerator.create({
@@ -173,9 +174,10 @@ async function importKeyPair(privateKeyPem: string, what: string): Promise<webcr
   } catch {
     throw new Error(`the ${what} private key is not a PEM private key`);
   }
-  const details = keyObject.asymmetricKeyDetails;
-  if (keyObject.asymmetricKeyType !== "ec" || details?.namedCurve !== "prime256v1") {
-    throw new Error(`the ${what} private key is ${keyObject.asymmetricKeyType ?? "unknown"} ${details?.namedCurve ?? ""}, not EC P-256`.replace(/ +,/, ","));
+  const type = keyObject.asymmetricKeyType ?? "of an unknown type";
+  const curve = keyObject.asymmetricKeyDetails?.namedCurve;
+  if (type !== "ec" || curve !== "prime256v1") {
+    throw new Error(`the ${what} private key is ${curve === undefined ? type : `${type} ${curve}`}, not EC P-256`);
   }
   const pkcs8 = keyObject.export({ type: "pkcs8", format: "der" });
   const spki = createPublicKey(keyObject).export({ type: "spki", format: "der" });

@@ -84,7 +84,7 @@ describe("createCa", () => {
       dnsNames: [],
       ipAddresses: [],
     });
-    expect(facts?.notBeforeMs).toBe(now);
+    expect(facts?.notBeforeMs).toBe(now - 5 * 60_000);
     expect(facts?.notAfterMs).toBe(now + 10 * 365 * DAY);
     expect(certificateMatchesKey(ca.certificatePem, ca.privateKeyPem)).toBe(true);
     expect(createPrivateKey(ca.privateKeyPem).asymmetricKeyDetails).toEqual({ namedCurve: "prime256v1" });
@@ -124,13 +124,20 @@ describe("createCsr", () => {
     );
   });
 
-  it("has no SAN extension when no SAN is given, and refuses a request with no CN, organization or SAN", async () => {
+  it("has no SAN extension when no SAN is given; refuses a request with neither subject nor SAN", async () => {
     const csr = await createCsr({ privateKeyPem: generatePrivateKey(), subject: { commonName: "only-a-name" }, sans: { dnsNames: [], ipAddresses: [] } });
     const text = (await openssl("req", "-noout", "-text", "-in", await file("req-nosan.pem", csr))).stdout;
     expect(text).not.toContain("Subject Alternative Name");
-    await expect(createCsr({ privateKeyPem: generatePrivateKey(), subject: { organizationalUnit: "x" }, sans: { dnsNames: [], ipAddresses: [] } })).rejects.toThrow(
-      "a certificate request needs a common name, an organization or a subject alternative name",
+    await expect(createCsr({ privateKeyPem: generatePrivateKey(), subject: {}, sans: { dnsNames: [], ipAddresses: [] } })).rejects.toThrow(
+      "a certificate request needs a subject attribute or at least one subject alternative name",
     );
+    // O= only and no SAN: the client identity etcd's grpc-proxy accepts.
+    const organizationOnly = await createCsr({
+      privateKeyPem: generatePrivateKey(),
+      subject: { organization: "proxy" },
+      sans: { dnsNames: [], ipAddresses: [] },
+    });
+    expect((await openssl("req", "-noout", "-subject", "-in", await file("req-o.pem", organizationOnly))).stdout).toBe("subject=O = proxy");
   });
 
   it("refuses malformed SANs and a key that is not EC P-256, without quoting the key", async () => {
@@ -204,11 +211,11 @@ describe("signCsr", () => {
     expect(readCertificate(certificate)).toMatchObject({ commonName: undefined, organization: "kubernetes-control-plane", notAfterMs: now + HOUR });
   });
 
-  it("signs a request made by openssl req (RSA key, openssl's own subject and SANs)", async () => {
+  it("signs a request made by openssl req (RSA key, its subject and SANs) and ignores the CA:TRUE it asks for", async () => {
     const keyFile = path.join(dir, "openssl-rsa.key");
     const made = await openssl(
       ...["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", keyFile, "-subj", "/CN=patroni/O=db"],
-      ...["-addext", "subjectAltName=DNS:patroni.internal,IP:10.1.2.3"],
+      ...["-addext", "subjectAltName=DNS:patroni.internal,IP:10.1.2.3", "-addext", "basicConstraints=critical,CA:TRUE"],
     );
     expect(made.exitCode).toBe(0);
     const certificate = await signCsr({ csrPem: made.stdout, ca, now, validityMs: DAY, profile: "client" });
@@ -218,9 +225,12 @@ describe("signCsr", () => {
       organization: "db",
       dnsNames: ["patroni.internal"],
       ipAddresses: ["10.1.2.3"],
+      isCa: false,
     });
+    // The request asked to be a CA: only its subject and SANs are copied.
+    expect(await extensions(certificate, "basicConstraints")).toBe("X509v3 Basic Constraints: critical\n    CA:FALSE");
     const modulus = async (args: string[]) => (await openssl(...args)).stdout;
-    // The certificate carries the request's key: same RSA modulus (printed as a digest-free modulus line, not the key).
+    // The certificate carries the request's public key: the same RSA modulus (public; the private key is not printed).
     expect(await modulus(["x509", "-noout", "-modulus", "-in", await file("rsa-leaf.pem", certificate)])).toBe(
       await modulus(["rsa", "-noout", "-modulus", "-in", keyFile]),
     );
