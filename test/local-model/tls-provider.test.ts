@@ -108,6 +108,12 @@ describe("tls-provider: a tls-certificates v4 provider with a CA of its own (int
     );
     expect(await unitMessage("provider/0")).toBe("3 certificates issued");
     expect(await unitMessage("requirer/0")).toBe("certificate issued");
+    // The requirer writes first, already in relation-created (§1.2 item 1).
+    const created = (await model.hookRuns()).filter((run) => run.unit.startsWith("requirer/") && run.hook === "certificates-relation-created");
+    expect(created.map((run) => [run.unit, run.entry.tools.includes("relation-set")]).sort()).toEqual([
+      ["requirer/0", true],
+      ["requirer/1", true],
+    ]);
   }, 60_000);
 
   it("a unit that replaces its request gets a new certificate and its old entry disappears (§1.2 item 3, §1.4)", async () => {
@@ -130,7 +136,10 @@ describe("tls-provider: a tls-certificates v4 provider with a CA of its own (int
     await exec("requirer/1", `relation-set -r ${relation} certificate_signing_requests='[{"certificate_signing_request": '`);
     await model.ok("wait");
     expect(entryFor(await issued(), old)).toBeUndefined();
-    expect(await unitMessage("provider/0")).toBe("2 certificates issued");
+    expect((await model.status()).applications.provider?.units?.["provider/0"]?.["workload-status"]).toMatchObject({
+      current: "active",
+      message: "2 certificates issued",
+    });
     const warnings = (await model.debugLog()).filter((entry) => entry.unit === "provider/0").flatMap((entry) => entry.logs);
     // Juju prefixes a relation hook's log lines with the relation.
     expect(warnings).toContainEqual({
