@@ -10,6 +10,8 @@ command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
 command -v etcdctl >/dev/null 2>&1 || missing="$missing etcd-client"
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
+# The shell test charms (test/charms/) read and write relation JSON with jq.
+command -v jq >/dev/null 2>&1 || missing="$missing jq"
 # The local model puts each machine in its own network namespace: ip (iproute2); nsenter is util-linux's (Essential).
 { command -v ip || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; } >/dev/null 2>&1 || missing="$missing iproute2"
 if [ -n "$missing" ]; then
