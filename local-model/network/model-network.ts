@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { access, readdir, writeFile } from "node:fs/promises";
 import { ModelError } from "../model-error.js";
 import type { ModelState } from "../state.js";
@@ -50,7 +51,12 @@ export class ModelNetwork implements MachineNetwork {
   ) {
     this.names = networkNames(uuid);
     this.host = hostAddress(subnet);
+    // Locally administered (02:…), unicast, derived from the model so that a repaired bridge keeps it.
+    const digest = createHash("sha256").update(uuid).digest();
+    this.bridgeMac = ["02", ...[...digest.subarray(0, 5)].map((byte) => byte.toString(16).padStart(2, "0"))].join(":");
   }
+
+  private readonly bridgeMac: string;
 
   /**
    * Sets up the model's network, or after a controller restart finds it and repairs what is missing (the
@@ -93,6 +99,9 @@ export class ModelNetwork implements MachineNetwork {
       }
     }
     if (!(await ip("-o", "link", "show").then((links) => links.includes(` ${bridge}:`)))) await ip("link", "add", bridge, "type", "bridge");
+    // A fixed address: a bridge without one takes its lowest port's, which changes when that machine goes, and
+    // the other machines' ARP entries for the host would point at a MAC that is gone until they expire.
+    await ip("link", "set", bridge, "address", this.bridgeMac);
     await ip("link", "set", bridge, "up");
     await ip("addr", "replace", `${this.host}/32`, "dev", bridge);
     await writeSysctl(undefined, [`net/ipv4/conf/${bridge}/route_localnet`]);

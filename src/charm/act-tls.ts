@@ -3,7 +3,7 @@ import type { Action } from "./actions.js";
 import type { ActWorld } from "./act.js";
 import { LEADER_KEYS, PUBLISHED_CREDENTIALS_STATE_KEY } from "./cluster-data.js";
 import { relationNumber } from "./report.js";
-import { bundleFile } from "./tls.js";
+import { bundleFile, peerHostname } from "./tls.js";
 
 /**
  * The TLS actions: the CA (leader), trust files, this member's certificate, consumers' client identities and
@@ -98,6 +98,8 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
       const ca = await readCa(world, action.caSecretId);
       if (!ca) return missingSecret(world, { [LEADER_KEYS.caSecret]: "", [LEADER_KEYS.caBundle]: "" }, "the cluster CA's secret");
       const consumer = await tools.relationRemoteApp(action.relationId);
+      // A proxy relation's identity also names the peer host: etcd's v2 proxy reads the member list there.
+      const sans = { dnsNames: action.relationId.startsWith("proxy:") ? [peerHostname(juju.facts.appName)] : [], ipAddresses: [] };
       const pki = await loadPki();
       const key = generatePrivateKey();
       // No Common Name: etcd's grpc-proxy refuses a client certificate that has one (etcd-on-this-machine.md,
@@ -105,7 +107,7 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
       const certificate = await pki.issueCertificate({
         privateKeyPem: key,
         subject: { organization: consumer, organizationalUnit: "etcd client" },
-        sans: { dnsNames: [], ipAddresses: [] },
+        sans,
         ca,
         now: clock.now(),
         validityMs: action.validityMs,

@@ -23,12 +23,24 @@ export function bundleFile(paths: Pick<EtcdPaths, "tlsDir">, fingerprints: reado
   return `${paths.tlsDir}/ca-${fingerprints.join("-").slice(0, 67)}.pem`;
 }
 
-/** What the member certificate must name: every address the unit serves on, its host name, the operator's extras. */
+/**
+ * The DNS name that admits a certificate to the peer port (etcd's AllowedHostname): members carry it, and so do
+ * the proxy relation's client certificates, because etcd's v2 proxy reads the member list from the peer port.
+ * The db relation's client certificates do not: the peer port refuses them.
+ */
+export function peerHostname(appName: string): string {
+  return `${appName}.etcd-peer`;
+}
+
+/** What the member certificate must name: every address the unit serves on, its host name, the operator's extras, the peer name. */
 export function wantedSans(
-  o: Pick<Observed, "address" | "hostname">,
+  o: Pick<Observed, "address" | "hostname" | "appName">,
   settings: Pick<EtcdSettings, "tlsExtraSans">,
 ): { dnsNames: string[]; ipAddresses: string[] } {
-  const entries = [o.address, o.hostname, ...settings.tlsExtraSans].filter(Boolean);
+  // A host name that is not a DNS name (an underscore, say) cannot be a SAN: it is left out rather than refused.
+  const host = o.hostname.toLowerCase();
+  const hostEntry = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/.test(host) ? [host] : [];
+  const entries = [o.address, ...hostEntry, ...settings.tlsExtraSans, peerHostname(o.appName)].filter(Boolean);
   const ipAddresses = [...new Set(entries.filter(isIpAddress))];
   const dnsNames = [...new Set(entries.filter((entry) => !isIpAddress(entry)))];
   return { dnsNames, ipAddresses };
@@ -87,7 +99,7 @@ export function decideTlsMaterial(o: Observed, settings: EtcdSettings | undefine
 export function tlsFiles(o: Observed, paths: EtcdPaths): TlsFiles | undefined {
   const { certificate, keyMatches, issuer, caFingerprints, bundleWritten } = o.tls;
   if (!certificate || !keyMatches || !bundleWritten || issuer === undefined || !caFingerprints.includes(issuer)) return undefined;
-  return { caFile: bundleFile(paths, caFingerprints), certFile: paths.certFile, keyFile: paths.keyFile };
+  return { caFile: bundleFile(paths, caFingerprints), certFile: paths.certFile, keyFile: paths.keyFile, peerHostname: peerHostname(o.appName) };
 }
 
 /**

@@ -236,7 +236,10 @@ export async function withEtcdLock<T>(
     buffer: false,
   });
   const acquired = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new LockNotTakenError(`could not take the etcd lock "${name}" within ${acquireTimeoutMs / 1000}s`)), acquireTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new LockNotTakenError(`could not take the etcd lock "${name}" within ${acquireTimeoutMs / 1000}s`)),
+      acquireTimeoutMs,
+    );
     child.stdout?.once("data", () => {
       clearTimeout(timer);
       resolve();

@@ -31,6 +31,8 @@ export interface TlsFiles {
   readonly caFile: string;
   readonly certFile: string;
   readonly keyFile: string;
+  /** The DNS name a certificate must carry to be admitted at the peer port. */
+  readonly peerHostname: string;
 }
 
 export interface EtcdConfigInput {
@@ -188,6 +190,10 @@ function isMemberName(name: string): boolean {
  */
 function safePath(what: string, value: string): string {
   return checked(what, value, (p) => /^\/[A-Za-z0-9._+@/-]*$/.test(p) && p.length <= 4096 && path.posix.normalize(p) === p && (p === "/" || !p.endsWith("/")));
+}
+
+function isDnsName(name: string): boolean {
+  return name.length <= 253 && name.split(".").every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
 }
 
 /** `name=http(s)://ip:port` entries, comma-separated, with names and addresses in their strict forms. */
