@@ -1,7 +1,13 @@
 import { generatePrivateKey } from "../tls/keys.js";
 import type { Action } from "./actions.js";
 import type { ActWorld } from "./act.js";
-import { LEADER_KEYS, PUBLISHED_CREDENTIALS_STATE_KEY } from "./cluster-data.js";
+import {
+  LEADER_KEYS,
+  PENDING_CA_STATE_KEY,
+  PENDING_CLIENT_SECRETS_STATE_KEY,
+  PUBLISHED_CREDENTIALS_STATE_KEY,
+  parsePendingClientSecrets,
+} from "./cluster-data.js";
 import { relationNumber } from "./report.js";
 import { bundleFile, peerHostname } from "./tls.js";
 
@@ -13,7 +19,17 @@ import { bundleFile, peerHostname } from "./tls.js";
 
 type TlsAction = Extract<
   Action,
-  { kind: "create-ca" | "write-trust" | "issue-member-certificate" | "issue-client-credentials" | "drop-client-credentials" | "write-etcdctl-env" }
+  {
+    kind:
+      | "create-ca"
+      | "record-ca"
+      | "write-trust"
+      | "issue-member-certificate"
+      | "issue-client-credentials"
+      | "record-client-secrets"
+      | "drop-client-credentials"
+      | "write-etcdctl-env";
+  }
 >;
 
 /** Labels of this application's secrets (interfaces §6.3): how the leader finds its own again. */
@@ -69,10 +85,17 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
       });
       const content = { [CERTIFICATE]: ca.certificatePem, [PRIVATE_KEY]: ca.privateKeyPem };
       const id = await tools.secretAdd(content, { label: CA_SECRET_LABEL, description: "the etcd cluster's CA" });
-      await juju.leaderSet({ [LEADER_KEYS.caSecret]: id, [LEADER_KEYS.caBundle]: ca.certificatePem });
+      // Committed with this hook, as the secret is: the next hook publishes it (record-ca). Until then this
+      // leader issues and bootstraps with it; other units cannot read it before the hook ends anyway.
+      await juju.stateSet({ [PENDING_CA_STATE_KEY]: JSON.stringify({ id, bundle: ca.certificatePem }) });
       await tools.jujuLog("created the cluster's certificate authority");
       return;
     }
+    case "record-ca":
+      await juju.leaderSet({ [LEADER_KEYS.caSecret]: action.secretId, [LEADER_KEYS.caBundle]: action.bundle });
+      await juju.stateSet({ [PENDING_CA_STATE_KEY]: "" });
+      await tools.jujuLog("published the cluster's certificate authority to every unit");
+      return;
     case "write-trust":
       await machine.tls.writeBundle(action.bundle, bundleFile(machine.tls.paths, action.fingerprints));
       return;
@@ -122,6 +145,10 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
       await tools.jujuLog(`issued client credentials for ${consumer} (relation ${action.relationId})`);
       return;
     }
+    case "record-client-secrets":
+      await juju.leaderSet(Object.fromEntries(Object.entries(action.secrets).map(([n, id]) => [`${LEADER_KEYS.clientSecretPrefix}${n}`, id])));
+      await juju.stateSet({ [PENDING_CLIENT_SECRETS_STATE_KEY]: "" });
+      return;
     case "drop-client-credentials": {
       for (const id of action.secretIds) {
         await tools.secretRemove(id).catch((error: unknown) => world.log.warn({ id, error: String(error) }, "could not remove a client secret"));

@@ -151,9 +151,11 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
       await publishConsumers(action.bags, action.credentials, world);
       return;
     case "create-ca":
+    case "record-ca":
     case "write-trust":
     case "issue-member-certificate":
     case "issue-client-credentials":
+    case "record-client-secrets":
     case "drop-client-credentials":
     case "write-etcdctl-env":
       await actTls(action, world);

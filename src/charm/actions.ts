@@ -67,6 +67,8 @@ export type Action =
     }
   /** The Juju leader creates the cluster CA once: its key in an application secret, its certificate in leader data. */
   | { readonly kind: "create-ca"; readonly appName: string; readonly validityMs: number }
+  /** The leader publishes a CA it created in an earlier (so committed) hook: its secret in leader data. */
+  | { readonly kind: "record-ca"; readonly secretId: string; readonly bundle: string }
   /** The CA certificates this member trusts, from leader data onto the machine. */
   | { readonly kind: "write-trust"; readonly bundle: string; readonly fingerprints: readonly string[] }
   /** This unit signs a certificate for its own key (made here, if it has none) with the CA from the secret. */
@@ -80,6 +82,8 @@ export type Action =
     }
   /** The leader makes one client identity for a consumer relation, named after the consuming application. */
   | { readonly kind: "issue-client-credentials"; readonly relationId: string; readonly caSecretId: string; readonly validityMs: number }
+  /** The leader puts client-credential secrets made in earlier hooks into leader data (relation number → id). */
+  | { readonly kind: "record-client-secrets"; readonly secrets: Readonly<Record<string, string>> }
   /** The leader drops the client identities of relations that are gone. */
   | { readonly kind: "drop-client-credentials"; readonly relationNumbers: readonly string[]; readonly secretIds: readonly string[] }
   /** ETCDCTL_* for operators on this unit. */
@@ -107,9 +111,11 @@ export const ACTION_KINDS = [
   "publish-consumers",
   "await-election",
   "create-ca",
+  "record-ca",
   "write-trust",
   "issue-member-certificate",
   "issue-client-credentials",
+  "record-client-secrets",
   "drop-client-credentials",
   "write-etcdctl-env",
 ] as const satisfies readonly ActionKind[];

@@ -164,6 +164,27 @@ export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data
   };
 }
 
+/**
+ * On the leader: a CA it created ({id, bundle} as JSON) that is not yet in leader data. Leader data applies at
+ * once but a new secret only when its hook succeeds, so the id is published in a later hook, once this key (which
+ * is committed with the same hook as the secret) shows that the secret exists.
+ */
+export const PENDING_CA_STATE_KEY = "pending-ca";
+const PendingCa = z.object({ id: z.string().regex(SECRET_URI), bundle: CertificateBundle });
+export type PendingCa = z.infer<typeof PendingCa>;
+
+export function parsePendingCa(text: string | undefined): PendingCa | undefined {
+  return parseStateJson<PendingCa | undefined>(text, PendingCa, undefined);
+}
+
+/** On the leader: client-credential secrets (relation number → id) it created but has not put in leader data yet. */
+export const PENDING_CLIENT_SECRETS_STATE_KEY = "pending-client-secrets";
+const PendingClientSecrets = z.record(z.string().regex(/^[0-9]{1,9}$/), z.string().regex(SECRET_URI));
+
+export function parsePendingClientSecrets(text: string | undefined): Record<string, string> {
+  return parseStateJson(text, PendingClientSecrets, {});
+}
+
 /** Consumer relation id → the client-credentials secret this unit published there, as JSON in unit state. */
 export const PUBLISHED_CREDENTIALS_STATE_KEY = "published-client-credentials";
 const PublishedCredentials = z.record(z.string().regex(/^[a-z-]+:[0-9]{1,9}$/), z.string().regex(SECRET_URI));

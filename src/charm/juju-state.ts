@@ -7,6 +7,11 @@ import {
   parseDepartedUnits,
   parseLeaderData,
   parsePeerUnitData,
+  type LeaderData,
+  PENDING_CA_STATE_KEY,
+  PENDING_CLIENT_SECRETS_STATE_KEY,
+  parsePendingCa,
+  parsePendingClientSecrets,
   parsePublishedCredentials,
   parseUnclaimedLearners,
   PUBLISHED_CREDENTIALS_STATE_KEY,
@@ -61,6 +66,8 @@ export class JujuState {
     ]);
     const leader = parseLeaderData(leaderRaw);
     warnRejected(log, "leader settings", leader.rejected);
+    // Committed with an earlier hook: the secret it names exists (see PENDING_CA_STATE_KEY).
+    const committedPendingCa = parsePendingCa(unitState[PENDING_CA_STATE_KEY]);
     const clusterRelationId = clusterIds[0];
     const peers: Peer[] = [];
     let publishedPeerData: Bag = {};
@@ -87,7 +94,9 @@ export class JujuState {
       address,
       isLeader,
       config: parseCharmConfig(configRaw),
-      leaderData: leader.data,
+      leaderData: withPendingCa(leader.data, unitState),
+      caToRecord: committedPendingCa && committedPendingCa.id !== leader.data.caSecretId ? committedPendingCa : undefined,
+      clientSecretsToRecord: parsePendingClientSecrets(unitState[PENDING_CLIENT_SECRETS_STATE_KEY]),
       clusterRelationId,
       peers,
       publishedPeerData,
@@ -95,6 +104,11 @@ export class JujuState {
       consumers,
     };
     return new JujuState(tools, facts, leaderRaw, unitState);
+  }
+
+  /** One key of this unit's state as this hook has it (including its own writes). */
+  unitStateValue(key: string): string | undefined {
+    return this.unitState[key];
   }
 
   get facts(): JujuFacts {
@@ -105,14 +119,24 @@ export class JujuState {
   async leaderSet(values: Bag): Promise<void> {
     await this.tools.leaderSet(values);
     this.leaderBag = merged(this.leaderBag, values);
-    this.current = { ...this.current, leaderData: parseLeaderData(this.leaderBag).data };
+    const leaderData = parseLeaderData(this.leaderBag).data;
+    const recorded = this.current.caToRecord?.id === leaderData.caSecretId;
+    const clientSecretsToRecord = Object.fromEntries(
+      Object.entries(this.current.clientSecretsToRecord).filter(([number, id]) => leaderData.clientSecrets[number] !== id),
+    );
+    this.current = {
+      ...this.current,
+      leaderData: withPendingCa(leaderData, this.unitState),
+      clientSecretsToRecord,
+      ...(recorded ? { caToRecord: undefined } : {}),
+    };
   }
 
   /** state-set: this unit's own state, committed with the hook (contract §3.18). */
   async stateSet(values: Bag): Promise<void> {
     await this.tools.stateSet(values);
     this.unitState = merged(this.unitState, values);
-    this.current = { ...this.current, ...fromUnitState(this.unitState) };
+    this.current = { ...this.current, ...fromUnitState(this.unitState), leaderData: withPendingCa(parseLeaderData(this.leaderBag).data, this.unitState) };
   }
 
   /** relation-set of this unit's own bag in the peer relation or a consumer relation. */
@@ -126,6 +150,17 @@ export class JujuState {
       this.current = { ...this.current, consumers: { ...this.current.consumers, [relationId]: { ...consumer, bag: merged(consumer.bag, values) } } };
     }
   }
+}
+
+/**
+ * The leader's own view includes a CA and client secrets it created but has not published yet: it issues,
+ * bootstraps and publishes with them.
+ */
+function withPendingCa(data: LeaderData, state: Bag): LeaderData {
+  const pending = parsePendingCa(state[PENDING_CA_STATE_KEY]);
+  const clientSecrets = { ...parsePendingClientSecrets(state[PENDING_CLIENT_SECRETS_STATE_KEY]), ...data.clientSecrets };
+  const withClients = { ...data, clientSecrets };
+  return pending && !data.caSecretId ? { ...withClients, caSecretId: pending.id, caBundle: pending.bundle } : withClients;
 }
 
 function fromUnitState(state: Bag): Pick<JujuFacts, "departedUnits" | "leftCluster" | "unclaimedLearners" | "publishedCredentials"> {

@@ -91,6 +91,10 @@ export interface JujuFacts {
   readonly consumers: Readonly<Record<string, { readonly endpoint: ConsumerEndpoint; readonly bag: Readonly<Record<string, string>> }>>;
   /** Consumer relation id → the client-credentials secret this unit last published in it (kept in unit state). */
   readonly publishedCredentials: Readonly<Record<string, string>>;
+  /** A CA this leader created in an earlier hook, whose secret now exists: to be published in leader data. */
+  readonly caToRecord: { readonly id: string; readonly bundle: string } | undefined;
+  /** Client-credential secrets this leader created in earlier hooks (committed): to be put in leader data. */
+  readonly clientSecretsToRecord: Readonly<Record<string, string>>;
   /** This application's name: the organisation of its certificates. */
   readonly appName: string;
 }

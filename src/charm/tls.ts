@@ -71,6 +71,9 @@ export function renewalDue(certificate: Pick<CertificateFacts, "notBeforeMs" | "
 /** The CA, the trust files and this member's certificate, in that order; undefined when all are in place. */
 export function decideTlsMaterial(o: Observed, settings: EtcdSettings | undefined): Decision | undefined {
   const { caSecretId, caBundle } = o.leaderData;
+  if (o.isLeader && o.caToRecord) {
+    return decision({ kind: "record-ca", secretId: o.caToRecord.id, bundle: o.caToRecord.bundle }, "maintenance", "publishing the cluster's CA to every unit");
+  }
   if (o.isLeader && (!caSecretId || !caBundle)) {
     return decision({ kind: "create-ca", appName: o.appName, validityMs: CA_VALIDITY_MS }, "maintenance", "creating the cluster's certificate authority");
   }
