@@ -1,3 +1,4 @@
+import { clientCredentialsAction } from "./actions/client-credentials.js";
 import { healthAction } from "./actions/health.js";
 import type { CharmRuntime, Handler } from "./charm/runtime.js";
 import { lifecycleHook } from "./hooks/lifecycle.js";
@@ -9,6 +10,7 @@ export const HOOK_HANDLERS: Readonly<Record<string, Handler>> = Object.fromEntri
 /** Actions the charm implements: one handler for each name in src/names.ts (the type checker holds them in step). */
 export const ACTION_HANDLERS: Readonly<Record<ActionName, Handler>> = {
   health: healthAction,
+  "client-credentials": clientCredentialsAction,
 };
 
 export type DispatchOutcome = "handled" | "ignored";

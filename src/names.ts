@@ -33,5 +33,5 @@ export const HANDLED_HOOKS: readonly string[] = [
   ...CONSUMER_ENDPOINTS.flatMap((endpoint) => RELATION_HOOK_KINDS.map((kind) => `${endpoint}-relation-${kind}`)),
 ];
 
-export const ACTIONS = ["health"] as const;
+export const ACTIONS = ["health", "client-credentials"] as const;
 export type ActionName = (typeof ACTIONS)[number];

@@ -141,7 +141,9 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
         { [CERTIFICATE]: certificate, [PRIVATE_KEY]: key },
         { label: clientSecretLabel(number), description: `etcd client identity of ${consumer}` },
       );
-      await juju.leaderSet({ [`${LEADER_KEYS.clientSecretPrefix}${number}`]: id });
+      // Into leader data in a later hook, once the secret is committed (see PENDING_CA_STATE_KEY).
+      const pending = { ...parsePendingClientSecrets(juju.unitStateValue(PENDING_CLIENT_SECRETS_STATE_KEY)), [number]: id };
+      await juju.stateSet({ [PENDING_CLIENT_SECRETS_STATE_KEY]: JSON.stringify(pending) });
       await tools.jujuLog(`issued client credentials for ${consumer} (relation ${action.relationId})`);
       return;
     }

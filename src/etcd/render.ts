@@ -108,7 +108,18 @@ export function renderEtcdConfig(input: EtcdConfigInput, template: string): stri
     // etcd 3.4 started from a config file serves the v3 JSON gateway (/v3/...) only when asked; with flags it
     // is on. Patroni, APISIX and curl-based tools speak it.
     "enable-grpc-gateway": true,
-    ...(tls ? { "client-transport-security": security(tls), "peer-transport-security": security(tls), "cipher-suites": [...CIPHER_SUITES] } : {}),
+    ...(tls
+      ? {
+          "client-transport-security": security(tls),
+          "peer-transport-security": security(tls),
+          // Only certificates naming the peer host name may talk to the peer port (a db consumer's may not).
+          // etcd 3.4 has no config-file key for --peer-cert-allowed-hostname: its parser matches this field of
+          // its Config by name (test/etcd/tls-etcd.test.ts). The address check is skipped: proxies, which read
+          // the member list there, connect from addresses no certificate names.
+          PeerTLSInfo: { AllowedHostname: checked("peer host name", tls.peerHostname, isDnsName), SkipClientSANVerify: true },
+          "cipher-suites": [...CIPHER_SUITES],
+        }
+      : {}),
   };
   return fillTemplate(template, { body: stringifyYaml(config).trimEnd() });
 }

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { parseLeaderData } from "../charm/cluster-data.js";
+import type { CharmRuntime } from "../charm/runtime.js";
+import { generatePrivateKey } from "../tls/keys.js";
+
+/**
+ * The client-credentials action: a client certificate and key from the cluster's CA for an administrator's own
+ * machine, with the CA certificate to verify the members and the endpoints to reach. Issued here, kept nowhere:
+ * the action's result is the only copy (the one place a key is ever handed out, by an operator's request).
+ */
+
+const Params = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, "must be lowercase letters, digits and hyphens (at most 64)")
+      .default("admin"),
+    "validity-days": z.number().int().min(1).max(3650).default(90),
+  })
+  .strict();
+
+export async function clientCredentialsAction({ tools, clock }: CharmRuntime): Promise<void> {
+  const parsed = Params.safeParse(await tools.actionGet());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join(".")} ` : "";
+    await tools.actionFail(`invalid parameters: ${where}${issue?.message ?? "not valid"}`);
+    return;
+  }
+  const { name, "validity-days": days } = parsed.data;
+  const leader = parseLeaderData(await tools.leaderGet()).data;
+  const caContent = leader.caSecretId ? await tools.secretGet({ id: leader.caSecretId }) : undefined;
+  const caCertificate = caContent?.certificate;
+  const caKey = caContent?.["private-key"];
+  if (!leader.caBundle || !caCertificate || !caKey) {
+    await tools.actionFail("the cluster has no certificate authority yet: wait until the leader has created it (juju status shows every unit active)");
+    return;
+  }
+  const pki = await import("../tls/pki.js");
+  const key = generatePrivateKey();
+  const now = clock.now();
+  const certificate = await pki.issueCertificate({
+    privateKeyPem: key,
+    // No Common Name, as for consumers: etcd's grpc-proxy refuses one, and the peer port admits none of these.
+    subject: { organization: name, organizationalUnit: "etcd administrator" },
+    sans: { dnsNames: [], ipAddresses: [] },
+    ca: { certificatePem: caCertificate, privateKeyPem: caKey },
+    now,
+    validityMs: days * 24 * 3600_000,
+    profile: "client",
+  });
+  const expires = new Date(now + days * 24 * 3600_000).toISOString();
+  const endpoints = leader.clientUrls.join(",");
+  await tools.actionSet({
+    "ca-certificate": leader.caBundle,
+    certificate,
+    "private-key": key,
+    endpoints,
+    expires,
+    usage: `etcdctl --endpoints=${endpoints} --cacert=ca.pem --cert=client.pem --key=client.key endpoint health`,
+  });
+  await tools.jujuLog(`issued client credentials for ${name}, valid until ${expires}`);
+}
