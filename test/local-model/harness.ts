@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -7,6 +7,13 @@ import type { DebugLogEntry } from "../../local-model/debug-log.js";
 
 export const localModelBin = path.join(repoRoot, "local-model", "bin", "local-model.mjs");
 export const testCharm = (name: string) => path.join(repoRoot, "test", "charms", name);
+
+/** A client certificate, its key and the CA, as etcdctl's --cert, --key and --cacert take them. */
+export interface ClientCredentialFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
 
 export interface CliResult {
   readonly stdout: string;
@@ -92,6 +99,26 @@ export class LocalModelFixture {
       await this.ok("wait");
     }
   }
+
+  /**
+   * etcd client credentials from the etcd charm's client-credentials action (what an operator runs), written
+   * once per fixture to 0600 files beside the model; the same CA serves every member.
+   */
+  async etcdClientCredentials(unit = "etcd/0"): Promise<ClientCredentialFiles> {
+    if (this.credentials) return this.credentials;
+    const out = JSON.parse(await this.ok("run", unit, "client-credentials", "name=tests", "--format=json")) as Record<string, { results: Record<string, string> }>;
+    const results = out[unit]?.results ?? {};
+    const dir = path.join(path.dirname(this.dir), "etcd-client");
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const files = { caFile: path.join(dir, "ca.pem"), certFile: path.join(dir, "client.pem"), keyFile: path.join(dir, "client.key") };
+    await writeFile(files.caFile, results["ca-certificate"] ?? "", { mode: 0o600 });
+    await writeFile(files.certFile, results.certificate ?? "", { mode: 0o600 });
+    await writeFile(files.keyFile, results["private-key"] ?? "", { mode: 0o600 });
+    this.credentials = files;
+    return files;
+  }
+
+  private credentials: ClientCredentialFiles | undefined;
 
   async destroy(): Promise<void> {
     await this.run("destroy");
