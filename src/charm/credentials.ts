@@ -30,7 +30,7 @@ export function decideClientCredentials(o: Observed): Decision | undefined {
     );
   }
   const gone = Object.keys(clientSecrets).filter((number) => !live.has(number));
-  if (gone.length > 0) {
+  if (gone.length > 0 && !o.hook.relationBroken) {
     const secretIds = gone.flatMap((number) => clientSecrets[number] ?? []);
     return decision({ kind: "drop-client-credentials", relationNumbers: gone, secretIds }, "maintenance", "dropping client credentials of ended relations");
   }

@@ -19,5 +19,6 @@ export function hookIntent(event: EventContext): HookIntent {
     departing: isTeardown(event) || selfDeparting,
     departedPeer: clusterDeparture && !selfDeparting ? relation?.remoteUnit : undefined,
     mayInstall: !(REPORT_ONLY_HOOKS as readonly string[]).includes(event.name),
+    relationBroken: relation?.kind === "broken",
   };
 }

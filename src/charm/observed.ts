@@ -66,6 +66,11 @@ export interface HookIntent {
   readonly departedPeer: string | undefined;
   /** Whether this hook may install etcd (update-status only reports). */
   readonly mayInstall: boolean;
+  /**
+   * A relation-broken hook: Juju runs them on a unit that is being removed too, while the relation lives on for
+   * the others, so nothing shared (a consumer's client identity) is dropped in one.
+   */
+  readonly relationBroken: boolean;
 }
 
 /** What Juju tells this hook, parsed and validated (JujuState reads it and keeps it current through its writes). */

@@ -1,19 +1,19 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { LocalModelFixture, testCharm, type StatusJson } from "../local-model/harness.js";
+import { clientUrl, etcdctlWith } from "../helpers/etcd-client.js";
+import { type ClientCredentialFiles, LocalModelFixture, testCharm, type StatusJson } from "../local-model/harness.js";
 
 const SUBNET = "127.0.50";
 const charm = inject("packedCharms")["24.04"]!;
 
-async function etcdctl(endpoint: string, ...args: string[]): Promise<string> {
-  const result = await execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", "--command-timeout=5s", ...args], { env: { ETCDCTL_API: "3" } });
-  return result.stdout;
-}
+/** etcdctl with the credentials of the charm's client-credentials action (set once the cluster exists). */
+let credentials: ClientCredentialFiles | undefined;
+const etcdctl = (endpoint: string, ...args: string[]) => etcdctlWith(credentials)(endpoint, ...args);
 
 interface ListedMember {
   name: string;
@@ -31,9 +31,11 @@ async function consumerView(model: LocalModelFixture, endpoint: "db" | "proxy", 
 
 /**
  * After each step: every unit active and idle, the member list equals the units, all voters, every key
- * readable on every member, and the consumer told the current cluster by every unit.
+ * readable on every member over mutual TLS, and the consumer told the current cluster and the same client
+ * credentials by every unit, ready, and writing through them.
  */
 async function expectConvergedCluster(model: LocalModelFixture, keys: Record<string, string>): Promise<StatusJson> {
+  credentials ??= await model.etcdClientCredentials(Object.keys((await model.status()).applications.etcd!.units!)[0]);
   const status = await model.status();
   const units = status.applications.etcd!.units!;
   const names = Object.keys(units).sort();
@@ -42,24 +44,38 @@ async function expectConvergedCluster(model: LocalModelFixture, keys: Record<str
     expect(unit["workload-status"], `${name} workload`).toMatchObject({ current: "active" });
     expect(unit["workload-status"].message).toMatch(new RegExp(`^${names.length} members?, healthy, raft leader etcd/[0-9]+$`));
   }
-  const endpoint = `http://${units[names[0]!]!["public-address"]}:2379`;
+  const endpoint = clientUrl(units[names[0]!]!["public-address"]);
   const { members } = JSON.parse(await etcdctl(endpoint, "member", "list", "-w", "json")) as { members: ListedMember[] };
   expect(members.map((m) => m.name).sort()).toEqual(names.map((n) => n.replace("/", "")).sort());
   expect(members.filter((m) => m.isLearner)).toEqual([]);
   for (const [key, value] of Object.entries(keys)) {
     for (const unit of Object.values(units)) {
-      expect(await etcdctl(`http://${unit["public-address"]}:2379`, "get", key, "--print-value-only"), `${key} on ${unit["public-address"]}`).toBe(value);
+      expect(await etcdctl(clientUrl(unit["public-address"]), "get", key, "--print-value-only"), `${key} on ${unit["public-address"]}`).toBe(value);
     }
   }
   if (status.applications.consumer) {
-    const clientUrls = names.map((name) => `http://${units[name]!["public-address"]}:2379`).sort();
-    const cluster = names.map((name) => `${name.replace("/", "")}=http://${units[name]!["public-address"]}:2380`).sort();
+    const clientUrls = names.map((name) => clientUrl(units[name]!["public-address"])).sort();
+    const cluster = names.map((name) => `${name.replace("/", "")}=https://${units[name]!["public-address"]}:2380`).sort();
+    const credentialsSeen = new Set<string>();
     for (const name of names) {
       const db = await consumerView(model, "db", name);
       expect(db.version).toBe("3.4.23");
       expect(db.connection_string!.split(",").sort(), `connection_string from ${name}`).toEqual(clientUrls);
-      expect((await consumerView(model, "proxy", name)).cluster!.split(",").sort(), `cluster from ${name}`).toEqual(cluster);
+      expect(db.client_ca, `client_ca from ${name}`).toBe(await readFile(credentials.caFile, "utf8"));
+      credentialsSeen.add(`${db.client_cert}|${db.client_key}`);
+      const proxy = await consumerView(model, "proxy", name);
+      expect(proxy.cluster!.split(",").sort(), `cluster from ${name}`).toEqual(cluster);
+      expect(proxy.client_key, `proxy client_key from ${name}`).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     }
+    // Consumers read whichever unit comes first (interfaces §5): every unit hands out one identity.
+    expect(credentialsSeen.size).toBe(1);
+    const consumer = status.applications.consumer.units!["consumer/0"]!;
+    expect(consumer["workload-status"].current).toBe("active");
+    expect(consumer["workload-status"].message).toMatch(/^ready: https:\/\//);
+    const key = `consumer-${names.length}`;
+    await model.ok("run", "consumer/0", "put", `key=${key}`, `value=members-${names.length}`);
+    const got = JSON.parse(await model.ok("run", "consumer/0", "get", `key=${key}`, "--format=json"))["consumer/0"];
+    expect(got.results.value).toBe(`members-${names.length}`);
   }
   return status;
 }
@@ -71,7 +87,7 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
   const keys: Record<string, string> = {};
   const write = async (status: StatusJson, key: string) => {
     const unit = Object.values(status.applications.etcd!.units!)[0]!;
-    await etcdctl(`http://${unit["public-address"]}:2379`, "put", key, `value of ${key}`);
+    await etcdctl(clientUrl(unit["public-address"]), "put", key, `value of ${key}`);
     keys[key] = `value of ${key}`;
   };
 
@@ -142,6 +158,8 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
   describe("consumers", () => {
     let clusterString = "";
     let connectionString = "";
+    /** The proxy relation's client identity, as files for the proxies' flags. */
+    let proxyFiles: ClientCredentialFiles;
     const children: ChildProcess[] = [];
     const dirs: string[] = [];
     afterAll(async () => {
@@ -152,20 +170,41 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
     it("the consumer's `cluster` and `connection_string` are the live members'", async () => {
       const status = await model.status();
       const unit = Object.keys(status.applications.etcd!.units!)[0]!;
-      clusterString = (await consumerView(model, "proxy", unit)).cluster!;
+      const proxy = await consumerView(model, "proxy", unit);
+      clusterString = proxy.cluster!;
       connectionString = (await consumerView(model, "db", unit)).connection_string!;
+      const dir = await mkdtemp(path.join(tmpdir(), "proxy-identity-"));
+      dirs.push(dir);
+      proxyFiles = { caFile: path.join(dir, "ca.pem"), certFile: path.join(dir, "client.pem"), keyFile: path.join(dir, "client.key") };
+      await writeFile(proxyFiles.caFile, proxy.client_ca!, { mode: 0o600 });
+      await writeFile(proxyFiles.certFile, proxy.client_cert!, { mode: 0o600 });
+      await writeFile(proxyFiles.keyFile, proxy.client_key!, { mode: 0o600 });
       expect(clusterString.split(",")).toHaveLength(3);
       expect(connectionString.split(",")).toHaveLength(3);
     });
 
-    it("`etcd --proxy on --initial-cluster <cluster>` serves v2 reads and writes", async () => {
+    it("`etcd --proxy on --initial-cluster <cluster>` with the proxy relation's identity serves v2 reads and writes", async () => {
       const dir = await mkdtemp(path.join(tmpdir(), "v2proxy-"));
       dirs.push(dir);
       const url = `http://${SUBNET}.250:2379`;
       children.push(
-        spawn("etcd", ["--proxy=on", `--initial-cluster=${clusterString}`, `--listen-client-urls=${url}`, `--data-dir=${dir}`], { stdio: "ignore" }),
+        // The v2 proxy reads the member list from the peer port with its --peer-* identity (test/etcd/tls-etcd.test.ts).
+        spawn(
+          "etcd",
+          [
+            "--proxy=on",
+            `--initial-cluster=${clusterString}`,
+            `--listen-client-urls=${url}`,
+            `--data-dir=${dir}`,
+            `--peer-cert-file=${proxyFiles.certFile}`,
+            `--peer-key-file=${proxyFiles.keyFile}`,
+            `--peer-trusted-ca-file=${proxyFiles.caFile}`,
+          ],
+          { stdio: "ignore" },
+        ),
       );
-      const v2 = (...args: string[]) => execa("etcdctl", [`--endpoints=${url}`, ...args], { env: { ETCDCTL_API: "2" }, reject: false });
+      // --no-sync: etcdctl v2 would otherwise go around the proxy to the members' https URLs itself.
+      const v2 = (...args: string[]) => execa("etcdctl", ["--no-sync", `--endpoints=${url}`, ...args], { env: { ETCDCTL_API: "2" }, reject: false });
       let set = await v2("set", "/through-v2-proxy", "yes");
       for (let i = 0; i < 50 && set.exitCode !== 0; i++) {
         await sleep(200);
@@ -175,13 +214,10 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
       expect((await v2("get", "/through-v2-proxy")).stdout).toBe("yes");
     });
 
-    it("`etcd grpc-proxy start --endpoints=<connection_string hosts>` serves v3 reads and writes", async () => {
+    it("`etcd grpc-proxy start --endpoints=<connection_string>` with the proxy relation's identity serves v3 reads and writes", async () => {
       const url = `${SUBNET}.251:2379`;
-      const endpoints = connectionString
-        .split(",")
-        .map((u) => u.replace("http://", ""))
-        .join(",");
-      children.push(spawn("etcd", ["grpc-proxy", "start", `--endpoints=${endpoints}`, `--listen-addr=${url}`], { stdio: "ignore" }));
+      const identity = [`--cert=${proxyFiles.certFile}`, `--key=${proxyFiles.keyFile}`, `--cacert=${proxyFiles.caFile}`];
+      children.push(spawn("etcd", ["grpc-proxy", "start", `--endpoints=${connectionString}`, `--listen-addr=${url}`, ...identity], { stdio: "ignore" }));
       let put = await execa("etcdctl", [`--endpoints=${url}`, "put", "through-grpc-proxy", "yes"], { reject: false });
       for (let i = 0; i < 50 && put.exitCode !== 0; i++) {
         await sleep(200);
