@@ -128,9 +128,9 @@ describe("createCsr", () => {
     const csr = await createCsr({ privateKeyPem: generatePrivateKey(), subject: { commonName: "only-a-name" }, sans: { dnsNames: [], ipAddresses: [] } });
     const text = (await openssl("req", "-noout", "-text", "-in", await file("req-nosan.pem", csr))).stdout;
     expect(text).not.toContain("Subject Alternative Name");
-    await expect(createCsr({ privateKeyPem: generatePrivateKey(), subject: { organizationalUnit: "x" }, sans: { dnsNames: [], ipAddresses: [] } })).rejects.toThrow(
-      "a certificate request needs a common name, an organization or a subject alternative name",
-    );
+    await expect(
+      createCsr({ privateKeyPem: generatePrivateKey(), subject: { organizationalUnit: "x" }, sans: { dnsNames: [], ipAddresses: [] } }),
+    ).rejects.toThrow("a certificate request needs a common name, an organization or a subject alternative name");
   });
 
   it("refuses malformed SANs and a key that is not EC P-256, without quoting the key", async () => {

@@ -56,7 +56,10 @@ describe("install and bootstrap, on the Juju leader only", () => {
   });
 
   it.each([
-    ["another unit claimed the bootstrap", { leaderData: { token: TOKEN, bootstrapMember: "etcd5", grants: {}, members: undefined, clientUrls: [], ...WITH_CA } }],
+    [
+      "another unit claimed the bootstrap",
+      { leaderData: { token: TOKEN, bootstrapMember: "etcd5", grants: {}, members: undefined, clientUrls: [], ...WITH_CA } },
+    ],
     ["a peer already runs a member", { peers: [peer(1, true)] }],
     ["a cluster answers", { cluster: cluster([member(1)]) }],
     ["this unit is not the leader", { isLeader: false }],

@@ -122,7 +122,12 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
 
   it("the leader records the voters and their client URLs, where a joiner that sees no peer yet finds the cluster", () => {
     const view = converged(0, { leaderData: { ...converged().leaderData, members: "etcd0,etcd1", clientUrls: [clientUrl(0)], grants: { etcd2: "x=y" } } });
-    expect(action(view)).toEqual({ kind: "record-members", members: "etcd0,etcd1,etcd2", clientUrls: [0, 1, 2].map((i) => clientUrl(i)), dropGrants: ["etcd2"] });
+    expect(action(view)).toEqual({
+      kind: "record-members",
+      members: "etcd0,etcd1,etcd2",
+      clientUrls: [0, 1, 2].map((i) => clientUrl(i)),
+      dropGrants: ["etcd2"],
+    });
     // The same names on other URLs (a client-port change) are recorded again.
     expect(action(converged(0, { leaderData: { ...converged().leaderData, clientUrls: ["http://10.0.0.10:4001"] } }))?.kind).toBe("record-members");
   });

@@ -1,0 +1,68 @@
+import type { Machine } from "../../../src/etcd/machine.js";
+import type { EtcdPaths } from "../../../src/etcd/paths.js";
+import { bundleFingerprints, certificateFingerprint, type MemberCertificateFacts } from "../../../src/etcd/tls-files.js";
+import { certificateMatchesKey, isIssuedBy, pemBlocks, readCertificate } from "../../../src/tls/inspect.js";
+
+/**
+ * One machine's TLS files in memory (path → text), read with the same node:crypto inspection as the real
+ * store (src/etcd/tls-files.ts): certificates are real, so a certificate from another CA or for another key
+ * reads as such. Modes and ownership are the real store's business and its own tests'.
+ */
+type TlsStore = Machine["tls"];
+
+export class FakeTlsStore implements TlsStore {
+  readonly files = new Map<string, string>();
+
+  constructor(
+    readonly paths: EtcdPaths,
+    private readonly note: (what: string) => void,
+  ) {}
+
+  async readMemberCertificate(trustedBundle: string | undefined): Promise<MemberCertificateFacts> {
+    const certPem = this.files.get(this.paths.certFile);
+    const keyPem = this.files.get(this.paths.keyFile);
+    const certificate = certPem ? readCertificate(certPem) : undefined;
+    if (!certPem || !certificate) return { certificate: undefined, keyMatches: false, issuer: undefined };
+    const issuerPem = pemBlocks(trustedBundle ?? "", "CERTIFICATE").find((ca) => isIssuedBy(certPem, ca));
+    return {
+      certificate,
+      keyMatches: keyPem !== undefined && certificateMatchesKey(certPem, keyPem),
+      issuer: issuerPem ? certificateFingerprint(issuerPem) : undefined,
+    };
+  }
+
+  async readKey(): Promise<string | undefined> {
+    const text = this.files.get(this.paths.keyFile);
+    return text && pemBlocks(text, "PRIVATE KEY").length === 1 ? text : undefined;
+  }
+
+  async bundleWritten(bundle: string, bundleFile: string): Promise<boolean> {
+    return this.files.get(this.paths.caFile) === bundle && this.files.get(bundleFile) === bundle;
+  }
+
+  async writeBundle(bundle: string, bundleFile: string): Promise<void> {
+    this.files.set(bundleFile, bundle);
+    this.files.set(this.paths.caFile, bundle);
+    this.note("tls-bundle");
+  }
+
+  async writeMember(certificatePem: string, keyPem: string): Promise<void> {
+    this.files.set(this.paths.keyFile, keyPem);
+    this.files.set(this.paths.certFile, certificatePem);
+    this.note("tls-member");
+  }
+
+  async fingerprintsOf(file: string | undefined): Promise<string[]> {
+    return file ? bundleFingerprints(this.files.get(file)) : [];
+  }
+
+  async readEtcdctlEnv(): Promise<string | undefined> {
+    return this.files.get(this.paths.etcdctlEnvFile);
+  }
+
+  async writeEtcdctlEnv(text: string, profileScript: string): Promise<void> {
+    this.files.set(this.paths.etcdctlEnvFile, text);
+    this.files.set(this.paths.profileScript, profileScript);
+    this.note("etcdctl-env");
+  }
+}
