@@ -13,6 +13,7 @@ import {
   type Rejected,
   UNCLAIMED_STATE_KEY,
 } from "./cluster-data.js";
+import { CA_SECRET_LABEL } from "./act-tls.js";
 import { parseCharmConfig } from "./config.js";
 import { type ConsumerEndpoint, ENDPOINTS } from "../names.js";
 import type { JujuFacts, Peer } from "./observed.js";
@@ -29,6 +30,11 @@ function merged(bag: Bag, values: Bag): Record<string, string> {
     else next[key] = value;
   }
   return next;
+}
+
+/** Two URIs of one secret: Juju prints `secret:<id>` or `secret://<model uuid>/<id>`; the 20-character id decides. */
+function sameSecret(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.slice(-20) === b.slice(-20);
 }
 
 function warnRejected(log: Logger, source: string, rejected: readonly Rejected[]): void {
@@ -61,6 +67,15 @@ export class JujuState {
     ]);
     const leader = parseLeaderData(leaderRaw);
     warnRejected(log, "leader settings", leader.rejected);
+    // Leader data applies at once, secrets only with the hook: a leader hook that failed after create-ca
+    // left leader data naming a CA secret Juju never kept. The leader alone can see that (secret-info-get
+    // answers the owner) and must make the CA again: no other unit can issue from a CA without its key.
+    let leaderData = leader.data;
+    if (isLeader && leaderData.caSecretId && !sameSecret(await tools.secretIdByLabel(CA_SECRET_LABEL), leaderData.caSecretId)) {
+      log.warn({ secret: leaderData.caSecretId }, "leader data names a CA secret Juju does not have (an earlier hook failed); making the CA again");
+      // Only in these facts: create-ca, the first decision without a CA, overwrites both keys.
+      leaderData = { ...leaderData, caSecretId: undefined, caBundle: undefined };
+    }
     const clusterRelationId = clusterIds[0];
     const peers: Peer[] = [];
     let publishedPeerData: Bag = {};
@@ -87,7 +102,7 @@ export class JujuState {
       address,
       isLeader,
       config: parseCharmConfig(configRaw),
-      leaderData: leader.data,
+      leaderData,
       clusterRelationId,
       peers,
       publishedPeerData,
