@@ -12,11 +12,21 @@ type TlsStore = Machine["tls"];
 
 export class FakeTlsStore implements TlsStore {
   readonly files = new Map<string, string>();
+  /** When set, the next write fails with this error (once), as a full disk would. */
+  failNextWrite: string | undefined;
 
   constructor(
     readonly paths: EtcdPaths,
     private readonly note: (what: string) => void,
   ) {}
+
+  private write(what: string, entries: readonly (readonly [string, string])[]): void {
+    const error = this.failNextWrite;
+    this.failNextWrite = undefined;
+    if (error !== undefined) throw new Error(error);
+    for (const [file, text] of entries) this.files.set(file, text);
+    this.note(what);
+  }
 
   async readMemberCertificate(trustedBundle: string | undefined): Promise<MemberCertificateFacts> {
     const certPem = this.files.get(this.paths.certFile);
@@ -41,15 +51,17 @@ export class FakeTlsStore implements TlsStore {
   }
 
   async writeBundle(bundle: string, bundleFile: string): Promise<void> {
-    this.files.set(bundleFile, bundle);
-    this.files.set(this.paths.caFile, bundle);
-    this.note("tls-bundle");
+    this.write("tls-bundle", [
+      [bundleFile, bundle],
+      [this.paths.caFile, bundle],
+    ]);
   }
 
   async writeMember(certificatePem: string, keyPem: string): Promise<void> {
-    this.files.set(this.paths.keyFile, keyPem);
-    this.files.set(this.paths.certFile, certificatePem);
-    this.note("tls-member");
+    this.write("tls-member", [
+      [this.paths.keyFile, keyPem],
+      [this.paths.certFile, certificatePem],
+    ]);
   }
 
   async fingerprintsOf(file: string | undefined): Promise<string[]> {
@@ -61,8 +73,9 @@ export class FakeTlsStore implements TlsStore {
   }
 
   async writeEtcdctlEnv(text: string, profileScript: string): Promise<void> {
-    this.files.set(this.paths.etcdctlEnvFile, text);
-    this.files.set(this.paths.profileScript, profileScript);
-    this.note("etcdctl-env");
+    this.write("etcdctl-env", [
+      [this.paths.etcdctlEnvFile, text],
+      [this.paths.profileScript, profileScript],
+    ]);
   }
 }
