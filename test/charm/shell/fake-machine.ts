@@ -53,17 +53,18 @@ export class FakeMachine implements Machine {
   }
 
   private run(): void {
-    const rendered = parseRenderedConfig(this.config);
-    const scheme = schemeOf(rendered.clientUrls[0]);
-    const failure = this.failing ?? (!rendered.name || !rendered.clientPort || !rendered.peerPort || !scheme ? "etcdmain: no config" : this.missingTlsFile());
-    if (failure !== undefined || !rendered.name || !rendered.clientPort || !rendered.peerPort || !scheme) {
+    const { name, clientPort, peerPort, clientUrls } = parseRenderedConfig(this.config);
+    const scheme = schemeOf(clientUrls[0]);
+    const usable = name && clientPort && peerPort && scheme ? { name, clientPort, peerPort, scheme } : undefined;
+    const failure = this.failing ?? (usable ? this.missingTlsFile() : "etcdmain: no config");
+    if (failure !== undefined || !usable) {
       this.state = { active: false, restarts: 0, activeState: "activating", subState: "auto-restart" };
       this.journal.push(`Nov 30 18:00:00 machine etcd[4242]: ${failure ?? "etcdmain: no config"}`);
       this.journal.push("Nov 30 18:00:00 machine systemd[1]: etcd.service: Main process exited, code=exited, status=1/FAILURE");
       return;
     }
-    this.servingClientUrl = memberUrl(this.address, rendered.clientPort, scheme);
-    this.cluster.started(rendered.name, memberUrl(this.address, rendered.peerPort, scheme), this.servingClientUrl);
+    this.servingClientUrl = memberUrl(this.address, usable.clientPort, usable.scheme);
+    this.cluster.started(usable.name, memberUrl(this.address, usable.peerPort, usable.scheme), this.servingClientUrl);
     this.memberData = true;
     this.state = { active: true, restarts: 0, activeState: "active", subState: "running" };
   }
