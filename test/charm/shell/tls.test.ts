@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { schemeOf } from "../../../src/domain/address.js";
 import { etcdPaths } from "../../../src/etcd/paths.js";
 import { certificateMatchesKey, isIssuedBy, readCertificate } from "../../../src/tls/inspect.js";
@@ -204,5 +205,61 @@ describe("tls: true → false → true on a running 3-unit cluster", () => {
       for (const unit of UNITS)
         expect(await world.hook(unit, "config-changed")).toMatchObject({ error: undefined, machineWrites: [], etcdOperations: [], jujuWrites: [] });
     }
+  });
+});
+
+/**
+ * What a plaintext revision of the charm left on a model: no CA in leader data or secrets, no TLS files,
+ * configs without TLS keys (nor the v3 gateway), nothing trusted in peer data.
+ */
+function asEarlierRevision(world: FakeWorld): void {
+  delete world.juju.leaderBag["tls-ca-secret"];
+  delete world.juju.leaderBag["tls-ca"];
+  world.juju.secrets.clear();
+  for (const unit of UNITS) {
+    const machine = world.machine(unit);
+    machine.tls.files.clear();
+    const config = parseYaml(machine.config ?? "") as Record<string, unknown>;
+    for (const key of ["client-transport-security", "peer-transport-security", "cipher-suites", "enable-grpc-gateway"]) delete config[key];
+    machine.config = `# Rendered by an earlier revision.\n${stringifyYaml(config)}`;
+    machine.runningFiles = { configText: machine.config, unitText: machine.unit ?? "" };
+    delete world.juju.bag(world.peerRelation, unit)["tls-trusted-cas"];
+  }
+}
+
+describe("a plaintext cluster of an earlier revision, refreshed (tls: true by default)", () => {
+  it("converts while it keeps quorum: members load their certificates on http, and move to https one at a time once all trust the CA", async () => {
+    const world = new FakeWorld(3);
+    world.juju.config.tls = false;
+    await world.deploy();
+    const db = world.juju.addRelation("db", ["kube-apiserver/0"]);
+    await settle(world, "config-changed");
+    asEarlierRevision(world);
+    expect(publishedSchemes(world, db)).toEqual(new Set(["http"]));
+
+    const othersAnswering: number[] = [];
+    const restarted: string[] = [];
+    for (const unit of UNITS) {
+      const machine = world.machine(unit);
+      const restart = machine.service.restart.bind(machine.service);
+      machine.service.restart = async () => {
+        const others = world.cluster.snapshot().filter((m) => m.clientUrls[0] !== machine.servingClientUrl);
+        othersAnswering.push(others.filter((m) => m.clientUrls.some((url) => world.cluster.answers(url))).length);
+        restarted.push(`${unit} ${schemeOf(machine.servingClientUrl)}→${schemeOf(parseYaml(machine.config ?? "")["listen-client-urls"])}`);
+        await restart();
+      };
+    }
+    world.juju.config.tls = true;
+    await settle(world, "upgrade-charm");
+    await settle(world);
+
+    // No member moves to https before every other running member trusts the CA: the first two take their
+    // certificates on http; the last finds its peers trusting already and moves in the same restart.
+    expect(restarted).toEqual(["etcd/0 http→http", "etcd/1 http→http", "etcd/2 http→https", "etcd/0 http→https", "etcd/1 http→https"]);
+    expect(othersAnswering).toEqual([2, 2, 2, 2, 2]);
+    expect(caSecrets(world)).toHaveLength(1);
+    expect(publishedSchemes(world, db)).toEqual(new Set(["https"]));
+    for (const unit of UNITS) expect(world.juju.bag(db, unit).client_ca).toBe(world.juju.leaderBag["tls-ca"]);
+    expect(UNITS.map((unit) => world.status(unit))).toEqual(UNITS.map(() => "active: 3 members, healthy, raft leader etcd/0"));
   });
 });
