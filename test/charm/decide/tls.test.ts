@@ -285,6 +285,20 @@ describe("the scheme each member runs", () => {
     expect(parseYaml(configText)).toMatchObject({ "peer-transport-security": { "trusted-ca-file": memberFiles.caFile } });
   });
 
+  it("a member whose peer URL already moved (its restart failed in an earlier hook) restarts into the new scheme and is checked there", () => {
+    const moved = cluster([member(0), member(1, { peerUrls: [peerUrl(1, "http")] }), member(2)]);
+    const next = action(converged(1, { config: config({ tls: false }), cluster: moved }));
+    expect(next).toMatchObject({ kind: "write-files", restart: { selfUrl: clientUrl(1), restartedUrl: clientUrl(1, "http") } });
+    expect(next).not.toHaveProperty("restart.peerUrlUpdate");
+  });
+
+  it("a client-port change is checked at the new port", () => {
+    expect(action(converged(1, { config: config({ "client-port": 4001 }) }))).toMatchObject({
+      kind: "write-files",
+      restart: { selfUrl: clientUrl(1), restartedUrl: "https://10.0.0.11:4001" },
+    });
+  });
+
   it("once moved, the member publishes its new URLs and the CAs its running etcd trusts", () => {
     const moved = onHttp(1, {
       rendered: rendered(1, `etcd0=${peerUrl(0, "http")}`),

@@ -208,6 +208,26 @@ describe("tls: true → false → true on a running 3-unit cluster", () => {
   });
 });
 
+describe("a scheme change interrupted after the cluster was told the new peer URL", () => {
+  it("is finished by the next hook, which checks the member at the URL it now serves", async () => {
+    const world = await FakeWorld.converged(3);
+    world.juju.config.tls = false;
+    world.machine("etcd/1").restartError = "Job for etcd.service failed";
+    const failed = await world.hook("etcd/1", "config-changed");
+    expect(failed.error).toBe("systemctl restart etcd.service failed (exit 1): Job for etcd.service failed");
+    expect(failed.etcdOperations).toEqual(["lock etcd-charm/restart", "update-peer-url 1001 http://10.0.0.11:2380"]);
+    // Its peers now dial it over http while it still serves https: cut off until it restarts.
+    expect(world.cluster.answers("https://10.0.0.11:2379")).toBe(false);
+
+    const retried = await world.hook("etcd/1", "config-changed");
+    expect(retried.error).toBeUndefined();
+    expect(retried.etcdOperations).toEqual(["lock etcd-charm/restart"]);
+    expect(retried.sleptMs).toBe(0);
+    expect(world.machine("etcd/1").servingClientUrl).toBe("http://10.0.0.11:2379");
+    expect(world.status("etcd/1")).toBe("active: 3 members, healthy, raft leader etcd/0");
+  });
+});
+
 /**
  * What a plaintext revision of the charm left on a model: no CA in leader data or secrets, no TLS files,
  * configs without TLS keys (nor the v3 gateway), nothing trusted in peer data.
