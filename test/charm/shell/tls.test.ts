@@ -208,6 +208,29 @@ describe("tls: true → false → true on a running 3-unit cluster", () => {
   });
 });
 
+describe("certificate renewal", () => {
+  it("update-status renews a member certificate with a third of its life left, from the same CA and key, without a restart", async () => {
+    const world = await FakeWorld.converged(3);
+    const files = world.machine("etcd/1").tls.files;
+    const before = { cert: files.get(paths.certFile) ?? "", key: files.get(paths.keyFile) ?? "" };
+    const notAfter = readCertificate(before.cert)?.notAfterMs ?? 0;
+    world.clock.current = notAfter - 100 * 24 * 3600_000;
+    const run = await world.hook("etcd/1", "update-status");
+    expect(run.error).toBeUndefined();
+    expect(run.actions).toEqual(["issue-member-certificate"]);
+    // The charm does not restart for a renewed certificate: etcd (3.2+) loads it at each new connection; a new CA bundle is a new file and a restart.
+    expect(run.machineWrites).toEqual(["tls-member"]);
+    const cert = files.get(paths.certFile) ?? "";
+    expect(readCertificate(cert)?.notAfterMs).toBe(world.clock.current + 365 * 24 * 3600_000);
+    expect(files.get(paths.keyFile)).toBe(before.key);
+    expect(isIssuedBy(cert, world.juju.leaderBag["tls-ca"] ?? "")).toBe(true);
+    expect(world.juju.logs.at(-1)).toBe(
+      `etcd/1: issued this member's certificate for 10.0.0.11, machine-1 (the member certificate expires on ${new Date(notAfter).toISOString().slice(0, 10)})`,
+    );
+    expect(await world.hook("etcd/1", "update-status")).toMatchObject({ error: undefined, actions: [], machineWrites: [] });
+  });
+});
+
 describe("a scheme change interrupted after the cluster was told the new peer URL", () => {
   it("is finished by the next hook, which checks the member at the URL it now serves", async () => {
     const world = await FakeWorld.converged(3);
