@@ -90,7 +90,7 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
       const peerUrlMoves = o.serviceActive && selfMember !== undefined && registered !== undefined && registered !== selfPeerUrl;
       const restart = o.serviceActive && (restartNeeded(running.configText, configText) || unitText !== running.unitText || peerUrlMoves);
       if (configText !== o.rendered.configText || unitText !== o.rendered.unitText || restart) {
-        const plan = restart ? restartPlan(o, selfMember, localUrl, peerUrlMoves && selfMember ? selfPeerUrl : undefined) : undefined;
+        const plan = restart ? restartPlan(o, selfMember, localUrl, selfClientUrl, peerUrlMoves && selfMember ? selfPeerUrl : undefined) : undefined;
         const message = peerUrlMoves ? `moving this member to ${scheme}` : restart ? "restarting etcd with new settings" : "configuring etcd";
         return decision({ kind: "write-files", configText, unitText, restart: plan }, "maintenance", message);
       }
@@ -172,16 +172,15 @@ function renderedPorts(o: Observed): Pick<EtcdSettings, "clientPort" | "peerPort
 
 /**
  * A restart takes the cluster's restart lock (held through the others) and hands raft leadership over first;
- * a scheme change also tells the cluster the member's new peer URL, and the member is then checked at its
- * new client URL.
+ * a scheme change also tells the cluster the member's new peer URL. The member is then checked at the client
+ * URL of the config it restarts with (a new scheme or port; also when an earlier hook already moved its peer URL).
  */
-function restartPlan(o: Observed, self: Member | undefined, localUrl: string, newPeerUrl: string | undefined): RestartPlan {
+function restartPlan(o: Observed, self: Member | undefined, localUrl: string, restartedUrl: string, newPeerUrl: string | undefined): RestartPlan {
   const leading = self !== undefined && o.cluster !== undefined && o.cluster.raftLeaderId === self.id;
   const others = answeringOthers(o.cluster, localUrl);
-  const newScheme = schemeOf(newPeerUrl);
   return {
     selfUrl: localUrl,
-    restartedUrl: newScheme && o.rendered.clientPort !== undefined ? memberUrl(o.address, o.rendered.clientPort, newScheme) : localUrl,
+    restartedUrl,
     lockEndpoints: others,
     handOverTo: leading && o.cluster ? raftSuccessor(o.cluster, self)?.id : undefined,
     ...(newPeerUrl && self ? { peerUrlUpdate: { memberId: self.id, peerUrl: newPeerUrl, endpoints: others.length > 0 ? others : [localUrl] } } : {}),

@@ -35,8 +35,15 @@ describe("the charm config", () => {
         autoCompactionRetention: "1h",
         enableV2: true,
         logLevel: "info",
+        tls: true,
+        tlsExtraSans: [],
       },
     });
+  });
+
+  it("reads tls-extra-sans as comma- or space-separated entries, each once", () => {
+    const result = parseCharmConfig(withOptions({ "tls-extra-sans": "etcd.example.com, 10.0.0.100 *.etcd.internal,etcd.example.com" }));
+    expect(result).toMatchObject({ ok: true, settings: { tlsExtraSans: ["etcd.example.com", "10.0.0.100", "*.etcd.internal"] } });
   });
 
   it.each<[string, unknown]>([
@@ -91,6 +98,12 @@ describe("the charm config", () => {
       ["auto-compaction-retention", "", 'auto-compaction-retention "" must be a duration such as 30m, 1h or 1h30m, or a whole number of hours'],
       ["log-level", "loud", 'log-level "loud" must be one of debug, info, warn, error, panic, fatal'],
       ["log-level", "INFO", 'log-level "INFO" must be one of debug, info, warn, error, panic, fatal'],
+      [
+        "tls-extra-sans",
+        "etcd.example.com,$(reboot)",
+        'tls-extra-sans "etcd.example.com,$(reboot)" must list DNS names or IP addresses ("$(reboot)" is neither)',
+      ],
+      ["tls-extra-sans", "-bad-.example.com", 'tls-extra-sans "-bad-.example.com" must list DNS names or IP addresses ("-bad-.example.com" is neither)'],
     ])("%s %j", (option, value, message) => {
       expect(problemsOf(withOptions({ [option]: value }))).toEqual([{ option, message }]);
     });
@@ -109,6 +122,7 @@ describe("the charm config", () => {
       ["auto-compaction-retention", 1, "auto-compaction-retention 1 must be a string"],
       ["enable-v2", "true", 'enable-v2 "true" must be true or false'],
       ["enable-v2", undefined, "enable-v2 is not set"],
+      ["tls", "false", 'tls "false" must be true or false'],
       ["log-level", { level: "info" }, 'log-level {"level":"info"} must be one of debug, info, warn, error, panic, fatal'],
     ])("%s %j", (option, value, message) => {
       const raw = withOptions({});

@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { blockedMessage, type EtcdSettings, parseCharmConfig } from "../../src/charm/config.js";
 import { etcdPaths } from "../../src/etcd/paths.js";
-import { type EtcdConfigInput, type MemberIdentity, renderEtcdConfig } from "../../src/etcd/render.js";
+import type { Scheme } from "../../src/domain/address.js";
+import { type EtcdConfigInput, type MemberIdentity, renderEtcdConfig, type TlsFiles } from "../../src/etcd/render.js";
 import { loadTemplate } from "../../src/etcd/templates.js";
 
 /** The charm's own templates and config.yaml defaults, and a one-member identity: what the renderer tests vary. */
@@ -26,9 +27,14 @@ export const member: MemberIdentity = {
   clusterToken: "Q7X2KD",
 };
 export const paths = etcdPaths("/");
-export const input = (changes: { settings?: Partial<EtcdSettings>; member?: Partial<MemberIdentity> } = {}): EtcdConfigInput => ({
+/** A plaintext member without TLS files unless told: what most renderer tests vary around. */
+export const input = (
+  changes: { settings?: Partial<EtcdSettings>; member?: Partial<MemberIdentity>; scheme?: Scheme; tls?: TlsFiles } = {},
+): EtcdConfigInput => ({
   settings: { ...settings, ...changes.settings },
   member: { ...member, ...changes.member },
   paths,
+  scheme: changes.scheme ?? "http",
+  tls: changes.tls,
 });
 export const render = (changes: Parameters<typeof input>[0] = {}) => renderEtcdConfig(input(changes), configTemplate);

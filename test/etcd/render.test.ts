@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { etcdPaths } from "../../src/etcd/paths.js";
-import { ETCD_BINARY, renderEtcdConfig, renderServiceUnit, UnsafeValueError, type MemberIdentity } from "../../src/etcd/render.js";
+import { ETCD_BINARY, parseRenderedConfig, renderEtcdConfig, renderServiceUnit, UnsafeValueError, type MemberIdentity } from "../../src/etcd/render.js";
 
 import { configTemplate, input, paths, render, settings, unitTemplate } from "./render-fixtures.js";
 
@@ -39,15 +39,25 @@ describe("etcd's config file", () => {
       "strict-reconfig-check": true,
       "max-snapshots": 5,
       "max-wals": 5,
+      // etcd 3.4 started from a config file serves the v3 JSON gateway only when asked (etcd-on-this-machine.md).
+      "enable-grpc-gateway": true,
     });
-    expect(text.endsWith("max-wals: 5\n")).toBe(true);
+    expect(text.endsWith("enable-grpc-gateway: true\n")).toBe(true);
   });
 
   it("uses only keys etcd 3.4 knows (it ignores unknown keys in a config file silently)", async () => {
     const help = await execa(ETCD_BINARY, ["--help"], { reject: false, all: true });
     const flags = new Set([...(help.all ?? "").matchAll(/^\s+--([a-z0-9-]+)/gm)].map((match) => match[1]));
-    const unknown = Object.keys(parseYaml(render()) as object).filter((key) => !flags.has(key));
+    const undocumented = Object.keys(parseYaml(render()) as object).filter((key) => !flags.has(key));
+    // --help leaves out a few flags etcd defines (enable-grpc-gateway): etcd's own flag parser decides,
+    // refusing an unknown one with "flag provided but not defined".
+    const unknown: string[] = [];
+    for (const key of undocumented) {
+      const parsed = await execa(ETCD_BINARY, [`--${key}=true`, "--version"], { reject: false, all: true });
+      if (parsed.exitCode !== 0) unknown.push(`${key}: ${parsed.all?.split("\n")[0] ?? ""}`);
+    }
     expect(unknown).toEqual([]);
+    expect(undocumented).toEqual(["enable-grpc-gateway"]);
   });
 
   it("listens on the unit's own address and the configured ports only", () => {
@@ -71,6 +81,41 @@ describe("etcd's config file", () => {
       render({ member: { name: "etcd2", initialClusterState: "existing", initialCluster: "etcd0=http://10.1.2.1:2380,etcd2=http://10.1.2.3:2380" } }),
     ) as Record<string, unknown>;
     expect(config).toMatchObject({ name: "etcd2", "initial-cluster-state": "existing" });
+  });
+
+  it("with TLS files, serves and dials peers with mutual TLS and GCM suites only; https URLs only when the scheme says so", () => {
+    const tls = {
+      caFile: "/etc/etcd/tls/ca-0123456789abcdef.pem",
+      certFile: "/etc/etcd/tls/member.pem",
+      keyFile: "/etc/etcd/tls/member.key",
+      peerHostname: "etcd.etcd-peer",
+    };
+    const security = { "cert-file": tls.certFile, "key-file": tls.keyFile, "trusted-ca-file": tls.caFile, "client-cert-auth": true };
+    const https = parseYaml(render({ scheme: "https", tls, member: { initialCluster: "etcd0=https://10.1.2.3:2380" } })) as Record<string, unknown>;
+    expect(https).toMatchObject({
+      "listen-peer-urls": "https://10.1.2.3:2380",
+      "listen-client-urls": "https://10.1.2.3:2379",
+      "initial-advertise-peer-urls": "https://10.1.2.3:2380",
+      "advertise-client-urls": "https://10.1.2.3:2379",
+      "initial-cluster": "etcd0=https://10.1.2.3:2380",
+      "client-transport-security": security,
+      "peer-transport-security": security,
+      // Only certificates naming the peer host name pass the peer port (test/etcd/tls-etcd.test.ts).
+      PeerTLSInfo: { AllowedHostname: "etcd.etcd-peer", SkipClientSANVerify: true },
+      "cipher-suites": [
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+      ],
+    });
+    // Half-way through a switch a member serves http but already holds its certificate: it can dial https peers.
+    const http = parseYaml(render({ scheme: "http", tls })) as Record<string, unknown>;
+    expect(http).toMatchObject({ "listen-peer-urls": "http://10.1.2.3:2380", "peer-transport-security": security });
+    // Without files no security block at all.
+    expect(Object.keys(parseYaml(render()) as object).filter((key) => key.includes("security") || key === "cipher-suites")).toEqual([]);
+    // The renderer reads back which CA file the member trusts (how peers learn what it can dial).
+    expect(parseRenderedConfig(render({ scheme: "https", tls })).trustedCaFile).toBe(tls.caFile);
   });
 
   describe("refuses identity values outside their strict form, so nothing untrusted reaches the file", () => {
@@ -98,7 +143,6 @@ describe("etcd's config file", () => {
       ["clusterToken", ""],
       ["initialCluster", ""],
       ["initialCluster", "etcd0=http://10.1.2.3:2380,"],
-      ["initialCluster", "etcd0=https://10.1.2.3:2380"],
       ["initialCluster", "etcd0=http://10.1.2.3:2380\nforce-new-cluster: true"],
       ["initialCluster", "etcd0=http://0.0.0.0:2380"],
       ["initialCluster", "etcd0=http://10.1.2.3:0"],
@@ -193,6 +237,8 @@ describe("a rendered config on a real etcd 3.4", () => {
         settings: { ...settings, logLevel: "warn", quotaBackendBytes: 209715200 },
         member: { name: "etcd0", address, initialCluster: `etcd0=http://${address}:2380`, initialClusterState: "new", clusterToken: "RENDER1" },
         paths: unitPaths,
+        scheme: "http",
+        tls: undefined,
       },
       configTemplate,
     );

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import type { Observed } from "../../../src/charm/observed.js";
-import { action, clientUrl, cluster, converged, member, peer, peerUrl, rendered, run, TOKEN, NOTHING_RENDERED } from "./fixtures.js";
+import { action, clientUrl, cluster, converged, member, peer, peerUrl, rendered, run, TOKEN, NOTHING_RENDERED, WITH_CA } from "./fixtures.js";
 
 describe("install and bootstrap, on the Juju leader only", () => {
   const fresh = (overrides: Partial<Observed> = {}): Observed =>
@@ -10,7 +10,7 @@ describe("install and bootstrap, on the Juju leader only", () => {
       rendered: NOTHING_RENDERED,
       serviceActive: false,
       hasMemberData: false,
-      leaderData: { token: undefined, bootstrapMember: undefined, grants: {}, members: undefined, clientUrls: [] },
+      leaderData: { token: undefined, bootstrapMember: undefined, grants: {}, members: undefined, clientUrls: [], ...WITH_CA },
       peers: [],
       publishedPeerData: {},
       cluster: undefined,
@@ -22,7 +22,7 @@ describe("install and bootstrap, on the Juju leader only", () => {
   });
 
   it("update-status never installs: it only says the unit waits for its install hook", () => {
-    const reportOnly = { departing: false, departedPeer: undefined, mayInstall: false };
+    const reportOnly = { departing: false, departedPeer: undefined, mayInstall: false, relationBroken: false };
     expect(run(fresh({ installed: false, hook: reportOnly }))).toEqual({
       action: undefined,
       status: { kind: "waiting", message: "waiting for etcd to be installed" },
@@ -34,7 +34,7 @@ describe("install and bootstrap, on the Juju leader only", () => {
   });
 
   it("once claimed, renders a new single-member cluster, then starts it and waits for health", () => {
-    const claimed = fresh({ leaderData: { token: TOKEN, bootstrapMember: "etcd0", grants: {}, members: undefined, clientUrls: [] } });
+    const claimed = fresh({ leaderData: { token: TOKEN, bootstrapMember: "etcd0", grants: {}, members: undefined, clientUrls: [], ...WITH_CA } });
     const write = action(claimed);
     expect(write).toMatchObject({ kind: "write-files", restart: undefined });
     const config = parseYaml((write as { configText: string }).configText) as Record<string, unknown>;
@@ -56,7 +56,10 @@ describe("install and bootstrap, on the Juju leader only", () => {
   });
 
   it.each([
-    ["another unit claimed the bootstrap", { leaderData: { token: TOKEN, bootstrapMember: "etcd5", grants: {}, members: undefined, clientUrls: [] } }],
+    [
+      "another unit claimed the bootstrap",
+      { leaderData: { token: TOKEN, bootstrapMember: "etcd5", grants: {}, members: undefined, clientUrls: [], ...WITH_CA } },
+    ],
     ["a peer already runs a member", { peers: [peer(1, true)] }],
     ["a cluster answers", { cluster: cluster([member(1)]) }],
     ["this unit is not the leader", { isLeader: false }],

@@ -3,7 +3,7 @@ import { action, clientUrl, cluster, converged, LEAVING, member, peer, run } fro
 
 describe("departures", () => {
   it("a peer's departure is remembered in unit state first, once", () => {
-    const departed = { departing: false, departedPeer: "etcd/2", mayInstall: true };
+    const departed = { departing: false, departedPeer: "etcd/2", mayInstall: true, relationBroken: false };
     expect(run(converged(1, { hook: departed }))).toEqual({
       action: { kind: "record-departed", units: ["etcd/2"] },
       status: { kind: "maintenance", message: "noting that etcd/2 left" },

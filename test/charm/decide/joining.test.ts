@@ -19,7 +19,7 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
 
   it("a unit without a member adds itself as a learner once it sees a cluster with a raft leader", () => {
     expect(run(joiner())).toEqual({
-      action: { kind: "add-learner", memberName: "etcd3", peerUrl: peerUrl(3), endpoints: [0, 1, 2].map(clientUrl) },
+      action: { kind: "add-learner", memberName: "etcd3", peerUrl: peerUrl(3), endpoints: [0, 1, 2].map((i) => clientUrl(i)) },
       status: { kind: "maintenance", message: "joining the cluster as a learner" },
     });
     // Not without a raft leader, not before the cluster's token exists, never with member data of its own.
@@ -41,7 +41,7 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
     expect(action(written)).toEqual({
       kind: "start",
       // A learner is not healthy until promoted: it has joined once the voters list it by name.
-      wait: { kind: "listed", url: clientUrl(3), memberName: "etcd3", endpoints: [0, 1, 2].map(clientUrl) },
+      wait: { kind: "listed", url: clientUrl(3), memberName: "etcd3", endpoints: [0, 1, 2].map((i) => clientUrl(i)) },
       running: { configText: files.configText, unitText: files.unitText },
     });
   });
@@ -122,7 +122,12 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
 
   it("the leader records the voters and their client URLs, where a joiner that sees no peer yet finds the cluster", () => {
     const view = converged(0, { leaderData: { ...converged().leaderData, members: "etcd0,etcd1", clientUrls: [clientUrl(0)], grants: { etcd2: "x=y" } } });
-    expect(action(view)).toEqual({ kind: "record-members", members: "etcd0,etcd1,etcd2", clientUrls: [0, 1, 2].map(clientUrl), dropGrants: ["etcd2"] });
+    expect(action(view)).toEqual({
+      kind: "record-members",
+      members: "etcd0,etcd1,etcd2",
+      clientUrls: [0, 1, 2].map((i) => clientUrl(i)),
+      dropGrants: ["etcd2"],
+    });
     // The same names on other URLs (a client-port change) are recorded again.
     expect(action(converged(0, { leaderData: { ...converged().leaderData, clientUrls: ["http://10.0.0.10:4001"] } }))?.kind).toBe("record-members");
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ELECTION_WAITS } from "../../../src/charm/decide.js";
-import { action, clientUrl, cluster, converged, member, peerUrl, run } from "./fixtures.js";
+import { action, CA_BUNDLE, CA_FINGERPRINT, clientUrl, cluster, converged, member, peerUrl, run } from "./fixtures.js";
 
 describe("a converged unit does nothing and reports the cluster", () => {
   it("the leader: no action, active with members, health and the raft leader's unit", () => {
@@ -22,19 +22,21 @@ describe("a converged unit does nothing and reports the cluster", () => {
 });
 
 describe("consumers", () => {
-  it("db gets every voter's client URL and the version, proxy gets name=peerURL (the existing charms' keys)", () => {
+  it("db gets every voter's client URL, the version and the CA, proxy gets name=peerURL and the CA (the existing charms' keys)", () => {
     const next = action(converged(1, { consumers: { "db:4": { endpoint: "db", bag: {} }, "proxy:5": { endpoint: "proxy", bag: {} } } }));
     expect(next).toEqual({
       kind: "publish-consumers",
       bags: {
-        "db:4": { connection_string: [0, 1, 2].map(clientUrl).join(","), version: "3.4.23" },
-        "proxy:5": { cluster: [0, 1, 2].map((i) => `etcd${i}=${peerUrl(i)}`).join(",") },
+        "db:4": { connection_string: [0, 1, 2].map((i) => clientUrl(i)).join(","), version: "3.4.23", client_ca: CA_BUNDLE },
+        "proxy:5": { cluster: [0, 1, 2].map((i) => `etcd${i}=${peerUrl(i)}`).join(","), client_ca: CA_BUNDLE },
       },
+      // The leader has not made these relations' client identities yet: nothing to copy from a secret.
+      credentials: {},
     });
   });
 
   it("unchanged consumer data is not written again", () => {
-    const bag = { connection_string: [0, 1, 2].map(clientUrl).join(","), version: "3.4.23" };
+    const bag = { connection_string: [0, 1, 2].map((i) => clientUrl(i)).join(","), version: "3.4.23", client_ca: CA_BUNDLE };
     expect(action(converged(1, { consumers: { "db:4": { endpoint: "db", bag } } }))).toBeUndefined();
   });
 });
@@ -67,7 +69,7 @@ describe("peer data", () => {
     expect(action(converged(1, { publishedPeerData: {} }))).toEqual({
       kind: "publish-peer",
       relationId: "cluster:1",
-      values: { "peer-url": peerUrl(1), "client-url": clientUrl(1), "member-state": "started" },
+      values: { "peer-url": peerUrl(1), "client-url": clientUrl(1), "member-state": "started", "tls-trusted-cas": CA_FINGERPRINT },
     });
     expect(action(converged(1, { publishedPeerData: {}, clusterRelationId: undefined }))).toBeUndefined();
   });

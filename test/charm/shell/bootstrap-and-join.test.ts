@@ -8,27 +8,54 @@ import { FakeWorld } from "./fake-world.js";
  */
 
 describe("the first unit bootstraps the cluster in its install hook", () => {
-  it("installs, claims the bootstrap, renders, starts, re-renders as existing, publishes and records the member", async () => {
+  it("installs, makes the CA and its certificate, claims the bootstrap, renders, starts, re-renders as existing, publishes and records the member", async () => {
     const world = new FakeWorld(1);
     const run = await world.hook("etcd/0", "install");
     expect(run.error).toBeUndefined();
-    expect(run.machineWrites).toEqual(["install", "config", "unit", "daemon-reload", "start", "running", "config", "unit", "daemon-reload"]);
-    expect(run.jujuWrites).toEqual(["application-version-set", "leader-set", "relation-set", "leader-set"]);
+    expect(run.actions).toEqual([
+      "install",
+      "create-ca",
+      "write-trust",
+      "issue-member-certificate",
+      "claim-bootstrap",
+      "write-files",
+      "start",
+      "write-files",
+      "publish-peer",
+      "record-members",
+      "write-etcdctl-env",
+    ]);
+    expect(run.machineWrites).toEqual([
+      "install",
+      "tls-bundle",
+      "tls-member",
+      "config",
+      "unit",
+      "daemon-reload",
+      "start",
+      "running",
+      "config",
+      "unit",
+      "daemon-reload",
+      "etcdctl-env",
+    ]);
+    expect(run.jujuWrites).toEqual(["application-version-set", "leader-set", "leader-set", "relation-set", "leader-set"]);
     expect(world.juju.leaderBag).toMatchObject({
       "bootstrap-member": "etcd0",
       "cluster-members": "etcd0",
-      "cluster-client-urls": "http://10.0.0.10:2379",
+      "cluster-client-urls": "https://10.0.0.10:2379",
     });
     expect(world.juju.leaderBag["cluster-token"]).toMatch(/^[0-9a-f]{32}$/);
     expect(world.cluster.snapshot()).toEqual([
-      { id: "1000", name: "etcd0", peerUrls: ["http://10.0.0.10:2380"], clientUrls: ["http://10.0.0.10:2379"], isLearner: false },
+      { id: "1000", name: "etcd0", peerUrls: ["https://10.0.0.10:2380"], clientUrls: ["https://10.0.0.10:2379"], isLearner: false },
     ]);
     expect(world.machine("etcd/0").config).toContain("initial-cluster-state: existing");
     expect(world.juju.bag(world.peerRelation, "etcd/0")).toMatchObject({
-      "peer-url": "http://10.0.0.10:2380",
-      "client-url": "http://10.0.0.10:2379",
+      "peer-url": "https://10.0.0.10:2380",
+      "client-url": "https://10.0.0.10:2379",
       "member-state": "started",
     });
+    expect(world.juju.bag(world.peerRelation, "etcd/0")["tls-trusted-cas"]).toMatch(/^[0-9a-f]{16}$/);
     expect(world.status("etcd/0")).toBe("active: 1 member, healthy, raft leader etcd/0");
   });
 
@@ -46,13 +73,17 @@ describe("the first unit bootstraps the cluster in its install hook", () => {
     expect(world.status("etcd/0")).toBe("waiting: waiting for etcd to be installed");
   });
 
-  it("a second unit never bootstraps: it waits for the leader", async () => {
+  it.each([
+    [true, "waiting: waiting for the leader to create the cluster's certificate authority"],
+    [false, "waiting: waiting for the leader to bootstrap the cluster"],
+  ])("a second unit never bootstraps (tls %s): it waits for the leader", async (tls, status) => {
     const world = new FakeWorld(2);
+    world.juju.config.tls = tls;
     const run = await world.hook("etcd/1", "install");
     expect(run.error).toBeUndefined();
     expect(run.machineWrites).toEqual(["install"]);
     expect(world.cluster.snapshot()).toEqual([]);
-    expect(world.status("etcd/1")).toBe("waiting: waiting for the leader to bootstrap the cluster");
+    expect(world.status("etcd/1")).toBe(status);
   });
 });
 
@@ -64,8 +95,8 @@ describe("a unit added to a running cluster joins by itself in its install hook"
     const run = await world.hook("etcd/1", "install");
     expect(run.error).toBeUndefined();
     expect(run.etcdOperations).toEqual(["add-learner etcd1", "promote 1001"]);
-    expect(run.machineWrites).toEqual(["install", "config", "unit", "daemon-reload", "start", "running"]);
-    expect(world.machine("etcd/1").config).toContain("initial-cluster: etcd0=http://10.0.0.10:2380,etcd1=http://10.0.0.11:2380");
+    expect(run.machineWrites).toEqual(["install", "tls-bundle", "tls-member", "config", "unit", "daemon-reload", "start", "running", "etcdctl-env"]);
+    expect(world.machine("etcd/1").config).toContain("initial-cluster: etcd0=https://10.0.0.10:2380,etcd1=https://10.0.0.11:2380");
     expect(world.machine("etcd/1").config).toContain("initial-cluster-state: existing");
     expect(world.cluster.snapshot().map((m) => [m.name, m.isLearner])).toEqual([
       ["etcd0", false],
@@ -107,8 +138,8 @@ describe("a unit added to a running cluster joins by itself in its install hook"
     world.cluster.clearFailures();
     // As a unit of an earlier revision published it: started, without promoting itself.
     Object.assign(world.juju.bag(world.peerRelation, "etcd/1"), {
-      "peer-url": "http://10.0.0.11:2380",
-      "client-url": "http://10.0.0.11:2379",
+      "peer-url": "https://10.0.0.11:2380",
+      "client-url": "https://10.0.0.11:2379",
       "member-state": "started",
     });
     const leader = await world.hook("etcd/0", "update-status");

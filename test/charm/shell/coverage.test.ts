@@ -16,13 +16,16 @@ describe("the shell tests reach every action decide can choose", () => {
       JUJU_REMOTE_UNIT: "kube-apiserver/0",
       JUJU_REMOTE_APP: "kube-apiserver",
     });
+    await run("etcd/0", "update-status"); // issue-client-credentials (the leader), then publish-consumers
+    world.juju.relations.delete("db:2");
+    await run("etcd/0", "update-status"); // drop-client-credentials
     world.cluster.leaderId = undefined;
     world.clock.sleep = async (ms) => {
       world.clock.current += ms;
       world.cluster.elect();
     };
     await run("etcd/1", "update-status"); // await-election
-    await world.cluster.addLearner(["http://10.0.0.10:2379"], "ghost", "http://10.0.0.99:2380");
+    await world.cluster.addLearner(["https://10.0.0.10:2379"], "ghost", "http://10.0.0.99:2380");
     await run("etcd/0", "update-status"); // note-unclaimed-learners
     world.clock.current += 300_000;
     await run("etcd/0", "update-status"); // remove-member (the stranded learner)

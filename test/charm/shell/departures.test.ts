@@ -45,7 +45,7 @@ describe("the leader removes the members of units that left", () => {
 
   it("a learner no unit claims is noted, and removed only after five minutes", async () => {
     const world = await FakeWorld.converged(3);
-    await world.cluster.addLearner(["http://10.0.0.10:2379"], "ghost", "http://10.0.0.99:2380");
+    await world.cluster.addLearner(["https://10.0.0.10:2379"], "ghost", "http://10.0.0.99:2380");
     const noted = await world.hook("etcd/0", "update-status");
     expect(noted.actions).toEqual(["note-unclaimed-learners"]);
     expect(world.juju.unitState.get("etcd/0")?.["unclaimed-learners"]).toBe(JSON.stringify({ "1003": world.clock.now() }));

@@ -1,8 +1,9 @@
+import { hasEndpoint, schemeOf } from "../../../src/domain/address.js";
 import type { Member } from "../../../src/domain/member.js";
 import type { EtcdCluster } from "../../../src/etcd/cluster.js";
 import { type EndpointHealth, type EndpointStatus, EtcdctlError } from "../../../src/etcd/etcdctl.js";
 
-type Operation = "add-learner" | "promote" | "remove" | "move-leader";
+type Operation = "add-learner" | "promote" | "remove" | "move-leader" | "update-peer-url";
 
 interface MutableMember {
   id: string;
@@ -16,6 +17,11 @@ interface MutableMember {
  * An etcd cluster in memory with etcd's rules for what the charm asks: only running members answer, a
  * learner serves no membership change, member ids are uint64 decimal strings, a removed leader hands
  * leadership to another running voter. Every change is recorded; `failNext` queues etcd's refusals.
+ *
+ * Schemes, as far as this fake models them: a member serves the scheme it was started with, and one whose
+ * peers dial it under another scheme (its registered peer URL says http while it serves https, or the
+ * reverse) is cut off from raft and does not answer, unless it is the only member. Certificates and trust
+ * are not modelled here: the charm's decisions about them are tested on their own and on real etcd.
  */
 export class FakeCluster implements EtcdCluster {
   readonly list: MutableMember[] = [];
@@ -41,8 +47,15 @@ export class FakeCluster implements EtcdCluster {
     if (reason !== undefined) throw new EtcdctlError([operation], 1, `Error: ${reason}`);
   }
 
+  /** A running member answers at its client URL while its peers can reach it (see the class comment). */
+  answers(url: string): boolean {
+    const member = this.byUrl(url);
+    if (!this.running.has(url) || !member) return false;
+    return this.list.length === 1 || schemeOf(member.peerUrls[0]) === schemeOf(url);
+  }
+
   private answer(endpoints: readonly string[], votersOnly = false): void {
-    const ok = endpoints.some((url) => this.running.has(url) && !(votersOnly && this.byUrl(url)?.isLearner));
+    const ok = endpoints.some((url) => this.answers(url) && !(votersOnly && this.byUrl(url)?.isLearner));
     if (!ok) throw new EtcdctlError(["endpoints", ...endpoints], 1, "Error: context deadline exceeded");
   }
 
@@ -63,7 +76,7 @@ export class FakeCluster implements EtcdCluster {
 
   async statuses(endpoints: readonly string[]): Promise<EndpointStatus[]> {
     return endpoints
-      .filter((url) => this.running.has(url))
+      .filter((url) => this.answers(url))
       .map((url) => ({
         Endpoint: url,
         Status: {
@@ -81,7 +94,7 @@ export class FakeCluster implements EtcdCluster {
 
   async healths(endpoints: readonly string[]): Promise<EndpointHealth[]> {
     return endpoints.map((url) => {
-      const up = this.running.has(url) && this.leaderId !== undefined && !this.byUrl(url)?.isLearner;
+      const up = this.answers(url) && this.leaderId !== undefined && !this.byUrl(url)?.isLearner;
       return up ? { endpoint: url, health: true, took: "1.2ms" } : { endpoint: url, health: false, took: "", error: "context deadline exceeded" };
     });
   }
@@ -127,6 +140,17 @@ export class FakeCluster implements EtcdCluster {
     this.operations.push(`move-leader ${toMemberId}`);
   }
 
+  async updatePeerUrl(endpoints: readonly string[], memberId: string, peerUrl: string): Promise<void> {
+    this.answer(endpoints, true);
+    this.refuse("update-peer-url");
+    const member = this.list.find((m) => m.id === memberId);
+    if (!member) throw new EtcdctlError(["member", "update"], 1, "Error: etcdserver: member not found");
+    member.peerUrls = [peerUrl];
+    this.operations.push(`update-peer-url ${memberId} ${peerUrl}`);
+    // A leader its peers can no longer reach loses its leadership.
+    if (this.leaderId === memberId && !member.clientUrls.some((url) => this.answers(url))) this.elect();
+  }
+
   async accepting(url: string): Promise<boolean> {
     return this.running.has(url);
   }
@@ -141,7 +165,8 @@ export class FakeCluster implements EtcdCluster {
 
   /** A member's etcd started: the first one bootstraps the cluster; a learner's name becomes known. */
   started(name: string, peerUrl: string, clientUrl: string): void {
-    let member = this.list.find((m) => m.peerUrls.includes(peerUrl));
+    // Found by address and port: a member may start under a scheme its peers do not dial yet.
+    let member = this.list.find((m) => hasEndpoint(m.peerUrls, peerUrl));
     if (!member && this.list.length === 0) {
       member = { id: String(this.nextId++), name, peerUrls: [peerUrl], clientUrls: [], isLearner: false };
       this.list.push(member);
@@ -150,7 +175,7 @@ export class FakeCluster implements EtcdCluster {
     member.name = name;
     member.clientUrls = [clientUrl];
     this.running.add(clientUrl);
-    if (this.leaderId === undefined && !member.isLearner) this.leaderId = member.id;
+    if (this.leaderId === undefined && !member.isLearner && this.answers(clientUrl)) this.leaderId = member.id;
   }
 
   stopped(clientUrl: string): void {
@@ -160,6 +185,6 @@ export class FakeCluster implements EtcdCluster {
 
   /** Raft elects another running voter (in this fake: the first one). */
   elect(): void {
-    this.leaderId = this.list.find((m) => !m.isLearner && m.clientUrls.some((url) => this.running.has(url)))?.id;
+    this.leaderId = this.list.find((m) => !m.isLearner && m.clientUrls.some((url) => this.answers(url)))?.id;
   }
 }

@@ -1,10 +1,14 @@
+import { readFileSync } from "node:fs";
 import type { ToolOutcome, ToolRunner } from "../../../src/juju/runner.js";
 
 /**
  * Juju's side of a model, in memory: config, leadership, leader settings, relations and their bags, unit
  * state, status and logs, answered through the same hook-tool argv and JSON the real tools use (contract
- * §3), so the charm's typed client runs unchanged. Every call is recorded. Writes apply at once (a fake
- * has no hook transaction to commit).
+ * §3), so the charm's typed client runs unchanged. Every call is recorded. Leader settings, relation bags,
+ * unit state and status apply at once (the fake does not model their commit); secrets follow Juju's rules
+ * (juju-interfaces-and-features.md §6): application-owned, added and removed by the leader only, readable by
+ * every unit of the application, and written only when the hook ends well: FakeWorld calls `commit` or
+ * `discard` for the unit's pending secret writes at the end of each run.
  */
 
 export interface ToolCall {
@@ -16,12 +20,34 @@ export interface ToolCall {
 
 interface Relation {
   readonly endpoint: string;
+  /** The application on the other side (`relation-list --app`); for the peer relation this one. */
+  readonly remoteApp: string;
   /** Units on this relation: for the peer relation the application's units, else the remote units. */
   units: string[];
   readonly bags: Map<string, Record<string, string>>;
 }
 
 type Bag = Record<string, string>;
+
+/** An application-owned secret (the only kind the charm makes). */
+export interface FakeSecret {
+  /** `secret:` and 20 base32 characters, as Juju prints a local secret's URI. */
+  readonly id: string;
+  readonly app: string;
+  readonly label: string | undefined;
+  readonly description: string | undefined;
+  readonly content: Readonly<Bag>;
+}
+
+/** What a unit's running hook wrote to secrets: applied by `commit`, dropped by `discard`. */
+interface PendingSecrets {
+  readonly added: FakeSecret[];
+  readonly removed: Set<string>;
+}
+
+/** Secret content keys as Juju checks them (§6.4). */
+const SECRET_KEY = /^([a-z](?:-?[a-z0-9]){2,})$/;
+const appOf = (unit: string) => unit.split("/")[0] ?? unit;
 
 const ok = (stdout = ""): ToolOutcome => ({ stdout, stderr: "", exitCode: 0 });
 const json = (value: unknown): ToolOutcome => ok(`${JSON.stringify(value)}\n`);
@@ -49,7 +75,11 @@ export class FakeJuju {
   readonly relations = new Map<string, Relation>();
   actionResults: Bag = {};
   actionFailure: string | undefined;
+  /** Committed secrets by URI. */
+  readonly secrets = new Map<string, FakeSecret>();
+  private readonly pending = new Map<string, PendingSecrets>();
   private nextRelationId = 1;
+  private nextSecret = 1;
 
   addUnit(unit: string, address: string): void {
     this.addresses.set(unit, address);
@@ -57,10 +87,68 @@ export class FakeJuju {
     if (!this.leader) this.leader = unit;
   }
 
-  addRelation(endpoint: string, units: string[]): string {
+  addRelation(endpoint: string, units: string[], remoteApp = appOf(units[0] ?? "etcd/0")): string {
     const id = `${endpoint}:${this.nextRelationId++}`;
-    this.relations.set(id, { endpoint, units, bags: new Map() });
+    this.relations.set(id, { endpoint, remoteApp, units, bags: new Map() });
     return id;
+  }
+
+  /** The unit's hook ended well: its secret writes take effect. */
+  commit(unit: string): void {
+    const pending = this.pending.get(unit);
+    this.pending.delete(unit);
+    for (const secret of pending?.added ?? []) this.secrets.set(secret.id, secret);
+    for (const id of pending?.removed ?? []) this.secrets.delete(id);
+  }
+
+  /** The unit's hook failed: Juju keeps no new secret and removes none (§6.6). */
+  discard(unit: string): void {
+    this.pending.delete(unit);
+  }
+
+  private pendingOf(unit: string): PendingSecrets {
+    let pending = this.pending.get(unit);
+    if (!pending) {
+      pending = { added: [], removed: new Set() };
+      this.pending.set(unit, pending);
+    }
+    return pending;
+  }
+
+  /** Secrets as this unit sees them now: the committed ones and its own hook's pending creates (§6.1). */
+  private visibleSecrets(unit: string): FakeSecret[] {
+    return [...this.secrets.values(), ...(this.pending.get(unit)?.added ?? [])].filter((secret) => secret.app === appOf(unit));
+  }
+
+  private findSecret(unit: string, args: readonly string[]): FakeSecret | undefined {
+    const at = args.indexOf("--label");
+    const wanted = at >= 0 ? { label: args[at + 1] } : { id: args.find((arg) => !arg.startsWith("--")) };
+    return this.visibleSecrets(unit).find((secret) => ("label" in wanted ? secret.label === wanted.label : secret.id === wanted.id));
+  }
+
+  private secretAdd(unit: string, args: readonly string[]): ToolOutcome {
+    const flags = new Map<string, string>();
+    const content: Bag = {};
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i] ?? "";
+      if (arg.startsWith("--")) {
+        flags.set(arg, args[++i] ?? "");
+        continue;
+      }
+      const file = /^([^#=]+)#file=(.+)$/.exec(arg);
+      const plain = /^([^#=]+)=(.*)$/.exec(arg);
+      const [key, value] = file ? [file[1] ?? "", readFileSync(file[2] ?? "", "utf8")] : plain ? [plain[1] ?? "", plain[2] ?? ""] : [arg, ""];
+      if (!SECRET_KEY.test(key)) return fail(`key "${key}" not valid`);
+      if (value === "") return fail("empty secret value");
+      content[key] = value;
+    }
+    if (Object.keys(content).length === 0) return fail("missing secret value or filename");
+    if ((flags.get("--owner") ?? "application") === "application" && this.leader !== unit) return fail("this unit is not the leader");
+    const label = flags.get("--label");
+    if (label !== undefined && this.visibleSecrets(unit).some((secret) => secret.label === label)) return fail("secret label already exists");
+    const id = `secret:d${String(this.nextSecret++).padStart(19, "0")}`;
+    this.pendingOf(unit).added.push({ id, app: appOf(unit), label, description: flags.get("--description"), content });
+    return ok(`${id}\n`);
   }
 
   bag(relationId: string, unit: string): Bag {
@@ -113,7 +201,8 @@ export class FakeJuju {
         return json([...this.relations].filter(([, r]) => r.endpoint === args[0]).map(([id]) => id));
       case "relation-list": {
         const relation = this.relations.get(relationArg());
-        return relation ? json(relation.units.filter((u) => u !== unit)) : fail("relation not found");
+        if (!relation) return fail("relation not found");
+        return json(args.includes("--app") ? relation.remoteApp : relation.units.filter((u) => u !== unit));
       }
       case "relation-get": {
         const relation = this.relations.get(relationArg());
@@ -157,6 +246,29 @@ export class FakeJuju {
       case "action-fail":
         this.actionFailure = args.at(-1);
         return ok();
+      case "secret-add":
+        return this.secretAdd(unit, args);
+      case "secret-get": {
+        const secret = this.findSecret(
+          unit,
+          args.filter((arg) => arg !== "--refresh" && arg !== "--peek"),
+        );
+        return secret ? json(secret.content) : fail(`secret "${args.at(-1) ?? ""}" not found`);
+      }
+      case "secret-info-get": {
+        // Only the owner sees a secret's metadata: for an application's secret, its leader.
+        const secret = this.leader === unit ? this.findSecret(unit, args) : undefined;
+        if (!secret) return fail(`secret "${args.at(-1) ?? ""}" not found`);
+        const info = { revision: 1, label: secret.label, owner: "application", description: secret.description, rotation: "never" };
+        return json({ [secret.id.slice("secret:".length)]: info });
+      }
+      case "secret-remove": {
+        const secret = this.findSecret(unit, args);
+        if (!secret) return fail(`secret "${args[0] ?? ""}" not found`);
+        if (this.leader !== unit) return fail("this unit is not the leader");
+        this.pendingOf(unit).removed.add(secret.id);
+        return ok();
+      }
       default:
         return fail(`${tool}: not implemented by the fake`, 2);
     }

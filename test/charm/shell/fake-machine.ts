@@ -1,16 +1,20 @@
-import { memberUrl } from "../../../src/domain/address.js";
+import { parse as parseYaml } from "yaml";
+import { memberUrl, schemeOf } from "../../../src/domain/address.js";
 import type { RunningFiles } from "../../../src/etcd/files.js";
 import type { Machine } from "../../../src/etcd/machine.js";
+import { etcdPaths } from "../../../src/etcd/paths.js";
 import { parseRenderedConfig } from "../../../src/etcd/render.js";
 import type { ServiceState } from "../../../src/etcd/service.js";
 import type { Templates } from "../../../src/etcd/templates.js";
 import type { FakeCluster } from "./fake-cluster.js";
+import { FakeTlsStore } from "./fake-tls.js";
 
 /**
  * One unit's machine in memory: etcd's files, its systemd service and its packages. Starting the service
  * starts the member in the fake cluster from the rendered config, as etcd would; `failing` makes the service
  * exit at start the way etcd does on a config it cannot read (systemd waiting to restart it). Every write
- * and service operation is recorded.
+ * and service operation is recorded. etcd serves the scheme its config names, and exits at start when the
+ * config names TLS files the machine does not have.
  */
 export class FakeMachine implements Machine {
   readonly written: string[] = [];
@@ -27,33 +31,59 @@ export class FakeMachine implements Machine {
   failing: string | undefined;
   /** When set, the next restart fails with this systemctl error (once). */
   restartError: string | undefined;
+  /** The client URL the running etcd serves (what a stop takes out of the cluster, whatever the files say now). */
+  servingClientUrl: string | undefined;
+  readonly tls: FakeTlsStore;
 
   constructor(
     private readonly address: string,
     private readonly cluster: FakeCluster,
     private readonly templateTexts: Templates,
-  ) {}
+    private readonly machineHostname = "machine-0",
+  ) {
+    this.tls = new FakeTlsStore(etcdPaths("/"), (what) => this.note(what));
+  }
+
+  hostname(): string {
+    return this.machineHostname;
+  }
 
   private note(what: string): void {
     this.written.push(what);
   }
 
   private run(): void {
-    const rendered = parseRenderedConfig(this.config);
-    if (this.failing !== undefined || !rendered.name || !rendered.clientPort || !rendered.peerPort) {
+    const { name, clientPort, peerPort, clientUrls } = parseRenderedConfig(this.config);
+    const scheme = schemeOf(clientUrls[0]);
+    const usable = name && clientPort && peerPort && scheme ? { name, clientPort, peerPort, scheme } : undefined;
+    const failure = this.failing ?? (usable ? this.missingTlsFile() : "etcdmain: no config");
+    if (failure !== undefined || !usable) {
       this.state = { active: false, restarts: 0, activeState: "activating", subState: "auto-restart" };
-      this.journal.push(`Nov 30 18:00:00 machine etcd[4242]: ${this.failing ?? "etcdmain: no config"}`);
+      this.journal.push(`Nov 30 18:00:00 machine etcd[4242]: ${failure ?? "etcdmain: no config"}`);
       this.journal.push("Nov 30 18:00:00 machine systemd[1]: etcd.service: Main process exited, code=exited, status=1/FAILURE");
       return;
     }
-    this.cluster.started(rendered.name, memberUrl(this.address, rendered.peerPort), memberUrl(this.address, rendered.clientPort));
+    this.servingClientUrl = memberUrl(this.address, usable.clientPort, usable.scheme);
+    this.cluster.started(usable.name, memberUrl(this.address, usable.peerPort, usable.scheme), this.servingClientUrl);
     this.memberData = true;
     this.state = { active: true, restarts: 0, activeState: "active", subState: "running" };
   }
 
+  /** etcd's own complaint about a certificate, key or CA file its config names that is not on the machine. */
+  private missingTlsFile(): string | undefined {
+    const config = parseYaml(this.config ?? "") as Record<string, Record<string, unknown> | undefined>;
+    for (const block of ["client-transport-security", "peer-transport-security"]) {
+      for (const key of ["cert-file", "key-file", "trusted-ca-file"]) {
+        const file = config[block]?.[key];
+        if (typeof file === "string" && !this.tls.files.has(file)) return `etcdmain: open ${file}: no such file or directory`;
+      }
+    }
+    return undefined;
+  }
+
   private halt(): void {
-    const { clientPort } = parseRenderedConfig(this.config);
-    if (clientPort !== undefined) this.cluster.stopped(memberUrl(this.address, clientPort));
+    if (this.servingClientUrl !== undefined) this.cluster.stopped(this.servingClientUrl);
+    this.servingClientUrl = undefined;
     this.state = { active: false, restarts: 0, activeState: "inactive", subState: "dead" };
   }
 

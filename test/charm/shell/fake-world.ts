@@ -33,6 +33,8 @@ const DEFAULT_CONFIG = {
   "auto-compaction-retention": "1",
   "enable-v2": true,
   "log-level": "info",
+  tls: true,
+  "tls-extra-sans": "",
 };
 
 /** What one hook or action run did: the outcome and everything it touched, in order. */
@@ -76,7 +78,7 @@ export class FakeWorld {
     const address = `10.0.0.${10 + n}`;
     this.juju.addUnit(unit, address);
     this.juju.relations.get(this.peerRelation)?.units.push(unit);
-    this.machines.set(unit, new FakeMachine(address, this.cluster, templates));
+    this.machines.set(unit, new FakeMachine(address, this.cluster, templates, `machine-${n}`));
     return unit;
   }
 
@@ -119,8 +121,11 @@ export class FakeWorld {
     let error: string | undefined;
     try {
       await run();
+      this.juju.commit(unit);
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
+      // A failed hook leaves no secret it wrote (juju-interfaces-and-features.md §6.6).
+      this.juju.discard(unit);
     }
     const made = this.juju.calls.slice(calls);
     return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HANDLED_HOOKS } from "../../../src/names.js";
+import { readCertificate } from "../../../src/tls/inspect.js";
 import { FakeWorld } from "./fake-world.js";
 
 const converged = async () => {
@@ -28,15 +29,27 @@ function environment(hook: string, relations: { cluster: string; db: string; pro
 }
 
 describe("consumers", () => {
-  it("db gets every voter's client URL and the version, proxy gets name=peerURL, in every etcd unit's bag", async () => {
+  it("db gets every voter's client URL and the version, proxy gets name=peerURL, in every etcd unit's bag, with the same client identity", async () => {
     const { world, db, proxy } = await converged();
+    const clientCa = world.juju.leaderBag["tls-ca"];
+    expect(clientCa).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    for (const [relation, consumer] of [
+      [db, "kube-apiserver"],
+      [proxy, "flannel"],
+    ] as const) {
+      // One identity per relation, named after the consuming application, the same in every unit's bag.
+      const bags = ["etcd/0", "etcd/1", "etcd/2"].map((unit) => world.juju.bag(relation, unit));
+      const cert = bags[0]?.client_cert ?? "";
+      expect(readCertificate(cert)).toMatchObject({ commonName: undefined, organization: consumer });
+      for (const bag of bags) expect(bag).toMatchObject({ client_ca: clientCa, client_cert: cert, client_key: expect.stringContaining("PRIVATE KEY") });
+    }
     for (const unit of ["etcd/0", "etcd/1", "etcd/2"]) {
       expect(world.juju.bag(db, unit)).toMatchObject({
-        connection_string: "http://10.0.0.10:2379,http://10.0.0.11:2379,http://10.0.0.12:2379",
+        connection_string: "https://10.0.0.10:2379,https://10.0.0.11:2379,https://10.0.0.12:2379",
         version: "3.4.23",
       });
       expect(world.juju.bag(proxy, unit)).toMatchObject({
-        cluster: "etcd0=http://10.0.0.10:2380,etcd1=http://10.0.0.11:2380,etcd2=http://10.0.0.12:2380",
+        cluster: "etcd0=https://10.0.0.10:2380,etcd1=https://10.0.0.11:2380,etcd2=https://10.0.0.12:2380",
       });
     }
   });
@@ -71,7 +84,7 @@ describe("the health action", () => {
       verdict: "healthy",
       summary: "healthy: 3 members, raft leader etcd0",
       "raft-leader": "etcd0",
-      "members.etcd1.client-url": "http://10.0.0.11:2379",
+      "members.etcd1.client-url": "https://10.0.0.11:2379",
       "members.etcd1.healthy": "true",
       "members.etcd0.raft-leader": "true",
     });
@@ -79,9 +92,9 @@ describe("the health action", () => {
 
   it("fails with the reason when the local member does not answer", async () => {
     const { world } = await converged();
-    world.cluster.stopped("http://10.0.0.12:2379");
+    world.cluster.stopped("https://10.0.0.12:2379");
     await world.action("etcd/2", "health");
-    expect(world.juju.actionFailure).toBe("etcd is not running on etcd/2: no answer from http://10.0.0.12:2379 (context deadline exceeded)");
+    expect(world.juju.actionFailure).toBe("etcd is not running on etcd/2: no answer from https://10.0.0.12:2379 (context deadline exceeded)");
   });
 
   it("fails on a unit where etcd was never configured", async () => {

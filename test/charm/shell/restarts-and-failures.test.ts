@@ -15,6 +15,17 @@ describe("config changes", () => {
     expect(await world.hook("etcd/0", "config-changed")).toMatchObject({ machineWrites: [], etcdOperations: [], jujuWrites: [] });
   });
 
+  it("a client-port change restarts each member onto the new port and checks it there", async () => {
+    const world = await FakeWorld.converged(3);
+    world.juju.config["client-port"] = 4001;
+    const run = await world.hook("etcd/1", "config-changed");
+    expect(run.error).toBeUndefined();
+    // Not a two-minute wait for health on the port etcd no longer serves.
+    expect(run.sleptMs).toBe(0);
+    expect(world.machine("etcd/1").servingClientUrl).toBe("https://10.0.0.11:4001");
+    expect(world.cluster.snapshot()[1]?.clientUrls).toEqual(["https://10.0.0.11:4001"]);
+  });
+
   it("an invalid value blocks naming the option and touches nothing", async () => {
     const world = await FakeWorld.converged(3);
     world.juju.config["election-timeout"] = 5;
