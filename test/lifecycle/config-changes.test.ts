@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { etcdctlWith } from "../helpers/etcd-client.js";
 import { LocalModelFixture, type StatusJson } from "../local-model/harness.js";
 
 const charm = inject("packedCharms")["24.04"]!;
@@ -45,11 +45,13 @@ async function renderedConfig(model: LocalModelFixture, unit: string): Promise<s
 describe("config changes on a running three-member cluster", { timeout: 300_000 }, () => {
   let model: LocalModelFixture;
   let endpoints: string;
+  let etcdctl: ReturnType<typeof etcdctlWith>;
   beforeAll(async () => {
     model = await LocalModelFixture.create("127.0.51", 3, ["--timeout", "300"]);
     await model.ok("deploy", charm, "-n", "3");
-    endpoints = UNITS.map((_, i) => `http://127.0.51.${11 + i}:2379`).join(",");
-    await execa("etcdctl", [`--endpoints=${endpoints}`, "put", "kept", "across-changes"], { env: { ETCDCTL_API: "3" } });
+    endpoints = UNITS.map((_, i) => `https://127.0.51.${11 + i}:2379`).join(",");
+    etcdctl = etcdctlWith(await model.etcdClientCredentials());
+    await etcdctl(endpoints, "put", "kept", "across-changes");
   });
   afterAll(async () => {
     await model.destroy();
@@ -64,8 +66,7 @@ describe("config changes on a running three-member cluster", { timeout: 300_000 
     }
     expect(await serviceStarts(model)).toEqual(before);
     expect(await renderedConfig(model, "etcd/1")).toBe(configBefore);
-    const health = await execa("etcdctl", [`--endpoints=${endpoints}`, "endpoint", "health"], { env: { ETCDCTL_API: "3" }, reject: false });
-    expect(health.exitCode, health.stderr).toBe(0);
+    expect(await etcdctl(endpoints, "endpoint", "health")).toMatch(/is healthy/);
   });
 
   it("--reset brings every unit back to active, restarting nothing", async () => {
@@ -84,8 +85,7 @@ describe("config changes on a running three-member cluster", { timeout: 300_000 
     for (const unit of UNITS) expect(after[unit]! - before[unit]!, unit).toBe(1);
     for (const unit of UNITS) expect(await renderedConfig(model, unit)).toMatch(/^heartbeat-interval: 200$/m);
     for (const workload of Object.values(workloads(await model.status()))) expect(workload.message).toMatch(/^3 members, healthy, raft leader etcd\/[0-2]$/);
-    const value = await execa("etcdctl", [`--endpoints=${endpoints}`, "get", "kept", "--print-value-only"], { env: { ETCDCTL_API: "3" } });
-    expect(value.stdout).toBe("across-changes");
+    expect(await etcdctl(endpoints, "get", "kept", "--print-value-only")).toBe("across-changes");
     // One at a time: no member stopped before the previous one had started again.
     const windows = await lastRestartWindows(model);
     for (let i = 1; i < windows.length; i++) expect(windows[i]![0]).toBeGreaterThanOrEqual(windows[i - 1]![1]);

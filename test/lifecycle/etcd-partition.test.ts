@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { LocalModelFixture } from "../local-model/harness.js";
+import { type ClientCredentialFiles, LocalModelFixture } from "../local-model/harness.js";
 
 /**
  * A network partition of a real three-member etcd cluster of the packed charm, made with the local model's
@@ -13,7 +13,9 @@ import { LocalModelFixture } from "../local-model/harness.js";
 
 const SUBNET = "127.0.31";
 const charm = inject("packedCharms")["24.04"]!;
-const endpoint = (unit: number) => `http://${SUBNET}.${11 + unit}:2379`;
+const endpoint = (unit: number) => `https://${SUBNET}.${11 + unit}:2379`;
+/** The client-credentials action's identity, once the cluster exists. */
+let credentials: ClientCredentialFiles;
 
 interface Outcome {
   readonly exitCode: number;
@@ -22,7 +24,8 @@ interface Outcome {
 }
 
 async function etcdctl(unit: number, ...args: string[]): Promise<Outcome> {
-  const result = await execa("etcdctl", [`--endpoints=${endpoint(unit)}`, "--dial-timeout=2s", "--command-timeout=3s", ...args], {
+  const tls = [`--cacert=${credentials.caFile}`, `--cert=${credentials.certFile}`, `--key=${credentials.keyFile}`];
+  const result = await execa("etcdctl", [`--endpoints=${endpoint(unit)}`, "--dial-timeout=2s", "--command-timeout=3s", ...tls, ...args], {
     env: { ETCDCTL_API: "3" },
     reject: false,
   });
@@ -46,6 +49,7 @@ describe("a partitioned three-member etcd cluster, on the packed 24.04 charm and
   beforeAll(async () => {
     model = await LocalModelFixture.create(SUBNET, 11, ["--timeout", "300"]);
     await model.ok("deploy", charm, "-n", "3");
+    credentials = await model.etcdClientCredentials();
     const units = (await model.status()).applications.etcd!.units!;
     for (const [name, unit] of Object.entries(units)) expect(unit["workload-status"].message, name).toMatch(/^3 members, healthy, raft leader etcd\/[0-2]$/);
     expect((await etcdctl(0, "put", "before-partition", "b")).exitCode).toBe(0);

@@ -3,13 +3,17 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { LocalModelFixture, testCharm } from "../local-model/harness.js";
+import { type ClientCredentialFiles, LocalModelFixture, testCharm } from "../local-model/harness.js";
 
 const charm = inject("packedCharms")["24.04"]!;
 const SUBNET = "127.0.53";
-const endpoints = [11, 12, 13].map((host) => `http://${SUBNET}.${host}:2379`).join(",");
-const etcdctl = (...args: string[]) =>
-  execa("etcdctl", [`--endpoints=${endpoints}`, "--dial-timeout=2s", ...args], { env: { ETCDCTL_API: "3" }, reject: false });
+const endpoints = [11, 12, 13].map((host) => `https://${SUBNET}.${host}:2379`).join(",");
+/** The client-credentials action's identity, once the cluster exists. */
+let credentials: ClientCredentialFiles;
+const tlsFlags = () => [`--cacert=${credentials.caFile}`, `--cert=${credentials.certFile}`, `--key=${credentials.keyFile}`];
+const etcdctlAt = (endpoint: string, ...args: string[]) =>
+  execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", ...tlsFlags(), ...args], { env: { ETCDCTL_API: "3" }, reject: false });
+const etcdctl = (...args: string[]) => etcdctlAt(endpoints, ...args);
 
 describe("faults and hostile input on a three-member cluster", { timeout: 300_000 }, () => {
   let model: LocalModelFixture;
@@ -24,6 +28,7 @@ describe("faults and hostile input on a three-member cluster", { timeout: 300_00
     await model.ok("deploy", testCharm("etcd-consumer"), "consumer");
     await model.ok("integrate", "consumer:db", "etcd:db");
     await model.ok("integrate", "consumer:proxy", "etcd:proxy");
+    credentials = await model.etcdClientCredentials();
     expect((await etcdctl("put", "survivor", "still-here")).exitCode).toBe(0);
   });
   afterAll(async () => {
@@ -45,6 +50,13 @@ describe("faults and hostile input on a three-member cluster", { timeout: 300_00
     expect(await mode("etc/etcd/etcd.conf.yml")).toEqual({ mode: "640", uid: 0, gid: etcdGid });
     expect(await mode("etc/etcd/etcd.running.json")).toEqual({ mode: "640", uid: 0, gid: etcdGid });
     expect(await mode("etc/systemd/system/etcd.service")).toMatchObject({ mode: "644", uid: 0 });
+    // TLS: the key is etcd's alone, the directory root's with etcd's group, certificates public; the
+    // operators' etcdctl environment is root's.
+    expect(await mode("etc/etcd/tls")).toEqual({ mode: "750", uid: 0, gid: etcdGid });
+    expect(await mode("etc/etcd/tls/member.key")).toEqual({ mode: "600", uid: etcdUid, gid: etcdGid });
+    expect(await mode("etc/etcd/tls/member.pem")).toMatchObject({ mode: "644", uid: 0 });
+    expect(await mode("etc/etcd/tls/ca.pem")).toMatchObject({ mode: "644", uid: 0 });
+    expect(await mode("etc/etcd/etcdctl.env")).toMatchObject({ mode: "600", uid: 0 });
     const pids = (await execa("pgrep", ["-f", `${model.dir}/units/.*/etcd.conf.yml`])).stdout.split("\n").filter(Boolean);
     expect(pids).toHaveLength(3);
     const owners = await execa("ps", ["-o", "user=", "-p", pids.join(",")]);
@@ -58,14 +70,11 @@ describe("faults and hostile input on a three-member cluster", { timeout: 300_00
     let healthy = false;
     for (let i = 0; i < 120 && !healthy; i++) {
       await sleep(500);
-      const health = await execa("etcdctl", [`--endpoints=http://${SUBNET}.12:2379`, "--dial-timeout=1s", "endpoint", "health"], {
-        env: { ETCDCTL_API: "3" },
-        reject: false,
-      });
+      const health = await etcdctlAt(`https://${SUBNET}.12:2379`, "--command-timeout=1s", "endpoint", "health");
       healthy = health.exitCode === 0;
     }
     expect(healthy).toBe(true);
-    const value = await execa("etcdctl", [`--endpoints=http://${SUBNET}.12:2379`, "get", "survivor", "--print-value-only"], { env: { ETCDCTL_API: "3" } });
+    const value = await etcdctlAt(`https://${SUBNET}.12:2379`, "get", "survivor", "--print-value-only");
     expect(value.stdout).toBe("still-here");
     await model.ok("exec", "--unit", "etcd/1", "--", "JUJU_DISPATCH_PATH=hooks/update-status ./dispatch");
     const workload = (await model.status()).applications.etcd!.units!["etcd/1"]!["workload-status"];
