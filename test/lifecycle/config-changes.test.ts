@@ -66,7 +66,8 @@ describe("config changes on a running three-member cluster", { timeout: 300_000 
     }
     expect(await serviceStarts(model)).toEqual(before);
     expect(await renderedConfig(model, "etcd/1")).toBe(configBefore);
-    expect(await etcdctl(endpoints, "endpoint", "health")).toMatch(/is healthy/);
+    // Exits non-zero (and throws here) unless every endpoint is healthy; etcdctl prints the verdict on stderr.
+    await etcdctl(endpoints, "endpoint", "health");
   });
 
   it("--reset brings every unit back to active, restarting nothing", async () => {
