@@ -29,10 +29,11 @@ export const EndpointStatus = z.object({
   Status: z.object({
     header: Header.extend({ revision: Count.optional() }),
     version: z.string(),
-    dbSize: Count,
-    leader: Uint64,
-    raftIndex: Count,
-    raftTerm: Count,
+    // etcdctl's JSON leaves out zero values: no leader (mid-election) is a missing `leader`.
+    dbSize: Count.optional().default(0),
+    leader: Uint64.optional().default("0"),
+    raftIndex: Count.optional().default(0),
+    raftTerm: Count.optional().default(0),
     raftAppliedIndex: Count.optional(),
     dbSizeInUse: Count.optional(),
     isLearner: z.boolean().optional().default(false),
