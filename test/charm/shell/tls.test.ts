@@ -302,10 +302,20 @@ describe("a plaintext cluster of an earlier revision, refreshed (tls: true by de
     await settle(world, "upgrade-charm");
     await settle(world);
 
-    // No member moves to https before every other running member trusts the CA: the first two take their
-    // certificates on http; the last finds its peers trusting already and moves in the same restart.
-    expect(restarted).toEqual(["etcd/0 http→http", "etcd/1 http→http", "etcd/2 http→https", "etcd/0 http→https", "etcd/1 http→https"]);
-    expect(othersAnswering).toEqual([2, 2, 2, 2, 2]);
+    // No member moves to https before every other running member trusts the CA. The leader makes the CA and loads
+    // its certificate on http; the others restart once on http for this revision's config (the v3 gateway) while
+    // the CA is not yet published (record-ca comes in the leader's next hook), then load their certificates on
+    // http; the last finds its peers trusting already and moves in the same restart.
+    expect(restarted).toEqual([
+      "etcd/0 http→http",
+      "etcd/1 http→http",
+      "etcd/2 http→http",
+      "etcd/1 http→http",
+      "etcd/2 http→https",
+      "etcd/0 http→https",
+      "etcd/1 http→https",
+    ]);
+    expect(othersAnswering).toEqual([2, 2, 2, 2, 2, 2, 2]);
     expect(caSecrets(world)).toHaveLength(1);
     expect(publishedSchemes(world, db)).toEqual(new Set(["https"]));
     for (const unit of UNITS) expect(world.juju.bag(db, unit).client_ca).toBe(world.juju.leaderBag["tls-ca"]);
