@@ -165,7 +165,11 @@ describe("this member's trust files and certificate", () => {
       { tls: { ...tlsInPlace(1), certificate: certificate(1, { ipAddresses: ["10.0.0.99"] }) } },
       "the member certificate does not name 10.0.0.11",
     ],
-    ["it misses the host name", { tls: { ...tlsInPlace(1), certificate: certificate(1, { dnsNames: [PEER_HOST] }) } }, "the member certificate does not name machine-1"],
+    [
+      "it misses the host name",
+      { tls: { ...tlsInPlace(1), certificate: certificate(1, { dnsNames: [PEER_HOST] }) } },
+      "the member certificate does not name machine-1",
+    ],
     [
       "it misses the peer host name (a certificate from before AllowedHostname: the peer port would refuse it)",
       { tls: { ...tlsInPlace(1), certificate: certificate(1, { dnsNames: ["machine-1"] }) } },
