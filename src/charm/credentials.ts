@@ -15,10 +15,10 @@ import { CERTIFICATE_VALIDITY_MS } from "./tls.js";
 export function decideClientCredentials(o: Observed): Decision | undefined {
   const { caSecretId, clientSecrets } = o.leaderData;
   if (!caSecretId) return undefined;
-  // Secrets made in an earlier hook exist now (their pending record was committed with them): publish them.
-  const toRecord = Object.entries(o.clientSecretsToRecord).filter(([number]) => isLiveRelation(o, number));
-  if (toRecord.length > 0 || Object.keys(o.clientSecretsToRecord).length > 0) {
-    return decision({ kind: "record-client-secrets", secrets: Object.fromEntries(toRecord) }, "maintenance", "publishing client credentials to every unit");
+  // Secrets made in an earlier hook exist now (their pending record was committed with them): publish them all,
+  // also those of relations that ended meanwhile, so that drop-client-credentials then removes their secrets.
+  if (Object.keys(o.clientSecretsToRecord).length > 0) {
+    return decision({ kind: "record-client-secrets", secrets: o.clientSecretsToRecord }, "maintenance", "publishing client credentials to every unit");
   }
   const live = new Set(Object.keys(o.consumers).map(relationNumber));
   const missing = Object.keys(o.consumers).find((id) => clientSecrets[relationNumber(id)] === undefined);
@@ -35,10 +35,6 @@ export function decideClientCredentials(o: Observed): Decision | undefined {
     return decision({ kind: "drop-client-credentials", relationNumbers: gone, secretIds }, "maintenance", "dropping client credentials of ended relations");
   }
   return undefined;
-}
-
-function isLiveRelation(o: Observed, number: string): boolean {
-  return Object.keys(o.consumers).some((id) => relationNumber(id) === number);
 }
 
 /** Shell syntax that etcdctl reads from the environment: this member's URL and, with TLS, its certificate. */

@@ -136,7 +136,16 @@ export class JujuState {
   async stateSet(values: Bag): Promise<void> {
     await this.tools.stateSet(values);
     this.unitState = merged(this.unitState, values);
-    this.current = { ...this.current, ...fromUnitState(this.unitState), leaderData: withPendingCa(parseLeaderData(this.leaderBag).data, this.unitState) };
+    // Only secrets committed by an earlier hook are to record, and only while still pending: once the record is
+    // cleared (record-client-secrets), nothing is left to record, even for a relation that ended meanwhile.
+    const pending = parsePendingClientSecrets(this.unitState[PENDING_CLIENT_SECRETS_STATE_KEY]);
+    const clientSecretsToRecord = Object.fromEntries(Object.entries(this.current.clientSecretsToRecord).filter(([number, id]) => pending[number] === id));
+    this.current = {
+      ...this.current,
+      ...fromUnitState(this.unitState),
+      leaderData: withPendingCa(parseLeaderData(this.leaderBag).data, this.unitState),
+      clientSecretsToRecord,
+    };
   }
 
   /** relation-set of this unit's own bag in the peer relation or a consumer relation. */

@@ -138,11 +138,13 @@ describe("this member's trust files and certificate", () => {
     });
   });
 
+  // Members name the peer host so that the peer port admits them (etcd's AllowedHostname, src/charm/tls.ts).
+  const PEER_HOST = "etcd.etcd-peer";
   const issue = (reason: string) => ({
     kind: "issue-member-certificate",
     caSecretId: CA_SECRET,
     subject: { commonName: "etcd1", organization: "etcd" },
-    sans: { dnsNames: ["machine-1"], ipAddresses: ["10.0.0.11"] },
+    sans: { dnsNames: ["machine-1", PEER_HOST], ipAddresses: ["10.0.0.11"] },
     validityMs: CERTIFICATE_VALIDITY_MS,
     reason,
   });
@@ -163,7 +165,16 @@ describe("this member's trust files and certificate", () => {
       { tls: { ...tlsInPlace(1), certificate: certificate(1, { ipAddresses: ["10.0.0.99"] }) } },
       "the member certificate does not name 10.0.0.11",
     ],
-    ["it misses the host name", { tls: { ...tlsInPlace(1), certificate: certificate(1, { dnsNames: [] }) } }, "the member certificate does not name machine-1"],
+    [
+      "it misses the host name",
+      { tls: { ...tlsInPlace(1), certificate: certificate(1, { dnsNames: [PEER_HOST] }) } },
+      "the member certificate does not name machine-1",
+    ],
+    [
+      "it misses the peer host name (a certificate from before AllowedHostname: the peer port would refuse it)",
+      { tls: { ...tlsInPlace(1), certificate: certificate(1, { dnsNames: ["machine-1"] }) } },
+      `the member certificate does not name ${PEER_HOST}`,
+    ],
     ["a third of its life or less is left", { now: renewalAt }, `the member certificate expires on ${new Date(NOW + 335 * DAY_MS).toISOString().slice(0, 10)}`],
   ])("a certificate is issued when %s", (_when, overrides, reason) => {
     expect(action(converged(1, overrides))).toEqual(issue(reason));
@@ -174,11 +185,11 @@ describe("this member's trust files and certificate", () => {
     expect(decision).toEqual({
       action: {
         ...issue("the member certificate does not name 10.9.9.9, etcd.example.com"),
-        sans: { dnsNames: ["machine-1", "etcd.example.com"], ipAddresses: ["10.0.0.11", "10.9.9.9"] },
+        sans: { dnsNames: ["machine-1", "etcd.example.com", PEER_HOST], ipAddresses: ["10.0.0.11", "10.9.9.9"] },
       },
       status: { kind: "maintenance", message: "renewing this member's certificate" },
     });
-    const named = certificate(1, { dnsNames: ["machine-1", "etcd.example.com"], ipAddresses: ["10.0.0.11", "10.9.9.9"] });
+    const named = certificate(1, { dnsNames: ["machine-1", "etcd.example.com", PEER_HOST], ipAddresses: ["10.0.0.11", "10.9.9.9"] });
     expect(
       action(converged(1, { config: config({ "tls-extra-sans": "etcd.example.com 10.9.9.9" }), tls: { ...tlsInPlace(1), certificate: named } }))?.kind,
     ).not.toBe("issue-member-certificate");
@@ -193,7 +204,7 @@ describe("this member's trust files and certificate", () => {
 
   it("a good certificate is left alone: a day before renewal is due, with extra names, on every unit", () => {
     expect(action(converged(1, { now: renewalAt - DAY_MS }))).toBeUndefined();
-    const extra = certificate(1, { dnsNames: ["machine-1", "old-name"], ipAddresses: ["10.0.0.11", "10.0.0.200"] });
+    const extra = certificate(1, { dnsNames: ["machine-1", PEER_HOST, "old-name"], ipAddresses: ["10.0.0.11", "10.0.0.200"] });
     expect(action(converged(1, { tls: { ...tlsInPlace(1), certificate: extra } }))).toBeUndefined();
     for (const n of [0, 1, 2]) expect(action(converged(n))).toBeUndefined();
   });

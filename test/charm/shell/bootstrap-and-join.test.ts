@@ -39,7 +39,9 @@ describe("the first unit bootstraps the cluster in its install hook", () => {
       "daemon-reload",
       "etcdctl-env",
     ]);
-    expect(run.jujuWrites).toEqual(["application-version-set", "leader-set", "leader-set", "relation-set", "leader-set"]);
+    // create-ca records the CA in unit state (committed with its secret), not in leader data: a later hook publishes it.
+    expect(run.jujuWrites).toEqual(["application-version-set", "state-set", "leader-set", "relation-set", "leader-set"]);
+    expect(world.juju.leaderBag["tls-ca-secret"]).toBeUndefined();
     expect(world.juju.leaderBag).toMatchObject({
       "bootstrap-member": "etcd0",
       "cluster-members": "etcd0",

@@ -4,8 +4,9 @@ import type { ToolOutcome, ToolRunner } from "../../../src/juju/runner.js";
 /**
  * Juju's side of a model, in memory: config, leadership, leader settings, relations and their bags, unit
  * state, status and logs, answered through the same hook-tool argv and JSON the real tools use (contract
- * §3), so the charm's typed client runs unchanged. Every call is recorded. Leader settings, relation bags,
- * unit state and status apply at once (the fake does not model their commit); secrets follow Juju's rules
+ * §3), so the charm's typed client runs unchanged. Every call is recorded. Leader settings, relation bags and
+ * status apply at once (the fake does not model their commit); unit state is committed with the hook, as
+ * Juju does (contract §3.18: the hook reads its own writes, a failed hook's are dropped); secrets follow Juju's rules
  * (juju-interfaces-and-features.md §6): application-owned, added and removed by the leader only, readable by
  * every unit of the application, and written only when the hook ends well: FakeWorld calls `commit` or
  * `discard` for the unit's pending secret writes at the end of each run.
@@ -78,6 +79,8 @@ export class FakeJuju {
   /** Committed secrets by URI. */
   readonly secrets = new Map<string, FakeSecret>();
   private readonly pending = new Map<string, PendingSecrets>();
+  /** A running hook's unit state, its own state-set writes included: applied by `commit`, dropped by `discard`. */
+  private readonly pendingState = new Map<string, Bag>();
   private nextRelationId = 1;
   private nextSecret = 1;
 
@@ -99,11 +102,15 @@ export class FakeJuju {
     this.pending.delete(unit);
     for (const secret of pending?.added ?? []) this.secrets.set(secret.id, secret);
     for (const id of pending?.removed ?? []) this.secrets.delete(id);
+    const state = this.pendingState.get(unit);
+    this.pendingState.delete(unit);
+    if (state) this.unitState.set(unit, state);
   }
 
   /** The unit's hook failed: Juju keeps no new secret and removes none (§6.6). */
   discard(unit: string): void {
     this.pending.delete(unit);
+    this.pendingState.delete(unit);
   }
 
   private pendingOf(unit: string): PendingSecrets {
@@ -219,12 +226,15 @@ export class FakeJuju {
         return ok();
       }
       case "state-get": {
-        const state = this.unitState.get(unit) ?? {};
+        const state = this.pendingState.get(unit) ?? this.unitState.get(unit) ?? {};
         return json(Object.keys(state).length > 0 ? state : null);
       }
-      case "state-set":
-        applyPairs(this.unitState.get(unit) ?? {}, args);
+      case "state-set": {
+        const state = this.pendingState.get(unit) ?? { ...this.unitState.get(unit) };
+        applyPairs(state, args);
+        this.pendingState.set(unit, state);
         return ok();
+      }
       case "status-set": {
         const rest = args.filter((a) => a !== "--application");
         const kind = rest[0] ?? "";

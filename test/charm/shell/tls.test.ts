@@ -69,7 +69,7 @@ describe("a 3-unit deploy under tls: true (the default)", () => {
       keys.push(key);
       expect(isIssuedBy(cert, caPem), unit).toBe(true);
       expect(certificateMatchesKey(cert, key), unit).toBe(true);
-      expect(readCertificate(cert)).toMatchObject({ commonName: `etcd${n}`, ipAddresses: [`10.0.0.1${n}`], dnsNames: [`machine-${n}`] });
+      expect(readCertificate(cert)).toMatchObject({ commonName: `etcd${n}`, ipAddresses: [`10.0.0.1${n}`], dnsNames: [`machine-${n}`, "etcd.etcd-peer"] });
       // Every member's key is its own.
       expect(new Set(keys).size).toBe(keys.length);
       expect(files.get(paths.etcdctlEnvFile)).toContain(`ETCDCTL_ENDPOINTS=https://10.0.0.1${n}:2379`);
@@ -98,30 +98,33 @@ describe("a 3-unit deploy under tls: true (the default)", () => {
 });
 
 describe("a leader hook that fails after it created the CA", () => {
-  it("loses the secret but keeps the leader data; the retried hook makes a CA whose secret exists, and the cluster converges on it", async () => {
+  it("leaves leader data naming no secret Juju does not have; the retried hook makes a CA, a later hook publishes it, and the cluster converges on it", async () => {
     const world = new FakeWorld(3);
     world.machine("etcd/0").tls.failNextWrite = "ENOSPC: no space left on device, write '/etc/etcd/tls/ca.pem.charm-new'";
     const failed = await world.hook("etcd/0", "install");
     expect(failed.error).toContain("ENOSPC");
     expect(failed.actions).toEqual(["install", "create-ca", "write-trust"]);
-    // Juju applied leader-set at once and dropped the hook's secret (juju-interfaces-and-features.md §6.6).
-    const lostId = world.juju.leaderBag["tls-ca-secret"];
-    expect(lostId).toMatch(/^secret:/);
+    // Juju dropped the hook's secret and its unit state with it (§6.6, contract §3.18); leader data never named it.
     expect(world.juju.secrets.size).toBe(0);
+    expect(world.juju.leaderBag["tls-ca-secret"]).toBeUndefined();
+    expect(world.juju.unitState.get("etcd/0")?.["pending-ca"]).toBeUndefined();
 
-    // Meanwhile another unit reads the leader data: it cannot issue from a CA whose secret is not there.
+    // Meanwhile another unit finds no CA and waits, without an error and without joining in plaintext.
     const early = await world.hook("etcd/1", "install");
-    expect(early.error).toBe("the cluster CA's secret is not readable yet; the leader makes it again");
+    expect(early.error).toBeUndefined();
+    expect(early.actions).not.toContain("add-learner");
 
     const retried = await world.hook("etcd/0", "install");
     expect(retried.error).toBeUndefined();
-    // The leader sees at once that its CA secret is gone and makes the CA again before anything else.
     expect(retried.actions.slice(0, 3)).toEqual(["create-ca", "write-trust", "issue-member-certificate"]);
-    expect(world.logLines.map((line) => line.msg)).toContain("leader data names a CA secret Juju does not have (an earlier hook failed); making the CA again");
     const [ca, ...more] = caSecrets(world);
     expect(more).toEqual([]);
-    expect(ca?.id).not.toBe(lostId);
-    expect(world.juju.leaderBag["tls-ca-secret"]).toBe(ca?.id);
+    // Published only by the leader's next hook, once the secret is committed: not by the hook that made it.
+    expect(retried.actions).not.toContain("record-ca");
+    expect(world.juju.leaderBag["tls-ca-secret"]).toBeUndefined();
+    const next = await world.hook("etcd/0", "update-status");
+    expect(next.actions[0]).toBe("record-ca");
+    expect(world.juju.leaderBag).toMatchObject({ "tls-ca-secret": ca?.id, "tls-ca": ca?.content.certificate });
 
     for (const unit of ["etcd/1", "etcd/2"]) expect((await world.hook(unit, "install")).error, unit).toBeUndefined();
     await settle(world);
@@ -151,17 +154,20 @@ describe("a leader hook that fails after it created the CA", () => {
     expect(failed.error).toContain("EIO");
     expect(failed.actions).toContain("start");
     expect(world.juju.secrets.size).toBe(0);
-    const lostCa = world.juju.leaderBag["tls-ca"];
+    expect(world.juju.leaderBag["tls-ca-secret"]).toBeUndefined();
+    const lostCert = world.machine("etcd/0").tls.files.get(paths.certFile) ?? "";
 
     const retried = await world.hook("etcd/0", "install");
     expect(retried.error).toBeUndefined();
     const [ca] = caSecrets(world);
     expect(ca).toBeDefined();
-    expect(world.juju.leaderBag).toMatchObject({ "tls-ca-secret": ca?.id, "tls-ca": ca?.content.certificate });
-    expect(ca?.content.certificate).not.toBe(lostCa);
+    expect(isIssuedBy(lostCert, ca?.content.certificate ?? "")).toBe(false);
     // Its member moved to a certificate from the new CA, restarting once to load it.
     expect(retried.actions.slice(0, 3)).toEqual(["create-ca", "write-trust", "issue-member-certificate"]);
     expect(retried.machineWrites.filter((write) => write === "restart")).toEqual(["restart"]);
+    expect(world.juju.leaderBag["tls-ca-secret"]).toBeUndefined();
+    expect((await world.hook("etcd/0", "update-status")).actions[0]).toBe("record-ca");
+    expect(world.juju.leaderBag).toMatchObject({ "tls-ca-secret": ca?.id, "tls-ca": ca?.content.certificate });
     for (const unit of ["etcd/1", "etcd/2"]) expect((await world.hook(unit, "install")).error, unit).toBeUndefined();
     await settle(world);
     const caPem = ca?.content.certificate ?? "";
@@ -225,7 +231,7 @@ describe("certificate renewal", () => {
     expect(files.get(paths.keyFile)).toBe(before.key);
     expect(isIssuedBy(cert, world.juju.leaderBag["tls-ca"] ?? "")).toBe(true);
     expect(world.juju.logs.at(-1)).toBe(
-      `etcd/1: issued this member's certificate for 10.0.0.11, machine-1 (the member certificate expires on ${new Date(notAfter).toISOString().slice(0, 10)})`,
+      `etcd/1: issued this member's certificate for 10.0.0.11, machine-1, etcd.etcd-peer (the member certificate expires on ${new Date(notAfter).toISOString().slice(0, 10)})`,
     );
     expect(await world.hook("etcd/1", "update-status")).toMatchObject({ error: undefined, actions: [], machineWrites: [] });
   });
@@ -296,10 +302,20 @@ describe("a plaintext cluster of an earlier revision, refreshed (tls: true by de
     await settle(world, "upgrade-charm");
     await settle(world);
 
-    // No member moves to https before every other running member trusts the CA: the first two take their
-    // certificates on http; the last finds its peers trusting already and moves in the same restart.
-    expect(restarted).toEqual(["etcd/0 http→http", "etcd/1 http→http", "etcd/2 http→https", "etcd/0 http→https", "etcd/1 http→https"]);
-    expect(othersAnswering).toEqual([2, 2, 2, 2, 2]);
+    // No member moves to https before every other running member trusts the CA. The leader makes the CA and loads
+    // its certificate on http; the others restart once on http for this revision's config (the v3 gateway) while
+    // the CA is not yet published (record-ca comes in the leader's next hook), then load their certificates on
+    // http; the last finds its peers trusting already and moves in the same restart.
+    expect(restarted).toEqual([
+      "etcd/0 http→http",
+      "etcd/1 http→http",
+      "etcd/2 http→http",
+      "etcd/1 http→http",
+      "etcd/2 http→https",
+      "etcd/0 http→https",
+      "etcd/1 http→https",
+    ]);
+    expect(othersAnswering).toEqual([2, 2, 2, 2, 2, 2, 2]);
     expect(caSecrets(world)).toHaveLength(1);
     expect(publishedSchemes(world, db)).toEqual(new Set(["https"]));
     for (const unit of UNITS) expect(world.juju.bag(db, unit).client_ca).toBe(world.juju.leaderBag["tls-ca"]);
