@@ -7,8 +7,13 @@ import type { ClientCredentialFiles } from "../local-model/harness.js";
  */
 export function etcdctlWith(credentials: ClientCredentialFiles | undefined) {
   return async (endpoint: string, ...args: string[]): Promise<string> => {
-    const tls = endpoint.startsWith("https://") && credentials ? [`--cacert=${credentials.caFile}`, `--cert=${credentials.certFile}`, `--key=${credentials.keyFile}`] : [];
-    const result = await execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", "--command-timeout=5s", ...tls, ...args], { env: { ETCDCTL_API: "3" } });
+    const tls =
+      endpoint.startsWith("https://") && credentials
+        ? [`--cacert=${credentials.caFile}`, `--cert=${credentials.certFile}`, `--key=${credentials.keyFile}`]
+        : [];
+    const result = await execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", "--command-timeout=5s", ...tls, ...args], {
+      env: { ETCDCTL_API: "3" },
+    });
     return result.stdout;
   };
 }

@@ -106,7 +106,10 @@ export class LocalModelFixture {
    */
   async etcdClientCredentials(unit = "etcd/0"): Promise<ClientCredentialFiles> {
     if (this.credentials) return this.credentials;
-    const out = JSON.parse(await this.ok("run", unit, "client-credentials", "name=tests", "--format=json")) as Record<string, { results: Record<string, string> }>;
+    const out = JSON.parse(await this.ok("run", unit, "client-credentials", "name=tests", "--format=json")) as Record<
+      string,
+      { results: Record<string, string> }
+    >;
     const results = out[unit]?.results ?? {};
     const dir = path.join(path.dirname(this.dir), "etcd-client");
     await mkdir(dir, { recursive: true, mode: 0o700 });
