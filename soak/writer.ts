@@ -26,6 +26,11 @@ export interface Unavailability {
 
 /** Writes failing for longer than this, continuously, count as a quorum loss. */
 export const QUORUM_LOSS_MS = 3000;
+/**
+ * etcdctl's words for "no endpoint of this call could be reached" (the wrong scheme, a stopped member): the
+ * balancer had no connection to send the request on. Anything else means a member answered.
+ */
+const UNREACHABLE = /all SubConns are in TransientFailure|connection refused|authentication handshake failed|first record does not look like a TLS handshake/;
 /** Pause after each attempt: with etcdctl's own time that is a write round trip every ~250-400 ms. */
 const PAUSE_MS = 200;
 
@@ -43,9 +48,11 @@ export interface WriterOptions {
  * A write is acknowledged when etcdctl exits 0; only those must survive.
  *
  * Members move between http and https one at a time when `tls` changes, and etcdctl dials every endpoint of a
- * call with one transport: an attempt asks all endpoints under one scheme, and when that fails, under the other
- * (as the charm's `underBothSchemes`). It starts with https and then with whichever scheme acknowledged last,
- * so that a plaintext cluster does not cost every write a TLS dial timeout first. Retrying a failed key under
+ * call with one transport: an attempt asks all endpoints under one scheme, and when none of them answered under
+ * it, under the other (as the charm's `underBothSchemes`). It starts with https and then with whichever scheme
+ * acknowledged last, so that a plaintext cluster does not cost every write a TLS timeout first. An answer under
+ * the first scheme that is an error (no leader yet, a timed-out request) is the attempt's outcome: asking the
+ * other scheme then would only stretch one failed attempt past the quorum-loss threshold. Retrying a key under
  * the other scheme writes the same value, so an attempt is acknowledged at most once either way.
  */
 export class Writer {
@@ -92,19 +99,22 @@ export class Writer {
       const value = String(n);
       const start = Date.now();
       const errors: string[] = [];
+      let acknowledged = false;
       for (const scheme of [...this.schemes]) {
         try {
           await this.put(scheme, key, value);
           this.attempts.push({ n, key, start, end: Date.now(), ok: true, scheme });
           this.acknowledged.set(key, value);
           if (scheme !== this.schemes[0]) this.schemes.reverse();
+          acknowledged = true;
           break;
         } catch (error) {
           const message = error instanceof EtcdctlError ? error.message.replace(/^etcdctl put \S+ \S+ failed: /, "") : String(error);
           errors.push(`${scheme}: ${message}`);
+          if (!(error instanceof EtcdctlError && UNREACHABLE.test(error.stderr))) break;
         }
       }
-      if (errors.length === 2) this.attempts.push({ n, key, start, end: Date.now(), ok: false, error: errors.join("; ") });
+      if (!acknowledged) this.attempts.push({ n, key, start, end: Date.now(), ok: false, error: errors.join("; ") });
       await sleep(PAUSE_MS);
     }
   }
