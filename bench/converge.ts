@@ -32,7 +32,14 @@ export async function convergeBenchmark(options: ConvergeOptions): Promise<Bench
 async function deploy(charm: string, subnet: string, size: number): Promise<Deployment> {
   const model = await BenchModel.create(subnet);
   try {
-    const watch = watchMembers(async () => Object.values(await model.clientUrls()), size, 15 * 60_000);
+    // Under TLS (the charm's default) the member list needs a client certificate while the deploy still runs,
+    // before the client-credentials action could give one: the first unit's own, from its etcdctl environment.
+    const watch = watchMembers(
+      async () => Object.values(await model.clientUrls()),
+      size,
+      15 * 60_000,
+      () => model.unitEtcdctlTls("etcd/0"),
+    );
     const began = performance.now();
     const deployed = await model.start("deploy", charm, "-n", String(size));
     const idleMs = performance.now() - began;

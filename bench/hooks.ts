@@ -1,6 +1,7 @@
 /**
  * 1. Hook overhead: what one hook costs on the packed charm, from the bare Node start (the floor) to an
- * update-status on an idle, healthy unit of a real local model, and what the processes a hook spawns cost.
+ * update-status on an idle, healthy unit of a real local model (TLS, the charm's default, beside plaintext),
+ * and what the processes a hook spawns cost.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,12 +10,15 @@ import { extractCharmArchive } from "../local-model/charm-archive.js";
 import { BenchModel } from "./lib/model.js";
 import { childEnv, onCleanup, run, shellCaCerts, timeInterleaved, until, type Timed } from "./lib/proc.js";
 import { median, ratio, summarize, sum } from "./lib/stats.js";
+import { type ClientTls, tlsFlags } from "../src/etcd/etcdctl.js";
 import { callPhases, perHook, straceAvailable, traceExecs, type SpawnedProcess } from "./lib/strace.js";
 import { fmt, type BenchResult, type Row, type Table } from "./lib/table.js";
 
 export interface HookOptions {
   readonly charm: string;
+  /** The TLS model's /24, and the plaintext model's (`--config tls=false`). */
   readonly subnet: string;
+  readonly plainSubnet: string;
   /** Timed runs per command, after `warmups` untimed ones. */
   readonly runs: number;
   readonly warmups: number;
@@ -70,13 +74,18 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
     warmups,
   );
 
-  // Inside a one-unit model: the processes update-status spawns, then update-status as the model runs it
-  // and what those processes cost, in alternating blocks so that load drift weighs on both alike.
+  // Inside one-unit models, TLS and plaintext side by side: the processes update-status spawns (TLS), then
+  // update-status as each model runs it and what those processes cost, in alternating blocks so that load
+  // drift weighs on all alike.
   const model = await BenchModel.create(options.subnet);
+  const plain = await BenchModel.create(options.plainSubnet).catch(async (error: unknown) => {
+    await model.destroy();
+    throw error;
+  });
   let traced: SpawnedProcess[][] = [];
   let tracedNote = "strace not found: processes not counted";
   try {
-    await model.ok("deploy", options.charm);
+    await Promise.all([model.deploy(options.charm, 1), plain.deploy(options.charm, 1, false)]);
     if (await straceAvailable()) {
       const trace = await traceExecs(await model.controllerPid(), path.join(work, "strace.txt"));
       let hooks: SpawnedProcess[][] = [];
@@ -102,6 +111,7 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
       ),
     ];
     const endpoint = (await model.clientUrls())["etcd/0"]!;
+    const plainEndpoint = (await plain.clientUrls())["etcd/0"]!;
     const concurrent = (k: number): Timed => ({
       once: async () => {
         const started = performance.now();
@@ -113,22 +123,33 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
     const parts: Record<string, Timed> = {
       tool: { once: tool, code: 1 },
       ...Object.fromEntries((batches.length > 0 ? batches : [2]).map((k) => [`tools${k}`, concurrent(k)])),
-      etcdctl: {
-        once: () =>
-          run("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=1000ms", "--command-timeout=2000ms", "endpoint", "status", "-w", "json"], {
-            env: childEnv({ ETCDCTL_API: "3" }),
-          }),
-      },
+      etcdctl: { once: () => endpointStatus(endpoint, model.credentials) },
+      etcdctlPlain: { once: () => endpointStatus(plainEndpoint, undefined) },
     };
+    const perBlock = Math.ceil(options.updateStatusRuns / options.blocks);
     for (let block = 0; block < options.blocks; block++) {
-      const ran = await updateStatusDurations(model, Math.ceil(options.updateStatusRuns / options.blocks));
+      // TLS and plaintext take turns going first.
+      const order = block % 2 === 0 ? (["updateStatus", "updateStatusPlain"] as const) : (["updateStatusPlain", "updateStatus"] as const);
+      const ran: Record<string, number[]> = {};
+      for (const key of order) ran[key] = await updateStatusDurations(key === "updateStatus" ? model : plain, perBlock);
       const timed = await timeInterleaved(parts, Math.ceil(n / options.blocks), block === 0 ? warmups : 1);
-      for (const [key, values] of Object.entries({ updateStatus: ran, ...timed })) samples[key] = [...(samples[key] ?? []), ...values];
+      for (const [key, values] of Object.entries({ ...ran, ...timed })) samples[key] = [...(samples[key] ?? []), ...values];
     }
     return report(options, nodeVersion, samples, traced, tracedNote);
   } finally {
-    await model.destroy();
+    await Promise.all([model.destroy(), plain.destroy()]);
   }
+}
+
+/** One `etcdctl endpoint status` against a unit: with the client certificate on https, without on http. */
+function endpointStatus(endpoint: string, tls: ClientTls | undefined) {
+  return run(
+    "etcdctl",
+    [`--endpoints=${endpoint}`, "--dial-timeout=1000ms", "--command-timeout=2000ms", ...tlsFlags(tls), "endpoint", "status", "-w", "json"],
+    {
+      env: childEnv({ ETCDCTL_API: "3" }),
+    },
+  );
 }
 
 /** Lets the model run update-status every second until `count` more have run; their durations (ms). */
@@ -162,24 +183,34 @@ function report(options: HookOptions, nodeVersion: string, samples: Record<strin
       row("  same with a warm NODE_COMPILE_CACHE", "bundleCached"),
       row("(a) ./dispatch, hooks/pre-series-upgrade (ignored)", "ignored"),
       row("./dispatch, hooks/update-status, no tools on PATH (start-up)", "startup"),
-      row("(b) update-status, idle healthy 1-unit model", "updateStatus"),
+      row("(b) update-status (TLS), idle healthy 1-unit model", "updateStatus"),
+      row("  update-status (plaintext): same, deployed with tls=false", "updateStatusPlain"),
+      ["  update-status TLS ÷ plaintext (medians)", "", ratio(stat("updateStatus"), stat("updateStatusPlain"), 2), "", "", "", "", ""],
       row("host node -e 0 (Node 20: runs every hook tool)", "hostNode"),
       ...(samples.hostNodeCa ? [row("  same with NODE_EXTRA_CA_CERTS (as the shell has it)", "hostNodeCa")] : []),
       row("1 hook-tool call (perl jujuc → controller)", "tool"),
       ...Object.keys(samples)
         .filter((key) => /^tools[0-9]+$/.test(key))
         .map((key) => row(`${key.slice(5)} hook-tool calls at once`, key)),
-      row("1 etcdctl endpoint status", "etcdctl"),
+      row("1 etcdctl endpoint status (TLS)", "etcdctl"),
+      row("  same, plaintext", "etcdctlPlain"),
     ],
     notes: [
       "(b) is the hook's durationMs from `debug-log --format=json` while update-status-hook-interval=1s; a hand-run dispatch cannot",
       "   stand in for it: the controller only answers hook tools for the context of a hook it is running itself.",
       "hook-tool rows call tools/is-leader with an unknown context: the controller answers at once, so they time the transport.",
-      `(b) and the rows after it were measured in ${options.blocks} alternating blocks in the same model, so load drift weighs on both alike.`,
+      `(b) and the rows after it were measured in ${options.blocks} alternating blocks in the same models, so load drift weighs on all alike.`,
+      "TLS: the charm's default (mutual TLS; etcdctl with the client-credentials action's certificate); plaintext: a second 1-unit",
+      "   model deployed with --config tls=false, alive at the same time. Table 1b counts and 1c explains the TLS update-status.",
     ],
   };
   const tables: Table[] = [timing];
-  const data: Record<string, unknown> = { nodeVersion, samples, summaries: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)])) };
+  const data: Record<string, unknown> = {
+    nodeVersion,
+    samples,
+    summaries: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)])),
+    tlsOverPlaintext: { updateStatus: stat("updateStatus") / stat("updateStatusPlain"), etcdctl: stat("etcdctl") / stat("etcdctlPlain") },
+  };
 
   if (traced.length === 0) timing.notes.push(tracedNote);
   if (traced.length > 0) {

@@ -17,9 +17,11 @@ import { scaleBenchmark } from "./scale.js";
 
 delete process.env.NODE_EXTRA_CA_CERTS;
 
+// hooks and join also measure a plaintext model (tls=false) beside the TLS one; those borrow converge's first
+// subnets (127.0.63, 127.0.64): benchmarks run one after another and each destroys its models.
 const BENCHMARKS: Record<string, (charm: string) => Promise<BenchResult>> = {
-  hooks: (charm) => hookBenchmark({ charm, subnet: "127.0.60", runs: 15, warmups: 3, updateStatusRuns: 9, tracedRuns: 4, blocks: 3 }),
-  join: (charm) => joinBenchmark({ charm, subnet: "127.0.61", rawSubnet: "127.0.71", joins: 3 }),
+  hooks: (charm) => hookBenchmark({ charm, subnet: "127.0.60", plainSubnet: "127.0.63", runs: 15, warmups: 3, updateStatusRuns: 9, tracedRuns: 4, blocks: 3 }),
+  join: (charm) => joinBenchmark({ charm, subnet: "127.0.61", plainSubnet: "127.0.64", rawSubnet: "127.0.71", joins: 3 }),
   scale: (charm) => scaleBenchmark({ charm, subnet: "127.0.62", peak: 7, final: 3 }),
   converge: (charm) => convergeBenchmark({ charm, subnets: ["127.0.63", "127.0.64", "127.0.65", "127.0.66"], sizes: [1, 3, 5, 7] }),
 };

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { hookCost, hookRuns } from "./lib/hooklog.js";
+import type { ClientTls } from "../src/etcd/etcdctl.js";
 import { BenchModel } from "./lib/model.js";
 import { etcdctl, getPrefix, memberList } from "./lib/etcd.js";
 import { summarize } from "./lib/stats.js";
@@ -50,6 +51,8 @@ class Client {
   constructor(
     endpoints: string[],
     private readonly deadline: number,
+    /** The client identity for the members' https endpoints. */
+    private readonly tls: ClientTls | undefined,
   ) {
     this.endpoints = endpoints;
   }
@@ -64,7 +67,7 @@ class Client {
    */
   async followMembers(): Promise<void> {
     while (!this.stopped && Date.now() < this.deadline) {
-      const members = await memberList(this.endpoints);
+      const members = await memberList(this.endpoints, 1000, this.tls);
       const urls = members?.filter((m) => m.name !== "" && !m.isLearner).flatMap((m) => m.clientUrls);
       if (urls && urls.length > 0) this.endpoints = urls;
       await sleep(1000);
@@ -76,7 +79,7 @@ class Client {
       const key = `${PREFIX}${String(i).padStart(7, "0")}`;
       const value = `value-${i}`;
       const t0 = performance.now();
-      const written = await etcdctl(this.endpoints, ["put", key, value]);
+      const written = await etcdctl(this.endpoints, ["put", key, value], 2000, this.tls);
       this.writes.push({ at: t0, ms: performance.now() - t0, ok: written.code === 0 });
       if (written.code !== 0) {
         const reason = (written.stderr.trim().split("\n").pop() ?? "").replace(/^\{.*"error":"([^"]*)".*$/, "$1").slice(0, 120);
@@ -85,7 +88,7 @@ class Client {
       }
       this.acked.set(key, value);
       const t1 = performance.now();
-      const read = await etcdctl(this.endpoints, ["get", key, "--print-value-only"]);
+      const read = await etcdctl(this.endpoints, ["get", key, "--print-value-only"], 2000, this.tls);
       const ok = read.code === 0;
       this.reads.push({ at: t1, ms: performance.now() - t1, ok, stale: ok && read.stdout.trim() !== value });
     }
@@ -95,9 +98,9 @@ class Client {
 export async function scaleBenchmark(options: ScaleOptions): Promise<BenchResult> {
   const model = await BenchModel.create(options.subnet);
   try {
-    await model.ok("deploy", options.charm);
+    await model.deploy(options.charm, 1);
     const phases: Phase[] = [];
-    const client = new Client(Object.values(await model.clientUrls()), Date.now() + MAX_RUN_MS);
+    const client = new Client(Object.values(await model.clientUrls()), Date.now() + MAX_RUN_MS, model.credentials);
     phases.push({ name: "1 unit, steady", start: performance.now() });
     const following = client.followMembers();
     const writing = client.write();
@@ -126,7 +129,7 @@ export async function scaleBenchmark(options: ScaleOptions): Promise<BenchResult
       await Promise.all([writing, following]);
     }
     const end = performance.now();
-    const stored = await getPrefix(Object.values(await model.clientUrls()), PREFIX);
+    const stored = await getPrefix(Object.values(await model.clientUrls()), PREFIX, model.credentials);
     const lost = [...client.acked].filter(([key, value]) => stored.get(key) !== value).length;
     return report(client, phases, end, lost);
   } finally {

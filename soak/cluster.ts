@@ -2,7 +2,9 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { parseDurationMs } from "../local-model/duration.js";
-import { Etcdctl, firstErrorLine, type Member } from "../src/etcd/etcdctl.js";
+import { memberUrl, type Scheme, schemeOf, underBothSchemes } from "../src/domain/address.js";
+import { etcdctlCluster } from "../src/etcd/cluster.js";
+import { type ClientTls, firstErrorLine, type Member, tlsFlags } from "../src/etcd/etcdctl.js";
 
 /** What the soak knows of an etcd unit from `status`. */
 export interface SoakUnit {
@@ -10,11 +12,16 @@ export interface SoakUnit {
   readonly address: string;
 }
 
-export const clientUrl = (unit: SoakUnit): string => `http://${unit.address}:2379`;
+/** The unit's client URL under TLS (the charm's default); a member moving between schemes is asked under both. */
+export const clientUrl = (unit: SoakUnit): string => memberUrl(unit.address, 2379, "https");
 /** The charm names each unit's member after it: etcd/3 → etcd3. */
 export const memberName = (unit: string): string => unit.replace("/", "");
 
-const etcdctl = (endpoints: readonly string[]) => new Etcdctl({ endpoints, timeouts: { dialTimeoutMs: 1000, commandTimeoutMs: 3000 } });
+/** How the soak reaches the cluster: the client credentials (client-credentials action) and the scheme `tls` now asks for. */
+export interface Access {
+  readonly credentials: ClientTls;
+  readonly scheme: Scheme;
+}
 
 /** The cluster as its members see it: the member list, the raft leader's unit and who is unhealthy. */
 export interface ClusterView {
@@ -22,26 +29,46 @@ export interface ClusterView {
   readonly raftLeader: string | undefined;
   /** Units whose endpoint is not healthy, with etcd's reason. */
   readonly unhealthy: ReadonlyArray<{ unit: string; error: string }>;
+  /** Each unit's client URL as its member advertises it (its current scheme), https before the member started. */
+  readonly urls: ReadonlyMap<string, string>;
 }
 
-export async function clusterView(units: readonly SoakUnit[]): Promise<ClusterView> {
-  const endpoints = units.map(clientUrl);
-  const members = await etcdctl(endpoints).memberList();
-  const health = await etcdctl(endpoints).endpointHealth();
+/**
+ * The cluster through the units' client endpoints, with the client credentials for https ones: the member
+ * list from either scheme (https first, as the charm asks during a switch), then health and status of each
+ * unit under the scheme its member advertises (asking the wrong scheme costs a whole dial timeout).
+ */
+export async function clusterView(units: readonly SoakUnit[], tls: ClientTls): Promise<ClusterView> {
+  const cluster = etcdctlCluster(tls);
+  const members = await cluster.members(underBothSchemes(units.map(clientUrl)), "report");
+  const urls = new Map(
+    units.map((unit) => {
+      const advertised = members.find((m) => m.name === memberName(unit.name))?.clientUrls[0];
+      return [unit.name, advertised ?? clientUrl(unit)] as const;
+    }),
+  );
+  const [health, statuses] = await Promise.all([cluster.healths([...urls.values()], "report"), cluster.statuses([...urls.values()], "report")]);
   const unhealthy = units
-    .map((unit) => ({ unit: unit.name, report: health.find((h) => h.endpoint === clientUrl(unit)) }))
+    .map((unit) => ({ unit: unit.name, report: health.find((h) => h.endpoint === urls.get(unit.name)) }))
     .filter(({ report }) => !report?.health)
     .map(({ unit, report }) => ({ unit, error: report?.error ?? "no answer" }));
-  const statuses = await etcdctl(endpoints).endpointStatus();
   const leaderId = statuses.find((s) => s.Status.leader === s.Status.header.member_id)?.Status.leader;
   const leaderName = members.find((m) => m.id === leaderId)?.name;
   const raftLeader = units.find((unit) => memberName(unit.name) === leaderName)?.name;
-  return { members, raftLeader, unhealthy };
+  return { members, raftLeader, unhealthy, urls };
 }
 
-/** Every key under the prefix with its value, read through one member (linearizable). */
-export async function readPrefix(endpoint: string, prefix: string): Promise<Map<string, string>> {
-  const result = await execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", "--command-timeout=20s", "get", "--prefix", prefix], {
+/** Members whose peer or client URLs are not all under `scheme`: a TLS switch that has not finished. */
+export function membersNotUnder(members: readonly Member[], scheme: Scheme): string[] {
+  return members
+    .filter((m) => [...m.peerUrls, ...m.clientUrls].some((url) => schemeOf(url) !== scheme))
+    .map((m) => `${m.name || m.id} (peer ${m.peerUrls.join(",") || "none"}, client ${m.clientUrls.join(",") || "none"})`);
+}
+
+/** Every key under the prefix with its value, read through one member (linearizable); https with the client credentials. */
+export async function readPrefix(endpoint: string, prefix: string, tls: ClientTls): Promise<Map<string, string>> {
+  const flags = schemeOf(endpoint) === "https" ? tlsFlags(tls) : [];
+  const result = await execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", "--command-timeout=20s", ...flags, "get", "--prefix", prefix], {
     env: { ETCDCTL_API: "3" },
     reject: false,
     timeout: 30_000,

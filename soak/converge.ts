@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LocalModelFixture, StatusJson, UnitStatusJson } from "../test/local-model/harness.js";
-import { clusterView, memberName, type SoakUnit } from "./cluster.js";
+import { type Access, clusterView, memberName, membersNotUnder, type SoakUnit } from "./cluster.js";
 
 /**
  * Waiting for the model and the cluster to settle after a step: every etcd unit active and idle, the
@@ -37,8 +37,11 @@ export class Convergence {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Polls until every etcd unit is active and idle, the members are the units, all voting and healthy. */
-  async converge(what: string): Promise<{ status: StatusJson; units: SoakUnit[] }> {
+  /**
+   * Polls until every etcd unit is active and idle, the members are the units, all voting and healthy, and
+   * every member's URLs are under the scheme `tls` asks for (a rolling switch has finished).
+   */
+  async converge(what: string, access: Access): Promise<{ status: StatusJson; units: SoakUnit[] }> {
     const deadline = Date.now() + this.timeoutMs;
     let last = "nothing observed yet";
     for (;;) {
@@ -67,7 +70,7 @@ export class Convergence {
         continue;
       }
       const soakUnits = etcdUnits(status);
-      const unsettled = await clusterUnsettled(soakUnits);
+      const unsettled = await clusterUnsettled(soakUnits, access);
       if (unsettled === undefined) return { status, units: soakUnits };
       last = unsettled;
       await sleep(POLL_MS);
@@ -94,19 +97,27 @@ export class Convergence {
   }
 }
 
-/** Undefined when the members are exactly the units, none a learner and all healthy; else what is not so. */
-async function clusterUnsettled(units: readonly SoakUnit[]): Promise<string | undefined> {
+/** Undefined when the members are exactly the units, none a learner, all healthy and under the scheme; else what is not so. */
+async function clusterUnsettled(units: readonly SoakUnit[], access: Access): Promise<string | undefined> {
   try {
-    const view = await clusterView(units);
+    const view = await clusterView(units, access.credentials);
     const names = view.members.map((m) => m.name).sort();
     const expected = units.map((u) => memberName(u.name)).sort();
-    if (JSON.stringify(names) === JSON.stringify(expected) && view.members.every((m) => !m.isLearner) && view.unhealthy.length === 0) return undefined;
+    const otherScheme = membersNotUnder(view.members, access.scheme);
+    if (
+      JSON.stringify(names) === JSON.stringify(expected) &&
+      view.members.every((m) => !m.isLearner) &&
+      view.unhealthy.length === 0 &&
+      otherScheme.length === 0
+    )
+      return undefined;
     const learners =
       view.members
         .filter((m) => m.isLearner)
         .map((m) => m.name)
         .join(", ") || "none";
-    return `members [${names.join(", ")}] (learners: ${learners}), unhealthy: ${view.unhealthy.map((u) => `${u.unit} (${u.error})`).join(", ") || "none"}`;
+    const unhealthy = view.unhealthy.map((u) => `${u.unit} (${u.error})`).join(", ") || "none";
+    return `members [${names.join(", ")}] (learners: ${learners}), unhealthy: ${unhealthy}, not yet ${access.scheme}: ${otherScheme.join(", ") || "none"}`;
   } catch (error) {
     return `cluster: ${error instanceof Error ? error.message : String(error)}`;
   }

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { clientUrl, clusterView, memberDirInode, memberName, readPrefix, runningSettings, type SoakUnit } from "./cluster.js";
+import type { ClientTls } from "../src/etcd/etcdctl.js";
+import { type Access, clientUrl, clusterView, memberDirInode, memberName, membersNotUnder, readPrefix, runningSettings, type SoakUnit } from "./cluster.js";
 
 /**
- * What must hold once a step has converged: the members are the units, all voters; each unit keeps its
+ * What must hold once a step has converged: the members are the units, all voters, all under the scheme
+ * `tls` asks for; each unit keeps its
  * member id and data dir; each unit's etcd runs with the configured settings; every acknowledged write
  * reads back with its value through every unit. Each broken invariant is added to the run's problems.
  */
@@ -30,14 +32,17 @@ export class InvariantChecker {
     label: string,
     acknowledged: ReadonlyMap<string, string>,
     effective: Readonly<Record<string, number>>,
+    access: Access,
   ): Promise<void> {
     const expected = [...acknowledged];
-    const view = await clusterView(units);
+    const view = await clusterView(units, access.credentials);
     const names = view.members.map((m) => m.name).sort();
     const want = units.map((u) => memberName(u.name)).sort();
     if (JSON.stringify(names) !== JSON.stringify(want)) this.problems.push(`${label}: members [${names.join(", ")}] are not the units [${want.join(", ")}]`);
     const learners = view.members.filter((m) => m.isLearner).map((m) => m.name);
     if (learners.length > 0) this.problems.push(`${label}: learners left: ${learners.join(", ")}`);
+    const otherScheme = membersNotUnder(view.members, access.scheme);
+    if (otherScheme.length > 0) this.problems.push(`${label}: members not under ${access.scheme}: ${otherScheme.join(", ")}`);
     for (const unit of units) {
       const member = view.members.find((m) => m.name === memberName(unit.name));
       const inode = await memberDirInode(this.modelDir, unit.name);
@@ -47,7 +52,7 @@ export class InvariantChecker {
       }
       await this.checkSettings(unit, label, effective);
       this.checkIdentity(unit, label, member.id, inode);
-      await this.checkWrites(unit, label, expected);
+      await this.checkWrites(view.urls.get(unit.name) ?? clientUrl(unit), unit, label, expected, access.credentials);
     }
   }
 
@@ -75,11 +80,11 @@ export class InvariantChecker {
     }
   }
 
-  /** Every acknowledged write reads back with its value through the unit (three tries to read). */
-  private async checkWrites(unit: SoakUnit, label: string, expected: ReadonlyArray<[string, string]>): Promise<void> {
+  /** Every acknowledged write reads back with its value through the unit's URL (three tries to read). */
+  private async checkWrites(url: string, unit: SoakUnit, label: string, expected: ReadonlyArray<[string, string]>, tls: ClientTls): Promise<void> {
     let values: Map<string, string> | undefined;
     for (let attempt = 1; attempt <= 3 && !values; attempt++) {
-      values = await readPrefix(clientUrl(unit), this.keyPrefix).catch((error: unknown) => {
+      values = await readPrefix(url, this.keyPrefix, tls).catch((error: unknown) => {
         if (attempt === 3) this.problems.push(`${label}: ${error instanceof Error ? error.message : String(error)}`);
         return undefined;
       });

@@ -49,6 +49,8 @@ export interface RunReport {
   readonly hookErrors: HookErrors;
   /** `resolved` calls for units in error past the automatic retry horizon. */
   readonly resolved: number;
+  /** `tls` steps taken: rolling switches between http and https. */
+  readonly tlsSwitches: number;
   readonly converged: boolean;
   /** Broken invariants and anything that stopped the run. */
   readonly problems: string[];

@@ -52,7 +52,8 @@ for (let r = 0; r < options.runs; r++) {
     `run ${r} seed ${seed}: ${report.converged ? "converged" : "DID NOT CONVERGE"} after ${report.steps.length - 1} steps in ${seconds(report.durationMs)}; ` +
       `${report.acknowledged}/${report.attempted} writes acknowledged, ${report.lostKeys.length} lost, ${report.quorumLosses.length} quorum losses, ` +
       `longest write gap ${seconds(report.longestGap.ms)} (${report.longestGap.step}); ${errors.hookRuns} hook runs: ` +
-      `${errors.genuine.length} genuine errors, ${errors.injectedFailures} injected failures, ${errors.injectedKills} injected kills; ${report.resolved} resolved`,
+      `${errors.genuine.length} genuine errors, ${errors.injectedFailures} injected failures, ${errors.injectedKills} injected kills; ${report.resolved} resolved; ` +
+      `${report.tlsSwitches} TLS switches`,
   );
   for (const loss of report.quorumLosses)
     console.log(`  quorum loss: writes failed for ${seconds(loss.ms)} (${loss.failedAttempts} attempts) in ${loss.step}: ${loss.lastError}`);
@@ -68,7 +69,7 @@ const failedRuns = reports.filter(runFailed);
 console.log(
   `soak: injected faults: ${total((r) => r.hookErrors.injectedFailures)} hook failures, ${total((r) => r.hookErrors.injectedKills)} hook kills; ` +
     `genuine hook errors (exited non-zero or killed, not injected): ${total((r) => r.hookErrors.genuine.length)}; ` +
-    `${total((r) => r.resolved)} resolved; ${total((r) => r.anomalies.length)} anomalies; ${failedRuns.length} failed runs${failedRuns.length > 0 ? ` (seeds ${failedRuns.map((r) => r.seed).join(", ")})` : ""}`,
+    `${total((r) => r.resolved)} resolved; ${total((r) => r.tlsSwitches)} TLS switches; ${total((r) => r.anomalies.length)} anomalies; ${failedRuns.length} failed runs${failedRuns.length > 0 ? ` (seeds ${failedRuns.map((r) => r.seed).join(", ")})` : ""}`,
 );
 console.log(
   `soak: ${reports.length} runs, ${total((r) => r.acknowledged)} acknowledged writes, ${total((r) => r.lostKeys.length)} lost, ` +

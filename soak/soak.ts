@@ -1,8 +1,11 @@
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { DebugLogEntry } from "../local-model/debug-log.js";
 import { nextRandom } from "../local-model/random.js";
+import { schemeFor } from "../src/domain/address.js";
+import type { ClientTls } from "../src/etcd/etcdctl.js";
 import { LocalModelFixture } from "../test/local-model/harness.js";
-import { clientUrl, type SoakUnit } from "./cluster.js";
+import { type Access, clientUrl, type SoakUnit } from "./cluster.js";
 import { Convergence, etcdUnits, NotConverged } from "./converge.js";
 import { InvariantChecker } from "./invariants.js";
 import { hookErrors, removalAnomalies, type RunReport, runFailed, type StepReport, saveEvidence, stepAt } from "./report.js";
@@ -63,6 +66,13 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
   let converged = true;
   let writerStarted = 0;
   const effective: Record<string, number> = { ...DEFAULT_SETTINGS };
+  // The charm serves mutual TLS unless told otherwise; the credentials come once the deploy has made its CA.
+  const tls = { enabled: true, switches: 0 };
+  let credentials: ClientTls | undefined;
+  const access = (): Access => {
+    if (!credentials) throw new Error("no client credentials yet");
+    return { credentials, scheme: schemeFor(tls.enabled) };
+  };
 
   /** Acts, waits for convergence, checks the invariants and logs the step; returns the units it left. */
   const runStep = async (index: number, kind: StepKind | "deploy", act: () => Promise<string>): Promise<SoakUnit[]> => {
@@ -70,11 +80,11 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
     const detail = await act();
     const acted = Date.now();
     const label = `step ${index} ${kind}`;
-    const { units } = await convergence.converge(`${label} (${detail})`);
+    const { units } = await convergence.converge(`${label} (${detail})`, access());
     const ended = Date.now();
     steps.push({ index, kind, detail, started, ended, convergeMs: ended - acted });
     const before = problems.length;
-    await invariants.check(units, label, writer.acknowledged, effective);
+    await invariants.check(units, label, writer.acknowledged, effective, access());
     const problemText = problems.length > before ? `; PROBLEMS: ${problems.slice(before).join(" | ")}` : "";
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
     log(
@@ -94,16 +104,19 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
     );
     let units = await runStep(0, "deploy", async () => {
       await model.ok("deploy", options.charm, "-n", "3");
+      credentials = await clientCredentials(model);
       return "etcd -n 3";
     });
     writer.setEndpoints(units.map(clientUrl));
-    writer.start();
+    writer.start(access().credentials);
     writerStarted = Date.now();
 
     for (let index = 1; index <= options.steps; index++) {
       const kind = drawStepKind(units.length, random);
       const previous = units;
-      units = await runStep(index, kind, () => takeStep(kind, { model, index, units: previous, writer, random, effective, problems }));
+      units = await runStep(index, kind, () =>
+        takeStep(kind, { model, index, units: previous, writer, random, effective, tls, credentials: access().credentials, problems }),
+      );
     }
   } catch (error) {
     converged = !(error instanceof NotConverged);
@@ -114,9 +127,9 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
   await writer.stop();
   // Every write acknowledged up to the end, through every unit that is still there.
   const finalStatus = await model.status().catch(() => undefined);
-  if (finalStatus && converged) {
+  if (finalStatus && converged && credentials) {
     await invariants
-      .check(etcdUnits(finalStatus), "final", writer.acknowledged, effective)
+      .check(etcdUnits(finalStatus), "final", writer.acknowledged, effective, access())
       .catch((error: unknown) => problems.push(`final check: ${String(error)}`));
   }
 
@@ -135,6 +148,7 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
     longestGap: { ms: gap.ms, step: stepAt(steps, gap.from) },
     hookErrors: errors,
     resolved: convergence.resolved,
+    tlsSwitches: tls.switches,
     converged,
     problems,
     anomalies,
@@ -148,4 +162,19 @@ export async function soakRun(options: SoakOptions): Promise<RunReport> {
   await model.destroy();
   activeModels.delete(model);
   return evidence ? { ...report, evidence } : report;
+}
+
+/**
+ * Client credentials from the charm's client-credentials action, as an operator gets them. The deploy returns
+ * once no hook can run; a unit waiting for a retry (fault injection) may not have the CA yet, so ask again.
+ */
+async function clientCredentials(model: LocalModelFixture): Promise<ClientTls> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await model.etcdClientCredentials();
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      await sleep(2000);
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ClientTls } from "../src/etcd/etcdctl.js";
 import type { LocalModelFixture } from "../test/local-model/harness.js";
 import { clientUrl, clusterView, etcdPid, type SoakUnit } from "./cluster.js";
 import { etcdUnits, jujuLeaderOf, POLL_MS } from "./converge.js";
@@ -9,7 +10,7 @@ import type { Writer } from "./writer.js";
  * and what each does to the model. Each returns a line describing what it did.
  */
 
-export type StepKind = "add-unit" | "remove-unit" | "config" | "invalid-config" | "kill-etcd" | "elect";
+export type StepKind = "add-unit" | "remove-unit" | "config" | "invalid-config" | "kill-etcd" | "elect" | "tls";
 
 const MIN_UNITS = 3;
 const MAX_UNITS = 5;
@@ -44,6 +45,7 @@ export function drawStepKind(size: number, random: () => number): StepKind {
     ["invalid-config", 1],
     ["kill-etcd", 1],
     ["elect", 1],
+    ["tls", 1],
   ];
   let draw = random() * kinds.reduce((sum, [, weight]) => sum + weight, 0);
   for (const [kind, weight] of kinds) {
@@ -63,13 +65,17 @@ export interface StepContext {
   readonly random: () => number;
   /** The settings etcd should run with; config steps change them. */
   readonly effective: Record<string, number>;
+  /** The `tls` option as configured and how many times the run switched it; tls steps change them. */
+  readonly tls: { enabled: boolean; switches: number };
+  /** The client credentials for https endpoints. */
+  readonly credentials: ClientTls;
   /** The run's problems, for a unit that did not block on an invalid value. */
   readonly problems: string[];
 }
 
 /** Takes the step; returns what it did. */
 export async function takeStep(kind: StepKind, step: StepContext): Promise<string> {
-  const { model, units, writer, random, effective } = step;
+  const { model, units, writer, random, effective, credentials } = step;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const status = await model.status();
   const names = etcdUnits(status).map((u) => u.name);
@@ -82,7 +88,7 @@ export async function takeStep(kind: StepKind, step: StepContext): Promise<strin
       return `added ${added.join(", ")}`;
     }
     case "remove-unit": {
-      const raftLeader = (await clusterView(units)).raftLeader;
+      const raftLeader = (await clusterView(units, credentials)).raftLeader;
       const jujuLeader = jujuLeaderOf(status);
       const role = pick(["juju leader", "raft leader", "any unit"] as const);
       const victim = (role === "juju leader" ? jujuLeader : role === "raft leader" ? raftLeader : undefined) ?? pick(names);
@@ -109,12 +115,20 @@ export async function takeStep(kind: StepKind, step: StepContext): Promise<strin
       return `${assignment} (${blocked.ok ? "every unit blocked" : "NOT blocked"}), then --reset ${option}`;
     }
     case "kill-etcd": {
-      const raftLeader = (await clusterView(units)).raftLeader;
+      const raftLeader = (await clusterView(units, credentials)).raftLeader;
       const victim = random() < 0.5 && raftLeader ? raftLeader : pick(names);
       const pid = await etcdPid(model.dir, victim);
       if (pid === undefined) throw new Error(`no etcd process found for ${victim}`);
       process.kill(pid, "SIGKILL");
       return `SIGKILL etcd of ${victim}${victim === raftLeader ? " (raft leader)" : ""} (pid ${pid})`;
+    }
+    case "tls": {
+      // A rolling switch of every member's peer and client URLs between http and https, under the writer's load.
+      const enabled = !step.tls.enabled;
+      await model.ok("config", "etcd", `tls=${enabled}`);
+      step.tls.enabled = enabled;
+      step.tls.switches++;
+      return `tls=${enabled}`;
     }
     case "elect": {
       const leader = jujuLeaderOf(status);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ETCDCTL_TIMEOUTS, Etcdctl, EtcdctlError } from "../src/etcd/etcdctl.js";
+import { endpointOf, type Scheme } from "../src/domain/address.js";
+import { type ClientTls, ETCDCTL_TIMEOUTS, Etcdctl, EtcdctlError } from "../src/etcd/etcdctl.js";
 
 /** One write attempt of the client, acknowledged or not. */
 export interface WriteAttempt {
@@ -9,6 +10,8 @@ export interface WriteAttempt {
   readonly start: number;
   readonly end: number;
   readonly ok: boolean;
+  /** The scheme that acknowledged it. */
+  readonly scheme?: Scheme;
   readonly error?: string;
 }
 
@@ -23,6 +26,11 @@ export interface Unavailability {
 
 /** Writes failing for longer than this, continuously, count as a quorum loss. */
 export const QUORUM_LOSS_MS = 3000;
+/**
+ * etcdctl's words for "no endpoint of this call could be reached" (the wrong scheme, a stopped member): the
+ * balancer had no connection to send the request on. Anything else means a member answered.
+ */
+const UNREACHABLE = /all SubConns are in TransientFailure|connection refused|authentication handshake failed|first record does not look like a TLS handshake/;
 /** Pause after each attempt: with etcdctl's own time that is a write round trip every ~250-400 ms. */
 const PAUSE_MS = 200;
 
@@ -36,14 +44,25 @@ export interface WriterOptions {
 
 /**
  * The client: writes unique keys with increasing values (`<prefix>000001` = "1", …) one after another
- * through the current members' client URLs (etcdctl fails over between them), and records every attempt.
+ * through the current members' client endpoints (etcdctl fails over between them), and records every attempt.
  * A write is acknowledged when etcdctl exits 0; only those must survive.
+ *
+ * Members move between http and https one at a time when `tls` changes, and etcdctl dials every endpoint of a
+ * call with one transport: an attempt asks all endpoints under one scheme, and when none of them answered under
+ * it, under the other (as the charm's `underBothSchemes`). It starts with https and then with whichever scheme
+ * acknowledged last, so that a plaintext cluster does not cost every write a TLS timeout first. An answer under
+ * the first scheme that is an error (no leader yet, a timed-out request) is the attempt's outcome: asking the
+ * other scheme then would only stretch one failed attempt past the quorum-loss threshold. Retrying a key under
+ * the other scheme writes the same value, so an attempt is acknowledged at most once either way.
  */
 export class Writer {
   readonly attempts: WriteAttempt[] = [];
   /** Acknowledged writes: key → value, in the order they were acknowledged. */
   readonly acknowledged = new Map<string, string>();
+  /** host:port of each member's client listener, whatever its scheme. */
   private endpoints: readonly string[];
+  private schemes: [Scheme, Scheme] = ["https", "http"];
+  private tls: ClientTls | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
   private started = 0;
@@ -52,16 +71,18 @@ export class Writer {
     private readonly options: WriterOptions,
     endpoints: readonly string[],
   ) {
-    this.endpoints = endpoints;
+    this.endpoints = endpoints.map(endpointOf);
   }
 
-  /** The client URLs writes go through from the next attempt on. */
+  /** The client URLs (or host:port endpoints) writes go through from the next attempt on, under either scheme. */
   setEndpoints(endpoints: readonly string[]): void {
     if (endpoints.length === 0) throw new Error("the writer needs at least one endpoint");
-    this.endpoints = endpoints;
+    this.endpoints = [...new Set(endpoints.map(endpointOf))];
   }
 
-  start(): void {
+  /** Starts writing; `tls` is the client identity for https endpoints. */
+  start(tls: ClientTls): void {
+    this.tls = tls;
     this.started = Date.now();
     this.loop = this.run();
   }
@@ -77,16 +98,31 @@ export class Writer {
       const key = `${prefix}${String(n).padStart(7, "0")}`;
       const value = String(n);
       const start = Date.now();
-      try {
-        await new Etcdctl({ endpoints: this.endpoints, timeouts: ETCDCTL_TIMEOUTS.observe }).put(key, value);
-        this.attempts.push({ n, key, start, end: Date.now(), ok: true });
-        this.acknowledged.set(key, value);
-      } catch (error) {
-        const message = error instanceof EtcdctlError ? error.message.replace(/^etcdctl put \S+ \S+ failed: /, "") : String(error);
-        this.attempts.push({ n, key, start, end: Date.now(), ok: false, error: message });
+      const errors: string[] = [];
+      let acknowledged = false;
+      for (const scheme of [...this.schemes]) {
+        try {
+          await this.put(scheme, key, value);
+          this.attempts.push({ n, key, start, end: Date.now(), ok: true, scheme });
+          this.acknowledged.set(key, value);
+          if (scheme !== this.schemes[0]) this.schemes.reverse();
+          acknowledged = true;
+          break;
+        } catch (error) {
+          const message = error instanceof EtcdctlError ? error.message.replace(/^etcdctl put \S+ \S+ failed: /, "") : String(error);
+          errors.push(`${scheme}: ${message}`);
+          if (!(error instanceof EtcdctlError && UNREACHABLE.test(error.stderr))) break;
+        }
       }
+      if (!acknowledged) this.attempts.push({ n, key, start, end: Date.now(), ok: false, error: errors.join("; ") });
       await sleep(PAUSE_MS);
     }
+  }
+
+  private put(scheme: Scheme, key: string, value: string): Promise<void> {
+    const endpoints = this.endpoints.map((endpoint) => `${scheme}://${endpoint}`);
+    const tls = scheme === "https" ? this.tls : undefined;
+    return new Etcdctl({ endpoints, timeouts: ETCDCTL_TIMEOUTS.observe, ...(tls ? { tls } : {}) }).put(key, value);
   }
 }
 

@@ -23,10 +23,12 @@ describe("soak: how write attempts become quorum losses and gaps", () => {
 });
 
 describe("soak: short runs with fault injection while a client writes", { timeout: 900_000 }, () => {
+  // Both seeds draw `tls` steps (seed 4: tls=false, then a config change and an add-unit in plaintext; seed 36:
+  // tls=false, tls=true, then a config change): the rolling switch in both directions under the client's writes.
   it.each([
-    [4, "127.0.55"],
-    [12, "127.0.56"],
-  ])("seed %i: keeps every acknowledged write and its quorum through 3 random steps, and converges after each", async (seed, subnet) => {
+    [4, "127.0.55", 1],
+    [36, "127.0.56", 2],
+  ])("seed %i: keeps every acknowledged write and its quorum through 3 random steps, and converges after each", async (seed, subnet, tlsSwitches) => {
     const lines: string[] = [];
     const report = await soakRun({ charm, seed, subnet, steps: 3, log: (line) => lines.push(line) });
     const context = `${lines.join("\n")}\nproblems: ${report.problems.join(" | ")}`;
@@ -36,5 +38,6 @@ describe("soak: short runs with fault injection while a client writes", { timeou
     expect(report.lostKeys, context).toEqual([]);
     expect(report.quorumLosses, context).toEqual([]);
     expect(report.problems, context).toEqual([]);
+    expect(report.tlsSwitches, context).toBe(tlsSwitches);
   });
 });

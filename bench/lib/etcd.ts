@@ -3,12 +3,13 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type ClientTls, tlsFlags } from "../../src/etcd/etcdctl.js";
 import { childEnv, onCleanup, run, stopChild, until, type RunResult } from "./proc.js";
 
 // --- etcdctl (API v3) against a list of endpoints: its client fails over between them --------------------
-// The v3 HTTP gateway would spare a process per call, but the charm's members do not serve it (404: the
-// rendered config file leaves enable-grpc-gateway out, and etcd 3.4 then turns it off), so every client
-// call here, for the model and the raw cluster alike, is one etcdctl process.
+// Every client call here, for the model and the raw cluster alike, is one etcdctl process, as the charm's
+// own calls are (the bench measured them that way before the members served the v3 HTTP gateway). Against
+// a TLS model (the charm's default) the calls use https endpoints and a client certificate.
 
 export interface Member {
   readonly id: string;
@@ -17,20 +18,22 @@ export interface Member {
   readonly isLearner: boolean;
 }
 
-export function etcdctl(endpoints: readonly string[], args: readonly string[], timeoutMs = 2000): Promise<RunResult> {
+/** etcdctl against the endpoints; `tls` (--cacert/--cert/--key) for https ones. */
+export function etcdctl(endpoints: readonly string[], args: readonly string[], timeoutMs = 2000, tls?: ClientTls): Promise<RunResult> {
   // Without endpoints etcdctl would talk to 127.0.0.1:2379, which is not ours.
   if (endpoints.length === 0) throw new Error("etcdctl without endpoints");
   const dial = Math.min(1000, timeoutMs);
-  return run("etcdctl", [`--endpoints=${endpoints.join(",")}`, `--dial-timeout=${dial}ms`, `--command-timeout=${timeoutMs}ms`, ...args], {
+  const flags = [`--endpoints=${endpoints.join(",")}`, `--dial-timeout=${dial}ms`, `--command-timeout=${timeoutMs}ms`, ...tlsFlags(tls)];
+  return run("etcdctl", [...flags, ...args], {
     env: childEnv({ ETCDCTL_API: "3" }),
     timeoutMs: dial + timeoutMs + 2000,
   });
 }
 
 /** `member list -w simple`: "id, started|unstarted, name, peer-urls, client-urls, is-learner" a line. */
-export async function memberList(endpoints: readonly string[], timeoutMs = 1000): Promise<Member[] | undefined> {
+export async function memberList(endpoints: readonly string[], timeoutMs = 1000, tls?: ClientTls): Promise<Member[] | undefined> {
   if (endpoints.length === 0) return undefined;
-  const result = await etcdctl(endpoints, ["member", "list", "-w", "simple"], timeoutMs);
+  const result = await etcdctl(endpoints, ["member", "list", "-w", "simple"], timeoutMs, tls);
   if (result.code !== 0) return undefined;
   return result.stdout
     .split("\n")
@@ -42,8 +45,8 @@ export async function memberList(endpoints: readonly string[], timeoutMs = 1000)
 }
 
 /** Every key under the prefix with its value (one linearizable range read). */
-export async function getPrefix(endpoints: readonly string[], prefix: string): Promise<Map<string, string>> {
-  const result = await etcdctl(endpoints, ["get", "--prefix", prefix], 10_000);
+export async function getPrefix(endpoints: readonly string[], prefix: string, tls?: ClientTls): Promise<Map<string, string>> {
+  const result = await etcdctl(endpoints, ["get", "--prefix", prefix], 10_000, tls);
   if (result.code !== 0) throw new Error(`etcdctl get --prefix ${prefix} failed: ${result.stderr.trim()}`);
   const lines = result.stdout.split("\n");
   const values = new Map<string, string>();
@@ -64,8 +67,9 @@ export interface MemberStages {
 }
 
 /**
- * Polls the member list every 100 ms (etcdctl against the given endpoints) until all `target`
- * members vote, finish()'s grace runs out or timeoutMs passes. Stages are first-seen times.
+ * Polls the member list every 100 ms (etcdctl against the given endpoints, with the client identity `tls`
+ * gives, if any yet) until all `target` members vote, finish()'s grace runs out or timeoutMs passes. Stages
+ * are first-seen times.
  */
 export interface MemberWatch {
   readonly done: Promise<MemberStages>;
@@ -73,13 +77,18 @@ export interface MemberWatch {
   finish(graceMs: number): Promise<MemberStages>;
 }
 
-export function watchMembers(endpoints: () => Promise<readonly string[]>, target: number, timeoutMs: number): MemberWatch {
+export function watchMembers(
+  endpoints: () => Promise<readonly string[]>,
+  target: number,
+  timeoutMs: number,
+  tls: () => Promise<ClientTls | undefined> = async () => undefined,
+): MemberWatch {
   const began = performance.now();
   const stages: MemberStages = {};
   let stopped = false;
   const done = (async () => {
     while (!stopped && performance.now() - began < timeoutMs) {
-      const members = await memberList(await endpoints());
+      const members = await memberList(await endpoints(), 1000, await tls());
       const at = performance.now() - began;
       if (members && members.length >= target) {
         stages.listed ??= at;

@@ -34,6 +34,6 @@ export const median = (samples: readonly number[]): number => summarize(samples)
 export const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
 /** a / b as "12.3×", or "–" when either is missing. */
-export function ratio(a: number, b: number): string {
-  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(1)}×` : "–";
+export function ratio(a: number, b: number, digits = 1): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(digits)}×` : "–";
 }
