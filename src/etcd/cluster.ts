@@ -64,9 +64,9 @@ const UNREACHABLE = /context deadline exceeded|connection refused|handshake|tran
  * The first group's answer; the next group is asked only when no endpoint of the previous one answered. An
  * answer from the cluster that is an error (e.g. "member not found") is the answer.
  */
-async function firstAnswer<T>(endpoints: readonly string[], ask: (group: string[]) => Promise<T>): Promise<T> {
-  let lastError: unknown = new EtcdctlError([], undefined, "no endpoints to ask");
-  for (const group of bySchemes(endpoints)) {
+async function firstAnswer<T>(groups: readonly string[][], ask: (group: string[]) => Promise<T>): Promise<T> {
+  let lastError: unknown = new EtcdctlError([], undefined, "no endpoints this unit can ask (https members before it has a certificate)");
+  for (const group of groups) {
     try {
       return await ask(group);
     } catch (error) {
@@ -85,34 +85,37 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
     const clientTls = tlsFor(endpoints);
     return new Etcdctl({ endpoints, timeouts, ...(clientTls ? { tls: clientTls } : {}), ...(binary ? { binary } : {}) });
   };
+  // https members cannot be asked before this unit has its certificate: a TLS handshake without one fails only
+  // after the dial timeout, which every observation of a joining unit would wait out.
+  const askable = (endpoints: readonly string[]) => bySchemes(endpoints).filter((group) => schemeOf(group[0]) !== "https" || tlsFor(group) !== undefined);
   const perGroup = async <T>(endpoints: readonly string[], ask: (group: string[]) => Promise<T[]>): Promise<T[]> =>
-    (await Promise.all(bySchemes(endpoints).map(ask))).flat();
+    (await Promise.all(askable(endpoints).map(ask))).flat();
   return {
     // One call with every endpoint of a scheme: the client fails over by itself, and a learner alone (which
     // refuses member list until it is promoted) would spend the whole command timeout.
-    members: (endpoints, purpose = "observe") => firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).memberList()),
+    members: (endpoints, purpose = "observe") => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).memberList()),
     statuses: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointStatus()),
     healths: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointHealth()),
     addLearner: (endpoints, name, peerUrl) =>
-      firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).addLearner(name, peerUrl)).then(
+      firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).addLearner(name, peerUrl)).then(
         () => "added" as const,
         (error: unknown) => {
           if (error instanceof EtcdctlError && /Peer URLs already exists/.test(error.stderr)) return "exists" as const;
           throw error;
         },
       ),
-    promote: (endpoints, memberId) => firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).promote(memberId)),
+    promote: (endpoints, memberId) => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).promote(memberId)),
     remove: (endpoints, memberId) =>
-      firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).remove(memberId)).then(
+      firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).remove(memberId)).then(
         () => "removed" as const,
         (error: unknown) => {
           if (error instanceof EtcdctlError && /member not found/.test(error.stderr)) return "not-found" as const;
           throw error;
         },
       ),
-    moveLeader: (endpoints, toMemberId) => firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).moveLeader(toMemberId)),
+    moveLeader: (endpoints, toMemberId) => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).moveLeader(toMemberId)),
     updatePeerUrl: (endpoints, memberId, peerUrl) =>
-      firstAnswer(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.change).updatePeerUrls(memberId, [peerUrl])),
+      firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).updatePeerUrls(memberId, [peerUrl])),
     accepting: (url) => accepting(url),
     withLock: async (endpoints, name, acquireTimeoutMs, work) => {
       // The lock lives in the cluster, reached through whichever members answer. They may move between http
