@@ -50,6 +50,18 @@ export interface MemberCertificateFacts {
   readonly issuer: string | undefined;
 }
 
+/** What a member certificate and key on disk are, against the CAs the cluster trusts. */
+export function memberCertificateFacts(certPem: string | undefined, keyPem: string | undefined, trustedBundle: string | undefined): MemberCertificateFacts {
+  const certificate = certPem ? readCertificate(certPem) : undefined;
+  if (!certPem || !certificate) return { certificate: undefined, keyMatches: false, issuer: undefined };
+  const issuerPem = pemBlocks(trustedBundle ?? "", "CERTIFICATE").find((ca) => isIssuedBy(certPem, ca));
+  return {
+    certificate,
+    keyMatches: keyPem !== undefined && certificateMatchesKey(certPem, keyPem),
+    issuer: issuerPem ? certificateFingerprint(issuerPem) : undefined,
+  };
+}
+
 export class TlsFileStore {
   constructor(readonly paths: EtcdPaths) {}
 
@@ -66,14 +78,7 @@ export class TlsFileStore {
 
   async readMemberCertificate(trustedBundle: string | undefined): Promise<MemberCertificateFacts> {
     const [certPem, keyPem] = await Promise.all([readText(this.paths.certFile), readText(this.paths.keyFile)]);
-    const certificate = certPem ? readCertificate(certPem) : undefined;
-    if (!certPem || !certificate) return { certificate: undefined, keyMatches: false, issuer: undefined };
-    const issuerPem = pemBlocks(trustedBundle ?? "", "CERTIFICATE").find((ca) => isIssuedBy(certPem, ca));
-    return {
-      certificate,
-      keyMatches: keyPem !== undefined && certificateMatchesKey(certPem, keyPem),
-      issuer: issuerPem ? certificateFingerprint(issuerPem) : undefined,
-    };
+    return memberCertificateFacts(certPem, keyPem, trustedBundle);
   }
 
   /** This member's key, for issuing a certificate for it; undefined when there is none or it does not parse. */

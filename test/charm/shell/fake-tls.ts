@@ -1,7 +1,7 @@
 import type { Machine } from "../../../src/etcd/machine.js";
 import type { EtcdPaths } from "../../../src/etcd/paths.js";
-import { bundleFingerprints, certificateFingerprint, type MemberCertificateFacts } from "../../../src/etcd/tls-files.js";
-import { certificateMatchesKey, isIssuedBy, pemBlocks, readCertificate } from "../../../src/tls/inspect.js";
+import { bundleFingerprints, type MemberCertificateFacts, memberCertificateFacts } from "../../../src/etcd/tls-files.js";
+import { pemBlocks } from "../../../src/tls/inspect.js";
 
 /**
  * One machine's TLS files in memory (path → text), read with the same node:crypto inspection as the real
@@ -29,16 +29,7 @@ export class FakeTlsStore implements TlsStore {
   }
 
   async readMemberCertificate(trustedBundle: string | undefined): Promise<MemberCertificateFacts> {
-    const certPem = this.files.get(this.paths.certFile);
-    const keyPem = this.files.get(this.paths.keyFile);
-    const certificate = certPem ? readCertificate(certPem) : undefined;
-    if (!certPem || !certificate) return { certificate: undefined, keyMatches: false, issuer: undefined };
-    const issuerPem = pemBlocks(trustedBundle ?? "", "CERTIFICATE").find((ca) => isIssuedBy(certPem, ca));
-    return {
-      certificate,
-      keyMatches: keyPem !== undefined && certificateMatchesKey(certPem, keyPem),
-      issuer: issuerPem ? certificateFingerprint(issuerPem) : undefined,
-    };
+    return memberCertificateFacts(this.files.get(this.paths.certFile), this.files.get(this.paths.keyFile), trustedBundle);
   }
 
   async readKey(): Promise<string | undefined> {
