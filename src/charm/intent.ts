@@ -19,6 +19,8 @@ export function hookIntent(event: EventContext): HookIntent {
     departing: isTeardown(event) || selfDeparting,
     departedPeer: clusterDeparture && !selfDeparting ? relation?.remoteUnit : undefined,
     mayInstall: !(REPORT_ONLY_HOOKS as readonly string[]).includes(event.name),
-    relationBroken: relation?.kind === "broken",
+    // A unit being removed runs relation-broken hooks, and relation-departed hooks naming itself as the departing
+    // unit, for every relation, in no set order: from its view relations end one by one while they live on.
+    relationBroken: relation?.kind === "broken" || (relation?.kind === "departed" && relation.departingUnit === event.unit),
   };
 }

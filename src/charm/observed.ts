@@ -67,8 +67,9 @@ export interface HookIntent {
   /** Whether this hook may install etcd (update-status only reports). */
   readonly mayInstall: boolean;
   /**
-   * A relation-broken hook: Juju runs them on a unit that is being removed too, while the relation lives on for
-   * the others, so nothing shared (a consumer's client identity) is dropped in one.
+   * A relation-broken hook, or a relation-departed hook in which this unit is the one departing: Juju runs them
+   * on a unit that is being removed, while the relations live on for the others, so nothing shared (a consumer's
+   * client identity) is dropped in one.
    */
   readonly relationBroken: boolean;
 }

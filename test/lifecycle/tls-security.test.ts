@@ -13,7 +13,7 @@ import { type ClientCredentialFiles, LocalModelFixture, testCharm } from "../loc
  * in plaintext, no db consumer at the peer port; and no key in any log or status of the model.
  */
 
-const SUBNET = "127.0.55";
+const SUBNET = "127.0.54";
 const charm = inject("packedCharms")["24.04"]!;
 const member = (n: number) => `${SUBNET}.${11 + n}`;
 
@@ -161,7 +161,7 @@ describe("mutual TLS on a three-member cluster of the packed charm", { timeout: 
       const root = path.join(model.dir, "units", unit.replace("/", "-"), "root");
       const out = await execa("sh", ["-c", `. ${root}/etc/etcd/etcdctl.env && etcdctl endpoint health`], { reject: false });
       expect(out.exitCode, out.stderr).toBe(0);
-      expect(out.stderr).toMatch(/^https:\/\/127\.0\.55\.1[1-3]:2379 is healthy/);
+      expect(out.stderr).toMatch(/^https:\/\/127\.0\.54\.1[1-3]:2379 is healthy/);
     }
   });
 
