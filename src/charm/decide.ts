@@ -1,5 +1,5 @@
 import { endpointOf, hasEndpoint, memberUrl, schemeOf } from "../domain/address.js";
-import type { Member } from "../domain/member.js";
+import { clientUrlOf, type Member } from "../domain/member.js";
 import type { EtcdPaths } from "../etcd/paths.js";
 import { type MemberIdentity, renderEtcdConfig, renderServiceUnit, restartNeeded } from "../etcd/render.js";
 import type { Templates } from "../etcd/templates.js";
@@ -46,9 +46,11 @@ export function decide(input: DecideInput): Decision {
       : decision(undefined, "waiting", "waiting for etcd to be installed");
   }
   const next = decideMember(input);
-  // Members that answer but name no raft leader are usually mid-election (e.g. right after a restart):
-  // look again shortly rather than report a leaderless cluster that is about to have a leader.
-  if (!next.action && o.cluster && !o.cluster.raftLeaderId && o.electionWaits < ELECTION_WAITS) {
+  // Members that answer but name no raft leader are usually mid-election (e.g. right after a restart), and a
+  // member that does not answer is usually restarting (a rolling restart, whose unit holds the lock): look again
+  // shortly rather than end the hook on a status that is about to be wrong, with no hook left to correct it.
+  const unsettled = o.cluster !== undefined && (!o.cluster.raftLeaderId || (next.status.kind === "active" && someMemberSilent(o.cluster)));
+  if (!next.action && unsettled && o.electionWaits < ELECTION_WAITS) {
     return { action: { kind: "await-election", delayMs: ELECTION_WAIT_MS }, status: next.status, quiet: true };
   }
   return next;
@@ -162,6 +164,11 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
 
   if (blocked) return decision(undefined, "blocked", blocked);
   return decision(undefined, ...reportedStatus(o, selfMember, identity !== undefined));
+}
+
+/** A started member (it has a name) whose client URL did not answer the status request. */
+function someMemberSilent(cluster: NonNullable<Observed["cluster"]>): boolean {
+  return cluster.members.some((m) => m.name !== "" && !cluster.answering.includes(clientUrlOf(m)));
 }
 
 /** Ports etcd currently runs with, when the config is invalid: the last good config stays in force. */
