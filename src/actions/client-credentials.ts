@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseLeaderData } from "../charm/cluster-data.js";
 import type { CharmRuntime } from "../charm/runtime.js";
-import { generatePrivateKey } from "../tls/keys.js";
+import { issueClientIdentity, readIdentitySecret } from "../charm/identities.js";
 
 /**
  * The client-credentials action: a client certificate and key from the cluster's CA for an administrator's own
@@ -29,32 +29,27 @@ export async function clientCredentialsAction({ tools, clock }: CharmRuntime): P
   }
   const { name, "validity-days": days } = parsed.data;
   const leader = parseLeaderData(await tools.leaderGet()).data;
-  const caContent = leader.caSecretId ? await tools.secretGet({ id: leader.caSecretId }) : undefined;
-  const caCertificate = caContent?.certificate;
-  const caKey = caContent?.["private-key"];
-  if (!leader.caBundle || !caCertificate || !caKey) {
+  const ca = leader.caSecretId ? await readIdentitySecret(tools, leader.caSecretId) : undefined;
+  if (!leader.caBundle || !ca) {
     await tools.actionFail("the cluster has no certificate authority yet: wait until the leader has created it (juju status shows every unit active)");
     return;
   }
-  const pki = await import("../tls/pki.js");
-  const key = generatePrivateKey();
   const now = clock.now();
-  const certificate = await pki.issueCertificate({
-    privateKeyPem: key,
-    // No Common Name, as for consumers: etcd's grpc-proxy refuses one, and the peer port admits none of these.
-    subject: { organization: name, organizationalUnit: "etcd administrator" },
-    sans: { dnsNames: [], ipAddresses: [] },
-    ca: { certificatePem: caCertificate, privateKeyPem: caKey },
+  // Named like consumers (no Common Name) and without the peer name: the peer port admits none of these.
+  const identity = await issueClientIdentity({
+    ca,
+    organization: name,
+    organizationalUnit: "etcd administrator",
+    dnsNames: [],
     now,
     validityMs: days * 24 * 3600_000,
-    profile: "client",
   });
   const expires = new Date(now + days * 24 * 3600_000).toISOString();
   const endpoints = leader.clientUrls.join(",");
   await tools.actionSet({
     "ca-certificate": leader.caBundle,
-    certificate,
-    "private-key": key,
+    certificate: identity.certificatePem,
+    "private-key": identity.privateKeyPem,
     endpoints,
     expires,
     usage: `etcdctl --endpoints=${endpoints} --cacert=ca.pem --cert=client.pem --key=client.key endpoint health`,

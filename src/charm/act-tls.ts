@@ -9,6 +9,7 @@ import {
   parsePendingClientSecrets,
 } from "./cluster-data.js";
 import { relationNumber } from "./report.js";
+import { identitySecretContent, issueClientIdentity, loadPki, readIdentitySecret } from "./identities.js";
 import { bundleFile, peerHostname } from "./tls.js";
 
 /**
@@ -36,19 +37,8 @@ type TlsAction = Extract<
 export const CA_SECRET_LABEL = "tls-ca";
 const clientSecretLabel = (relationNumberText: string) => `tls-client-${relationNumberText}`;
 
-/** Secret content keys (interfaces §6.4: lowercase letters, digits and "-"). */
-const CERTIFICATE = "certificate";
-const PRIVATE_KEY = "private-key";
-
-const loadPki = () => import("../tls/pki.js");
-
-/** The CA's certificate and key from its secret; undefined when the secret is not there (see missingSecret). */
-async function readCa(world: ActWorld, secretId: string): Promise<{ certificatePem: string; privateKeyPem: string } | undefined> {
-  const content = await world.juju.tools.secretGet({ id: secretId });
-  const certificatePem = content?.[CERTIFICATE];
-  const privateKeyPem = content?.[PRIVATE_KEY];
-  return certificatePem && privateKeyPem ? { certificatePem, privateKeyPem } : undefined;
-}
+/** Leader data without the CA: the leader makes it again. */
+const FORGET_CA = { [LEADER_KEYS.caSecret]: "", [LEADER_KEYS.caBundle]: "" };
 
 /**
  * A secret leader data names but Juju does not have: created by a leader hook that failed after leader-set
@@ -71,7 +61,7 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
     case "create-ca": {
       // A CA an earlier leader made (its leader data lost or malformed) is kept: members already trust it.
       const existingId = await tools.secretIdByLabel(CA_SECRET_LABEL);
-      const existing = existingId ? await readCa(world, existingId) : undefined;
+      const existing = existingId ? await readIdentitySecret(tools, existingId) : undefined;
       if (existingId && existing) {
         await juju.leaderSet({ [LEADER_KEYS.caSecret]: existingId, [LEADER_KEYS.caBundle]: existing.certificatePem });
         await tools.jujuLog("recorded the cluster's existing certificate authority");
@@ -83,8 +73,7 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
         now: clock.now(),
         validityMs: action.validityMs,
       });
-      const content = { [CERTIFICATE]: ca.certificatePem, [PRIVATE_KEY]: ca.privateKeyPem };
-      const id = await tools.secretAdd(content, { label: CA_SECRET_LABEL, description: "the etcd cluster's CA" });
+      const id = await tools.secretAdd(identitySecretContent(ca), { label: CA_SECRET_LABEL, description: "the etcd cluster's CA" });
       // Committed with this hook, as the secret is: the next hook publishes it (record-ca). Until then this
       // leader issues and bootstraps with it; other units cannot read it before the hook ends anyway.
       await juju.stateSet({ [PENDING_CA_STATE_KEY]: JSON.stringify({ id, bundle: ca.certificatePem }) });
@@ -100,8 +89,8 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
       await machine.tls.writeBundle(action.bundle, bundleFile(machine.tls.paths, action.fingerprints));
       return;
     case "issue-member-certificate": {
-      const ca = await readCa(world, action.caSecretId);
-      if (!ca) return missingSecret(world, { [LEADER_KEYS.caSecret]: "", [LEADER_KEYS.caBundle]: "" }, "the cluster CA's secret");
+      const ca = await readIdentitySecret(tools, action.caSecretId);
+      if (!ca) return missingSecret(world, FORGET_CA, "the cluster CA's secret");
       const pki = await loadPki();
       const key = (await machine.tls.readKey()) ?? generatePrivateKey();
       const certificate = await pki.issueCertificate({
@@ -118,29 +107,23 @@ export async function actTls(action: TlsAction, world: ActWorld): Promise<void> 
       return;
     }
     case "issue-client-credentials": {
-      const ca = await readCa(world, action.caSecretId);
-      if (!ca) return missingSecret(world, { [LEADER_KEYS.caSecret]: "", [LEADER_KEYS.caBundle]: "" }, "the cluster CA's secret");
+      const ca = await readIdentitySecret(tools, action.caSecretId);
+      if (!ca) return missingSecret(world, FORGET_CA, "the cluster CA's secret");
       const consumer = await tools.relationRemoteApp(action.relationId);
-      // A proxy relation's identity also names the peer host: etcd's v2 proxy reads the member list there.
-      const sans = { dnsNames: action.relationId.startsWith("proxy:") ? [peerHostname(juju.facts.appName)] : [], ipAddresses: [] };
-      const pki = await loadPki();
-      const key = generatePrivateKey();
-      // No Common Name: etcd's grpc-proxy refuses a client certificate that has one (etcd-on-this-machine.md,
-      // "TLS between units on one machine"); the consumer is named in O.
-      const certificate = await pki.issueCertificate({
-        privateKeyPem: key,
-        subject: { organization: consumer, organizationalUnit: "etcd client" },
-        sans,
+      const identity = await issueClientIdentity({
         ca,
+        organization: consumer,
+        organizationalUnit: "etcd client",
+        // A proxy relation's identity also names the peer host: etcd's v2 proxy reads the member list there.
+        dnsNames: action.relationId.startsWith("proxy:") ? [peerHostname(juju.facts.appName)] : [],
         now: clock.now(),
         validityMs: action.validityMs,
-        profile: "client",
       });
       const number = relationNumber(action.relationId);
-      const id = await tools.secretAdd(
-        { [CERTIFICATE]: certificate, [PRIVATE_KEY]: key },
-        { label: clientSecretLabel(number), description: `etcd client identity of ${consumer}` },
-      );
+      const id = await tools.secretAdd(identitySecretContent(identity), {
+        label: clientSecretLabel(number),
+        description: `etcd client identity of ${consumer}`,
+      });
       // Into leader data in a later hook, once the secret is committed (see PENDING_CA_STATE_KEY).
       const pending = { ...parsePendingClientSecrets(juju.unitStateValue(PENDING_CLIENT_SECRETS_STATE_KEY)), [number]: id };
       await juju.stateSet({ [PENDING_CLIENT_SECRETS_STATE_KEY]: JSON.stringify(pending) });
@@ -179,14 +162,12 @@ export async function publishConsumers(
     const secretId = credentials[id];
     let extra: Record<string, string> = {};
     if (secretId) {
-      const content = await juju.tools.secretGet({ id: secretId });
-      const cert = content?.[CERTIFICATE];
-      const key = content?.[PRIVATE_KEY];
-      if (!cert || !key) {
+      const identity = await readIdentitySecret(juju.tools, secretId);
+      if (!identity) {
         await missingSecret(world, { [`${LEADER_KEYS.clientSecretPrefix}${relationNumber(id)}`]: "" }, `the client credentials of relation ${id}`);
         return;
       }
-      extra = { client_cert: cert, client_key: key };
+      extra = { client_cert: identity.certificatePem, client_key: identity.privateKeyPem };
       published[id] = secretId;
     }
     await juju.relationSet(id, { ...values, ...extra });
