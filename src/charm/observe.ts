@@ -54,8 +54,9 @@ export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIn
   ]);
   const { active: serviceActive, restarts: serviceRestarts } = serviceState;
   const config = parseRenderedConfig(configText);
+  const runningConfig = running ? parseRenderedConfig(running.configText) : undefined;
   // What etcd serves now is what it was started with; the files may already hold what it restarts into.
-  const servingClientUrl = (running ? parseRenderedConfig(running.configText).clientUrls[0] : undefined) ?? config.clientUrls[0];
+  const servingClientUrl = runningConfig?.clientUrls[0] ?? config.clientUrls[0];
   // This member, the peers that run one, and the voters the leader recorded: a joiner runs its first hooks
   // before Juju lists any peer to it (relation-list grows with its cluster-relation-joined hooks).
   const endpoints = [
@@ -65,7 +66,10 @@ export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIn
       ...juju.leaderData.clientUrls,
     ]),
   ];
-  const cluster = endpoints.length > 0 ? await readClusterView(world.etcd, endpoints, world.log) : undefined;
+  const [cluster, runningTrust] = await Promise.all([
+    endpoints.length > 0 ? readClusterView(world.etcd, endpoints, world.log) : undefined,
+    world.machine.tls.fingerprintsOf(runningConfig?.trustedCaFile),
+  ]);
   return {
     ...juju,
     memberName: memberNameOf(juju.unit),
@@ -88,7 +92,7 @@ export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIn
     hasMemberData,
     now: world.clock.now(),
     cluster,
-    tls: { ...tls, runningTrust: await world.machine.tls.fingerprintsOf(running ? parseRenderedConfig(running.configText).trustedCaFile : undefined) },
+    tls: { ...tls, runningTrust },
     hostname: world.machine.hostname(),
   };
 }

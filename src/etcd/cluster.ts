@@ -90,11 +90,13 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
   const askable = (endpoints: readonly string[]) => bySchemes(endpoints).filter((group) => schemeOf(group[0]) !== "https" || tlsFor(group) !== undefined);
   const perGroup = async <T>(endpoints: readonly string[], ask: (group: string[]) => Promise<T[]>): Promise<T[]> =>
     (await Promise.all(askable(endpoints).map(ask))).flat();
+  const statuses = (endpoints: readonly string[], purpose: Purpose = "observe") =>
+    perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointStatus());
   return {
     // One call with every endpoint of a scheme: the client fails over by itself, and a learner alone (which
     // refuses member list until it is promoted) would spend the whole command timeout.
     members: (endpoints, purpose = "observe") => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).memberList()),
-    statuses: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointStatus()),
+    statuses,
     healths: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointHealth()),
     addLearner: (endpoints, name, peerUrl) =>
       firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).addLearner(name, peerUrl)).then(
@@ -123,7 +125,7 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
       // again which members answer, and under which scheme.
       const deadline = Date.now() + acquireTimeoutMs;
       for (;;) {
-        const answering = (await perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS.observe).endpointStatus())).map((s) => s.Endpoint);
+        const answering = (await statuses(endpoints)).map((s) => s.Endpoint);
         const group = bySchemes(answering)[0] ?? bySchemes(endpoints)[0] ?? [];
         const attemptMs = Math.max(1000, Math.min(LOCK_ATTEMPT_MS, deadline - Date.now()));
         try {
