@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { clientUrl, etcdctlWith } from "../helpers/etcd-client.js";
+import { tlsFlags } from "../../src/etcd/etcdctl.js";
+import { clientUrl, etcdctlWith, writeClientCredentials } from "../helpers/etcd-client.js";
 import { type ClientCredentialFiles, LocalModelFixture, testCharm, type StatusJson } from "../local-model/harness.js";
 
 const SUBNET = "127.0.50";
@@ -175,10 +176,7 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
       connectionString = (await consumerView(model, "db", unit)).connection_string!;
       const dir = await mkdtemp(path.join(tmpdir(), "proxy-identity-"));
       dirs.push(dir);
-      proxyFiles = { caFile: path.join(dir, "ca.pem"), certFile: path.join(dir, "client.pem"), keyFile: path.join(dir, "client.key") };
-      await writeFile(proxyFiles.caFile, proxy.client_ca!, { mode: 0o600 });
-      await writeFile(proxyFiles.certFile, proxy.client_cert!, { mode: 0o600 });
-      await writeFile(proxyFiles.keyFile, proxy.client_key!, { mode: 0o600 });
+      proxyFiles = await writeClientCredentials(dir, "proxy", { ca: proxy.client_ca!, cert: proxy.client_cert!, key: proxy.client_key! });
       expect(clusterString.split(",")).toHaveLength(3);
       expect(connectionString.split(",")).toHaveLength(3);
     });
@@ -216,7 +214,7 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
 
     it("`etcd grpc-proxy start --endpoints=<connection_string>` with the proxy relation's identity serves v3 reads and writes", async () => {
       const url = `${SUBNET}.251:2379`;
-      const identity = [`--cert=${proxyFiles.certFile}`, `--key=${proxyFiles.keyFile}`, `--cacert=${proxyFiles.caFile}`];
+      const identity = tlsFlags(proxyFiles);
       children.push(spawn("etcd", ["grpc-proxy", "start", `--endpoints=${connectionString}`, `--listen-addr=${url}`, ...identity], { stdio: "ignore" }));
       let put = await execa("etcdctl", [`--endpoints=${url}`, "put", "through-grpc-proxy", "yes"], { reject: false });
       for (let i = 0; i < 50 && put.exitCode !== 0; i++) {

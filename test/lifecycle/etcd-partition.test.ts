@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { type ClientCredentialFiles, LocalModelFixture } from "../local-model/harness.js";
 
 /**
@@ -24,8 +25,7 @@ interface Outcome {
 }
 
 async function etcdctl(unit: number, ...args: string[]): Promise<Outcome> {
-  const tls = [`--cacert=${credentials.caFile}`, `--cert=${credentials.certFile}`, `--key=${credentials.keyFile}`];
-  const result = await execa("etcdctl", [`--endpoints=${endpoint(unit)}`, "--dial-timeout=2s", "--command-timeout=3s", ...tls, ...args], {
+  const result = await execa("etcdctl", [`--endpoints=${endpoint(unit)}`, "--dial-timeout=2s", "--command-timeout=3s", ...tlsFlags(credentials), ...args], {
     env: { ETCDCTL_API: "3" },
     reject: false,
   });

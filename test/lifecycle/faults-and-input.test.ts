@@ -3,6 +3,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { type ClientCredentialFiles, LocalModelFixture, testCharm } from "../local-model/harness.js";
 
 const charm = inject("packedCharms")["24.04"]!;
@@ -10,9 +11,8 @@ const SUBNET = "127.0.53";
 const endpoints = [11, 12, 13].map((host) => `https://${SUBNET}.${host}:2379`).join(",");
 /** The client-credentials action's identity, once the cluster exists. */
 let credentials: ClientCredentialFiles;
-const tlsFlags = () => [`--cacert=${credentials.caFile}`, `--cert=${credentials.certFile}`, `--key=${credentials.keyFile}`];
 const etcdctlAt = (endpoint: string, ...args: string[]) =>
-  execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", ...tlsFlags(), ...args], { env: { ETCDCTL_API: "3" }, reject: false });
+  execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", ...tlsFlags(credentials), ...args], { env: { ETCDCTL_API: "3" }, reject: false });
 const etcdctl = (...args: string[]) => etcdctlAt(endpoints, ...args);
 
 describe("faults and hostile input on a three-member cluster", { timeout: 300_000 }, () => {

@@ -1,11 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { generatePrivateKey } from "../../src/tls/keys.js";
 import { createCa, issueCertificate } from "../../src/tls/pki.js";
 import { type ClientCredentialFiles, LocalModelFixture, testCharm } from "../local-model/harness.js";
+import { writeClientCredentials } from "../helpers/etcd-client.js";
 
 /**
  * Who gets in, on the packed charm's default TLS cluster: consumers with the identity their relation gave them
@@ -24,13 +26,7 @@ describe("mutual TLS on a three-member cluster of the packed charm", { timeout: 
   const identity: Record<"db" | "proxy" | "foreign", ClientCredentialFiles> = {} as Record<"db" | "proxy" | "foreign", ClientCredentialFiles>;
   let connectionString = "";
 
-  const write = async (name: string, files: { ca: string; cert: string; key: string }): Promise<ClientCredentialFiles> => {
-    const at = (file: string) => path.join(dir, `${name}-${file}`);
-    await writeFile(at("ca.pem"), files.ca, { mode: 0o600 });
-    await writeFile(at("cert.pem"), files.cert, { mode: 0o600 });
-    await writeFile(at("key.pem"), files.key, { mode: 0o600 });
-    return { caFile: at("ca.pem"), certFile: at("cert.pem"), keyFile: at("key.pem") };
-  };
+  const write = (name: string, pems: { ca: string; cert: string; key: string }) => writeClientCredentials(dir, name, pems);
   /**
    * What the consumer received on one endpoint from the first etcd unit (as the Kubernetes library reads it),
    * through a file on its machine: printed, the key would land in the model's log (which the last test checks).
@@ -42,17 +38,10 @@ describe("mutual TLS on a three-member cluster of the packed charm", { timeout: 
     return JSON.parse(await readFile(path.join(model.dir, "units", "consumer-0", "root", file), "utf8")) as Record<string, string>;
   };
   const etcdctl = (files: ClientCredentialFiles | undefined, ...args: string[]) =>
-    execa(
-      "etcdctl",
-      [
-        `--endpoints=${connectionString}`,
-        "--dial-timeout=2s",
-        "--command-timeout=3s",
-        ...(files ? [`--cacert=${files.caFile}`, `--cert=${files.certFile}`, `--key=${files.keyFile}`] : []),
-        ...args,
-      ],
-      { env: { ETCDCTL_API: "3" }, reject: false },
-    );
+    execa("etcdctl", [`--endpoints=${connectionString}`, "--dial-timeout=2s", "--command-timeout=3s", ...tlsFlags(files), ...args], {
+      env: { ETCDCTL_API: "3" },
+      reject: false,
+    });
   const curl = (...args: string[]) => execa("curl", ["-sS", "-m", "5", ...args], { reject: false });
 
   beforeAll(async () => {

@@ -1,9 +1,10 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { repoRoot } from "../../scripts/build.js";
 import type { DebugLogEntry } from "../../local-model/debug-log.js";
+import { writeClientCredentials } from "../helpers/etcd-client.js";
 
 export const localModelBin = path.join(repoRoot, "local-model", "bin", "local-model.mjs");
 export const testCharm = (name: string) => path.join(repoRoot, "test", "charms", name);
@@ -111,14 +112,12 @@ export class LocalModelFixture {
       { results: Record<string, string> }
     >;
     const results = out[unit]?.results ?? {};
-    const dir = path.join(path.dirname(this.dir), "etcd-client");
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const files = { caFile: path.join(dir, "ca.pem"), certFile: path.join(dir, "client.pem"), keyFile: path.join(dir, "client.key") };
-    await writeFile(files.caFile, results["ca-certificate"] ?? "", { mode: 0o600 });
-    await writeFile(files.certFile, results.certificate ?? "", { mode: 0o600 });
-    await writeFile(files.keyFile, results["private-key"] ?? "", { mode: 0o600 });
-    this.credentials = files;
-    return files;
+    this.credentials = await writeClientCredentials(path.join(path.dirname(this.dir), "etcd-client"), "tests", {
+      ca: results["ca-certificate"] ?? "",
+      cert: results.certificate ?? "",
+      key: results["private-key"] ?? "",
+    });
+    return this.credentials;
   }
 
   private credentials: ClientCredentialFiles | undefined;

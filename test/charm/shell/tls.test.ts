@@ -176,22 +176,33 @@ describe("a leader hook that fails after it created the CA", () => {
   });
 });
 
+/**
+ * Watches every unit's etcd restarts: at each, how many of the other members answer (a quorum of 3 needs both
+ * while one is down), and which scheme the unit moves from and to ("etcd/1 http→https").
+ */
+function watchRestarts(world: FakeWorld): { othersAnswering: number[]; restarted: string[] } {
+  const othersAnswering: number[] = [];
+  const restarted: string[] = [];
+  for (const unit of UNITS) {
+    const machine = world.machine(unit);
+    const restart = machine.service.restart.bind(machine.service);
+    machine.service.restart = async () => {
+      const others = world.cluster.snapshot().filter((m) => m.clientUrls[0] !== machine.servingClientUrl);
+      othersAnswering.push(others.filter((m) => m.clientUrls.some((url) => world.cluster.answers(url))).length);
+      restarted.push(`${unit} ${schemeOf(machine.servingClientUrl)}→${schemeOf(parseYaml(machine.config ?? "")["listen-client-urls"])}`);
+      await restart();
+    };
+  }
+  return { othersAnswering, restarted };
+}
+
 describe("tls: true → false → true on a running 3-unit cluster", () => {
   it("converges each time with every member's peer URL following, one restart at a time and never below quorum", async () => {
     const world = await FakeWorld.converged(3);
     const db = world.juju.addRelation("db", ["kube-apiserver/0"]);
     await settle(world, "config-changed");
     // At each restart: how many of the other members answer (a quorum of 3 needs both while one is down).
-    const othersAnswering: number[] = [];
-    for (const unit of UNITS) {
-      const machine = world.machine(unit);
-      const restart = machine.service.restart.bind(machine.service);
-      machine.service.restart = async () => {
-        const others = world.cluster.snapshot().filter((m) => m.clientUrls[0] !== machine.servingClientUrl);
-        othersAnswering.push(others.filter((m) => m.clientUrls.some((url) => world.cluster.answers(url))).length);
-        await restart();
-      };
-    }
+    const { othersAnswering } = watchRestarts(world);
 
     for (const [tls, scheme] of [
       [false, "http"],
@@ -286,18 +297,7 @@ describe("a plaintext cluster of an earlier revision, refreshed (tls: true by de
     asEarlierRevision(world);
     expect(publishedSchemes(world, db)).toEqual(new Set(["http"]));
 
-    const othersAnswering: number[] = [];
-    const restarted: string[] = [];
-    for (const unit of UNITS) {
-      const machine = world.machine(unit);
-      const restart = machine.service.restart.bind(machine.service);
-      machine.service.restart = async () => {
-        const others = world.cluster.snapshot().filter((m) => m.clientUrls[0] !== machine.servingClientUrl);
-        othersAnswering.push(others.filter((m) => m.clientUrls.some((url) => world.cluster.answers(url))).length);
-        restarted.push(`${unit} ${schemeOf(machine.servingClientUrl)}→${schemeOf(parseYaml(machine.config ?? "")["listen-client-urls"])}`);
-        await restart();
-      };
-    }
+    const { othersAnswering, restarted } = watchRestarts(world);
     world.juju.config.tls = true;
     await settle(world, "upgrade-charm");
     await settle(world);
