@@ -1,5 +1,6 @@
 import { clientCredentialsAction } from "./actions/client-credentials.js";
 import { healthAction } from "./actions/health.js";
+import { rotateCaAction } from "./actions/rotate-ca.js";
 import type { CharmRuntime, Handler } from "./charm/runtime.js";
 import { lifecycleHook } from "./hooks/lifecycle.js";
 import { type ActionName, HANDLED_HOOKS } from "./names.js";
@@ -11,6 +12,7 @@ export const HOOK_HANDLERS: Readonly<Record<string, Handler>> = Object.fromEntri
 export const ACTION_HANDLERS: Readonly<Record<ActionName, Handler>> = {
   health: healthAction,
   "client-credentials": clientCredentialsAction,
+  "rotate-ca": rotateCaAction,
 };
 
 export type DispatchOutcome = "handled" | "ignored";

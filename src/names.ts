@@ -8,7 +8,10 @@ export const CLUSTER_ENDPOINT = "cluster";
 export const CONSUMER_ENDPOINTS = ["db", "proxy"] as const;
 export type ConsumerEndpoint = (typeof CONSUMER_ENDPOINTS)[number];
 
-export const ENDPOINTS = { cluster: CLUSTER_ENDPOINT, consumers: CONSUMER_ENDPOINTS } as const;
+/** Where the charm gets certificates from a provider instead of its own CA (interface tls-certificates, v4). */
+export const CERTIFICATES_ENDPOINT = "certificates";
+
+export const ENDPOINTS = { cluster: CLUSTER_ENDPOINT, consumers: CONSUMER_ENDPOINTS, certificates: CERTIFICATES_ENDPOINT } as const;
 
 const RELATION_HOOK_KINDS = ["created", "joined", "changed", "departed", "broken"] as const;
 
@@ -30,8 +33,8 @@ export const HANDLED_HOOKS: readonly string[] = [
   "leader-settings-changed",
   // A peer relation has no broken hook while the unit lives (the relation ends with the application).
   ...RELATION_HOOK_KINDS.filter((kind) => kind !== "broken").map((kind) => `${CLUSTER_ENDPOINT}-relation-${kind}`),
-  ...CONSUMER_ENDPOINTS.flatMap((endpoint) => RELATION_HOOK_KINDS.map((kind) => `${endpoint}-relation-${kind}`)),
+  ...[...CONSUMER_ENDPOINTS, CERTIFICATES_ENDPOINT].flatMap((endpoint) => RELATION_HOOK_KINDS.map((kind) => `${endpoint}-relation-${kind}`)),
 ];
 
-export const ACTIONS = ["health", "client-credentials"] as const;
+export const ACTIONS = ["health", "client-credentials", "rotate-ca"] as const;
 export type ActionName = (typeof ACTIONS)[number];

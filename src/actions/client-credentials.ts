@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseLeaderData } from "../charm/cluster-data.js";
 import type { CharmRuntime } from "../charm/runtime.js";
 import { issueClientIdentity, readIdentitySecret } from "../charm/identities.js";
+import { bundleFingerprints, certificateFingerprint } from "../etcd/tls-files.js";
 
 /**
  * The client-credentials action: a client certificate and key from the cluster's CA for an administrator's own
@@ -32,6 +33,12 @@ export async function clientCredentialsAction({ tools, clock }: CharmRuntime): P
   const ca = leader.caSecretId ? await readIdentitySecret(tools, leader.caSecretId) : undefined;
   if (!leader.caBundle || !ca) {
     await tools.actionFail("the cluster has no certificate authority yet: wait until the leader has created it (juju status shows every unit active)");
+    return;
+  }
+  const trusted = bundleFingerprints(leader.caBundle);
+  const own = certificateFingerprint(ca.certificatePem);
+  if (!own || !trusted.includes(own)) {
+    await tools.actionFail("the cluster trusts only the certificates relation's provider: ask that provider for a client certificate");
     return;
   }
   const now = clock.now();

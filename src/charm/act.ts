@@ -7,7 +7,8 @@ import type { Action, RestartPlan } from "./actions.js";
 import { DEPARTED_STATE_KEY, LEADER_KEYS, LEFT_STATE_KEY, UNCLAIMED_STATE_KEY } from "./cluster-data.js";
 import type { JujuState } from "./juju-state.js";
 import type { Clock } from "./runtime.js";
-import { actTls, publishConsumers } from "./act-tls.js";
+import { actTls } from "./act-tls.js";
+import { actCredentials, publishConsumers } from "./act-credentials.js";
 import { retry, startingService, waitHealthy, waitServing } from "./waits.js";
 
 /** What act reaches the world through: Juju (written through), the cluster, the machine, a log and a clock. */
@@ -152,13 +153,21 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
       return;
     case "create-ca":
     case "record-ca":
+    case "publish-trust":
     case "write-trust":
     case "issue-member-certificate":
-    case "issue-client-credentials":
-    case "record-client-secrets":
-    case "drop-client-credentials":
+    case "request-member-certificate":
+    case "install-member-certificate":
     case "write-etcdctl-env":
       await actTls(action, world);
+      return;
+    case "issue-client-credentials":
+    case "reissue-client-credentials":
+    case "request-client-certificates":
+    case "install-client-certificate":
+    case "record-client-secrets":
+    case "drop-client-credentials":
+      await actCredentials(action, world);
       return;
     case "await-election":
       await clock.sleep(action.delayMs);

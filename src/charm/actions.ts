@@ -27,6 +27,11 @@ export interface CertificateSubject {
   readonly organization?: string;
 }
 
+export interface SubjectNames {
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses: readonly string[];
+}
+
 export type StartWait =
   /** A bootstrapping or rejoining voter: until its client URL answers healthy. */
   | { readonly kind: "healthy"; readonly url: string }
@@ -69,19 +74,58 @@ export type Action =
   | { readonly kind: "create-ca"; readonly appName: string; readonly validityMs: number }
   /** The leader publishes a CA it created in an earlier (so committed) hook: its secret in leader data. */
   | { readonly kind: "record-ca"; readonly secretId: string; readonly bundle: string }
+  /** The leader changes the trust bundle in leader data: the target CA first, then every CA still in use. */
+  | { readonly kind: "publish-trust"; readonly bundle: string }
   /** The CA certificates this member trusts, from leader data onto the machine. */
   | { readonly kind: "write-trust"; readonly bundle: string; readonly fingerprints: readonly string[] }
   /** This unit signs a certificate for its own key (made here, if it has none) with the CA from the secret. */
   | {
       readonly kind: "issue-member-certificate";
       readonly caSecretId: string;
+      /** Fingerprint the CA in the secret must have: the leader's trust bundle names it first. */
+      readonly expectedCa: string;
       readonly subject: CertificateSubject;
-      readonly sans: { readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
+      readonly sans: SubjectNames;
       readonly validityMs: number;
       readonly reason: string;
     }
+  /** This unit asks the certificates provider for its member certificate: a request from its key in its bag. */
+  | {
+      readonly kind: "request-member-certificate";
+      readonly relationId: string;
+      readonly subject: CertificateSubject;
+      readonly sans: SubjectNames;
+      /** What the request asks for, kept beside it. */
+      readonly wants: string;
+    }
+  /** The provider's certificate for this member's request becomes its certificate (the key stays). */
+  | { readonly kind: "install-member-certificate"; readonly certificatePem: string; readonly reason: string }
   /** The leader makes one client identity for a consumer relation, named after the consuming application. */
   | { readonly kind: "issue-client-credentials"; readonly relationId: string; readonly caSecretId: string; readonly validityMs: number }
+  /** The leader issues a consumer's client certificate again from the charm's own CA (the target): a new revision of its secret. */
+  | {
+      readonly kind: "reissue-client-credentials";
+      readonly relationNumber: string;
+      readonly secretId: string;
+      readonly caSecretId: string;
+      readonly expectedCa: string;
+      readonly validityMs: number;
+    }
+  /** The leader asks the certificates provider for these consumers' client certificates (application bag). */
+  | {
+      readonly kind: "request-client-certificates";
+      readonly relationId: string;
+      /** Consumer relation id → the secret of the identity to request a certificate for (its key stays). */
+      readonly identities: Readonly<Record<string, string>>;
+    }
+  /** The provider's certificate for a consumer's request goes into its identity's secret. */
+  | {
+      readonly kind: "install-client-certificate";
+      readonly relationNumber: string;
+      readonly secretId: string;
+      readonly certificatePem: string;
+      readonly issuer: string;
+    }
   /** The leader puts client-credential secrets made in earlier hooks into leader data (relation number → id). */
   | { readonly kind: "record-client-secrets"; readonly secrets: Readonly<Record<string, string>> }
   /** The leader drops the client identities of relations that are gone. */
@@ -113,7 +157,13 @@ export const ACTION_KINDS = [
   "create-ca",
   "record-ca",
   "write-trust",
+  "publish-trust",
   "issue-member-certificate",
+  "request-member-certificate",
+  "install-member-certificate",
+  "reissue-client-credentials",
+  "request-client-certificates",
+  "install-client-certificate",
   "issue-client-credentials",
   "record-client-secrets",
   "drop-client-credentials",

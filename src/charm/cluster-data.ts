@@ -55,9 +55,33 @@ export interface LeaderData {
   readonly caSecretId: string | undefined;
   /** The CA certificates members trust (public), PEM: the current CA first, then any other still trusted. */
   readonly caBundle: string | undefined;
-  /** Consumer relation id → the Juju secret holding its client certificate and key. */
+  /** The charm's own CA certificate (public): the CA members are issued from when no provider relation gives one. */
+  readonly ownCa: string | undefined;
+  /**
+   * Consumer relation number → its client identity: `<secret id>,<issuer fingerprint>` (the Juju secret holding
+   * the certificate and key, and the CA that issued the certificate). See clientIdentityRef.
+   */
   readonly clientSecrets: Readonly<Record<string, string>>;
 }
+
+/**
+ * A client identity's leader-data value, split: the secret's id, which CA issued its certificate and when it is
+ * to be renewed (ms since the epoch); undefined where the value does not say.
+ */
+export function clientIdentityRef(value: string): { secretId: string; issuer: string | undefined; renewAtMs: number | undefined } {
+  const [secretId = "", issuer, renewAt] = value.split(",");
+  return { secretId, issuer, renewAtMs: renewAt ? Number(renewAt) * 1000 : undefined };
+}
+
+/** The leader-data value of a client identity (see clientIdentityRef). */
+export function clientIdentityValue(secretId: string, issuer: string, renewAtMs: number): string {
+  return `${secretId},${issuer},${Math.floor(renewAtMs / 1000)}`;
+}
+
+/** 16 hex digits of a certificate's SHA-256 (etcd/tls-files certificateFingerprint). */
+const FINGERPRINT = /^[0-9a-f]{16}$/;
+/** A client identity's value: a secret URI, then the issuing CA's fingerprint and the renewal time (s); an older value has only the URI. */
+const CLIENT_IDENTITY = new RegExp(`${SECRET_URI.source.slice(0, -1)}(?:,[0-9a-f]{16},[0-9]{1,12})?$`);
 
 export const LEADER_KEYS = {
   token: "cluster-token",
@@ -67,6 +91,7 @@ export const LEADER_KEYS = {
   clientUrls: "cluster-client-urls",
   caSecret: "tls-ca-secret",
   caBundle: "tls-ca",
+  ownCa: "tls-own-ca",
   /** `tls-client-<relation number>`: one client identity per consumer relation. */
   clientSecretPrefix: "tls-client-",
 } as const;
@@ -85,7 +110,7 @@ export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: 
   for (const key of Object.keys(raw)) {
     if (key.startsWith(LEADER_KEYS.clientSecretPrefix)) {
       const number = key.slice(LEADER_KEYS.clientSecretPrefix.length);
-      const value = take(key, z.string().regex(SECRET_URI));
+      const value = take(key, z.string().regex(CLIENT_IDENTITY));
       if (!/^[0-9]{1,9}$/.test(number)) rejected.push({ key, reason: "not a relation number" });
       else if (value !== undefined) clientSecrets[number] = value;
       continue;
@@ -111,6 +136,7 @@ export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: 
       clientUrls: take(LEADER_KEYS.clientUrls, ClientUrlList) ?? [],
       caSecretId: take(LEADER_KEYS.caSecret, z.string().regex(SECRET_URI)),
       caBundle: take(LEADER_KEYS.caBundle, CertificateBundle),
+      ownCa: take(LEADER_KEYS.ownCa, CertificateBundle),
       clientSecrets,
     },
     rejected,
@@ -126,9 +152,17 @@ export interface PeerUnitData {
   readonly started: boolean;
   /** Fingerprints of the CAs the running member trusts (it can dial https peers with certificates from them). */
   readonly trustedCas: readonly string[];
+  /** Fingerprint of the CA that issued its member certificate; undefined when not told. */
+  readonly certIssuer: string | undefined;
 }
 
-export const PEER_KEYS = { peerUrl: "peer-url", clientUrl: "client-url", state: "member-state", trustedCas: "tls-trusted-cas" } as const;
+export const PEER_KEYS = {
+  peerUrl: "peer-url",
+  clientUrl: "client-url",
+  state: "member-state",
+  trustedCas: "tls-trusted-cas",
+  certIssuer: "tls-cert-issuer",
+} as const;
 
 const PeerBag = z.object({
   "ingress-address": Address.optional(),
@@ -140,6 +174,7 @@ const PeerBag = z.object({
     .string()
     .regex(/^[0-9a-f]{16}(,[0-9a-f]{16}){0,7}$/)
     .optional(),
+  [PEER_KEYS.certIssuer]: z.string().regex(FINGERPRINT).optional(),
 });
 
 export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data: PeerUnitData; rejected: Rejected[] } {
@@ -159,6 +194,7 @@ export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data
       clientUrl: clean[PEER_KEYS.clientUrl],
       started: clean[PEER_KEYS.state] === "started",
       trustedCas: clean[PEER_KEYS.trustedCas]?.split(",") ?? [],
+      certIssuer: clean[PEER_KEYS.certIssuer],
     },
     rejected,
   };
@@ -177,9 +213,12 @@ export function parsePendingCa(text: string | undefined): PendingCa | undefined 
   return parseStateJson<PendingCa | undefined>(text, PendingCa, undefined);
 }
 
-/** On the leader: client-credential secrets (relation number → id) it created but has not put in leader data yet. */
+/**
+ * On the leader: client identities (relation number → leader-data value, see clientIdentityRef) whose secret it
+ * created or changed but has not put in leader data yet.
+ */
 export const PENDING_CLIENT_SECRETS_STATE_KEY = "pending-client-secrets";
-const PendingClientSecrets = z.record(z.string().regex(/^[0-9]{1,9}$/), z.string().regex(SECRET_URI));
+const PendingClientSecrets = z.record(z.string().regex(/^[0-9]{1,9}$/), z.string().regex(CLIENT_IDENTITY));
 
 export function parsePendingClientSecrets(text: string | undefined): Record<string, string> {
   return parseStateJson(text, PendingClientSecrets, {});
@@ -187,7 +226,7 @@ export function parsePendingClientSecrets(text: string | undefined): Record<stri
 
 /** Consumer relation id → the client-credentials secret this unit published there, as JSON in unit state. */
 export const PUBLISHED_CREDENTIALS_STATE_KEY = "published-client-credentials";
-const PublishedCredentials = z.record(z.string().regex(/^[a-z-]+:[0-9]{1,9}$/), z.string().regex(SECRET_URI));
+const PublishedCredentials = z.record(z.string().regex(/^[a-z-]+:[0-9]{1,9}$/), z.string().regex(CLIENT_IDENTITY));
 
 export function parsePublishedCredentials(text: string | undefined): Record<string, string> {
   return parseStateJson(text, PublishedCredentials, {});

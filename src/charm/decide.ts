@@ -10,7 +10,8 @@ import { decideDeparture, nextMembershipChange, recordedMembers } from "./member
 import type { Observed } from "./observed.js";
 import { consumerBags, reportedStatus } from "./report.js";
 import { decideClientCredentials, etcdctlEnvironment } from "./credentials.js";
-import { decideTlsMaterial, memberScheme, tlsFiles } from "./tls.js";
+import { memberScheme, tlsFiles } from "./tls.js";
+import { decideTlsMaterial } from "./trust.js";
 import { answeringOthers, answeringVoters, findMember, initialClusterWith, localClientUrl, raftSuccessor } from "./topology.js";
 
 export type { Action, Decision } from "./actions.js";
@@ -139,6 +140,7 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     [PEER_KEYS.clientUrl]: selfClientUrl,
     [PEER_KEYS.state]: o.serviceActive && identity ? "started" : "waiting",
     [PEER_KEYS.trustedCas]: o.serviceActive ? o.tls.runningTrust.join(",") : "",
+    [PEER_KEYS.certIssuer]: o.tls.issuer ?? "",
   };
   if (o.clusterRelationId && Object.entries(peerValues).some(([key, value]) => (o.publishedPeerData[key] ?? "") !== value)) {
     return decision({ kind: "publish-peer", relationId: o.clusterRelationId, values: peerValues }, "maintenance", "publishing this unit's member details");

@@ -20,7 +20,9 @@ export const loadPki = () => import("../tls/pki.js");
 
 /** A certificate and its key from a secret; undefined when the secret is not there or lacks either. */
 export async function readIdentitySecret(tools: Pick<HookTools, "secretGet">, secretId: string): Promise<Identity | undefined> {
-  const content = await tools.secretGet({ id: secretId });
+  // The latest revision: owners are pinned to the one they last read like any consumer (Juju 3.6), and the CA
+  // and client identities get new revisions (rotate-ca, reissues).
+  const content = await tools.secretGet({ id: secretId }, { refresh: true });
   const certificatePem = content?.[CERTIFICATE_KEY];
   const privateKeyPem = content?.[PRIVATE_KEY_KEY];
   return certificatePem && privateKeyPem ? { certificatePem, privateKeyPem } : undefined;
@@ -43,9 +45,11 @@ export async function issueClientIdentity(options: {
   readonly dnsNames: readonly string[];
   readonly now: number;
   readonly validityMs: number;
+  /** The identity's existing key, kept when it is issued again; a new one otherwise. */
+  readonly privateKeyPem?: string;
 }): Promise<Identity> {
   const pki = await loadPki();
-  const privateKeyPem = generatePrivateKey();
+  const privateKeyPem = options.privateKeyPem ?? generatePrivateKey();
   const certificatePem = await pki.issueCertificate({
     privateKeyPem,
     subject: { organization: options.organization, organizationalUnit: options.organizationalUnit },

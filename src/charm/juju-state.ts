@@ -19,8 +19,16 @@ import {
   UNCLAIMED_STATE_KEY,
 } from "./cluster-data.js";
 import { parseCharmConfig } from "./config.js";
+import {
+  CERTIFICATES_KEYS,
+  CLIENT_REQUESTS_STATE_KEY,
+  MEMBER_REQUEST_STATE_KEY,
+  parseClientRequests,
+  parseProvided,
+  parseRequests,
+} from "./certificates-data.js";
 import { type ConsumerEndpoint, ENDPOINTS } from "../names.js";
-import type { JujuFacts, Peer } from "./observed.js";
+import type { CertificatesRelation, JujuFacts, Peer } from "./observed.js";
 
 export type { JujuFacts };
 
@@ -52,10 +60,12 @@ export class JujuState {
     private current: JujuFacts,
     private leaderBag: Bag,
     private unitState: Bag,
+    /** The certificates relation's bags: this unit's own and the provider's application bag. */
+    private certificateBags: { readonly id: string; own: Bag; readonly provider: Bag } | undefined,
   ) {}
 
   static async read(tools: HookTools, unit: string, log: Logger): Promise<JujuState> {
-    const [configRaw, isLeader, leaderRaw, address, clusterIds, consumerIds, unitState] = await Promise.all([
+    const [configRaw, isLeader, leaderRaw, address, clusterIds, consumerIds, unitState, certificateIds] = await Promise.all([
       tools.configGet(),
       tools.isLeader(),
       tools.leaderGet(),
@@ -63,6 +73,7 @@ export class JujuState {
       tools.relationIds(ENDPOINTS.cluster),
       Promise.all(ENDPOINTS.consumers.map(async (endpoint) => (await tools.relationIds(endpoint)).map((id) => ({ endpoint, id })))),
       tools.stateGetAll(),
+      tools.relationIds(ENDPOINTS.certificates),
     ]);
     const leader = parseLeaderData(leaderRaw);
     warnRejected(log, "leader settings", leader.rejected);
@@ -88,6 +99,8 @@ export class JujuState {
     relations.forEach(({ endpoint, id }, i) => {
       consumers[id] = { endpoint, bag: consumerBags[i] ?? {} };
     });
+    const certificatesId = certificateIds[0];
+    const certificateBags = certificatesId ? await readCertificateBags(tools, certificatesId, unit, log) : undefined;
     const facts: JujuFacts = {
       unit,
       appName: unit.split("/")[0] ?? unit,
@@ -102,8 +115,9 @@ export class JujuState {
       publishedPeerData,
       ...fromUnitState(unitState),
       consumers,
+      certificates: certificatesView(certificateBags, unitState),
     };
-    return new JujuState(tools, facts, leaderRaw, unitState);
+    return new JujuState(tools, facts, leaderRaw, unitState, certificateBags);
   }
 
   /** One key of this unit's state as this hook has it (including its own writes). */
@@ -145,12 +159,18 @@ export class JujuState {
       ...fromUnitState(this.unitState),
       leaderData: withPendingCa(parseLeaderData(this.leaderBag).data, this.unitState),
       clientSecretsToRecord,
+      certificates: certificatesView(this.certificateBags, this.unitState),
     };
   }
 
   /** relation-set of this unit's own bag in the peer relation or a consumer relation. */
-  async relationSet(relationId: string, values: Bag): Promise<void> {
-    await this.tools.relationSet(relationId, values);
+  async relationSet(relationId: string, values: Bag, options: { app?: boolean } = {}): Promise<void> {
+    await this.tools.relationSet(relationId, values, options);
+    if (options.app) return;
+    if (this.certificateBags?.id === relationId) {
+      this.certificateBags.own = merged(this.certificateBags.own, values);
+      this.current = { ...this.current, certificates: certificatesView(this.certificateBags, this.unitState) };
+    }
     if (relationId === this.current.clusterRelationId) {
       this.current = { ...this.current, publishedPeerData: merged(this.current.publishedPeerData, values) };
     }
@@ -167,9 +187,30 @@ export class JujuState {
  */
 function withPendingCa(data: LeaderData, state: Bag): LeaderData {
   const pending = parsePendingCa(state[PENDING_CA_STATE_KEY]);
-  const clientSecrets = { ...parsePendingClientSecrets(state[PENDING_CLIENT_SECRETS_STATE_KEY]), ...data.clientSecrets };
+  // Pending values are newer than leader data's (an identity issued again): the leader acts on them.
+  const clientSecrets = { ...data.clientSecrets, ...parsePendingClientSecrets(state[PENDING_CLIENT_SECRETS_STATE_KEY]) };
   const withClients = { ...data, clientSecrets };
-  return pending && !data.caSecretId ? { ...withClients, caSecretId: pending.id, caBundle: pending.bundle } : withClients;
+  return pending && !data.caSecretId ? { ...withClients, caSecretId: pending.id, caBundle: pending.bundle, ownCa: pending.bundle } : withClients;
+}
+
+/** This unit's bag and the provider's application bag (none before the provider's application is known). */
+async function readCertificateBags(tools: HookTools, id: string, unit: string, log: Logger): Promise<{ id: string; own: Bag; provider: Bag }> {
+  const [own, remoteApp] = await Promise.all([tools.relationGet(id, unit), tools.relationRemoteApp(id).catch(() => "")]);
+  const provider = remoteApp ? await tools.relationGet(id, remoteApp, { app: true }) : {};
+  const { problem } = parseProvided(provider[CERTIFICATES_KEYS.certificates]);
+  if (problem) log.warn({ relation: id, key: CERTIFICATES_KEYS.certificates, reason: problem }, "ignoring malformed data");
+  return { id, own, provider };
+}
+
+function certificatesView(bags: { id: string; own: Bag; provider: Bag } | undefined, state: Bag): CertificatesRelation | undefined {
+  if (!bags) return undefined;
+  const [csr] = parseRequests(bags.own[CERTIFICATES_KEYS.requests]);
+  return {
+    relationId: bags.id,
+    memberRequest: csr ? { csr, wants: state[MEMBER_REQUEST_STATE_KEY] ?? "" } : undefined,
+    clientRequests: parseClientRequests(state[CLIENT_REQUESTS_STATE_KEY]),
+    provided: parseProvided(bags.provider[CERTIFICATES_KEYS.certificates]).provided,
+  };
 }
 
 function fromUnitState(state: Bag): Pick<JujuFacts, "departedUnits" | "leftCluster" | "unclaimedLearners" | "publishedCredentials"> {

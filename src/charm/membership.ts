@@ -53,6 +53,7 @@ export function nextMembershipChange(o: Observed, peerPort: number, localUrl: st
     clientUrl: undefined,
     started: o.serviceActive,
     trustedCas: [],
+    certIssuer: undefined,
   };
   const units = [self, ...o.peers];
   // Compared as host:port: a member keeps its listener when its scheme moves between http and https.

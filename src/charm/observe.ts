@@ -2,10 +2,12 @@ import { type Member, memberNameOf } from "../domain/member.js";
 import type { EtcdCluster } from "../etcd/cluster.js";
 import type { Machine } from "../etcd/machine.js";
 import { parseRenderedConfig } from "../etcd/render.js";
-import { bundleFingerprints } from "../etcd/tls-files.js";
+import { bundleFingerprints, certificateFingerprint } from "../etcd/tls-files.js";
+import { isIssuedBy, readCertificate } from "../tls/inspect.js";
+import { answerTo } from "./certificates-data.js";
 import type { Logger } from "../log.js";
 import type { JujuFacts } from "./juju-state.js";
-import type { ClusterView, HookIntent, Observed, TlsFilesView } from "./observed.js";
+import type { ClusterView, HookIntent, Observed, ProvidedCertificate, ProviderCertificate, TlsFilesView } from "./observed.js";
 import { bundleFile } from "./tls.js";
 import type { Clock } from "./runtime.js";
 
@@ -107,5 +109,30 @@ async function observeTls(juju: JujuFacts, world: ObserveWorld): Promise<Omit<Tl
     bundle ? store.bundleWritten(bundle, bundleFile(store.paths, caFingerprints)) : Promise.resolve(false),
     store.readEtcdctlEnv(),
   ]);
-  return { caFingerprints, ...member, bundleWritten, etcdctlEnv };
+  const ownCa = juju.leaderData.ownCa;
+  const certificates = juju.certificates;
+  const providedClients: Record<string, ProvidedCertificate> = {};
+  for (const [number, csr] of Object.entries(certificates?.clientRequests ?? {})) {
+    const read = readProvided(answerTo(certificates?.provided ?? [], csr));
+    if (read) providedClients[number] = read;
+  }
+  return {
+    caFingerprints,
+    ownCaFingerprint: ownCa ? certificateFingerprint(ownCa) : undefined,
+    ownCaExpiresMs: ownCa ? readCertificate(ownCa)?.notAfterMs : undefined,
+    providedMember: readProvided(answerTo(certificates?.provided ?? [], certificates?.memberRequest?.csr)),
+    providedClients,
+    ...member,
+    bundleWritten,
+    etcdctlEnv,
+  };
+}
+
+/** A provider's answer, read; undefined when its certificate or CA does not parse, or it is a CA certificate. */
+function readProvided(entry: ProviderCertificate | undefined): ProvidedCertificate | undefined {
+  if (!entry) return undefined;
+  const facts = readCertificate(entry.certificate);
+  const caFingerprint = certificateFingerprint(entry.ca);
+  if (!facts || facts.isCa || !caFingerprint || !isIssuedBy(entry.certificate, entry.ca)) return undefined;
+  return { certificatePem: `${entry.certificate}\n`, caPem: `${entry.ca}\n`, caFingerprint, facts };
 }

@@ -14,6 +14,35 @@ export interface Peer {
   readonly started: boolean;
   /** Fingerprints of the CAs its running member trusts: it can dial https peers with certificates from them. */
   readonly trustedCas: readonly string[];
+  /** Fingerprint of the CA that issued its member certificate; undefined when it has not said. */
+  readonly certIssuer: string | undefined;
+}
+
+/** One entry of a tls-certificates provider's `certificates` list (interfaces §1.1), validated. */
+export interface ProviderCertificate {
+  readonly ca: string;
+  readonly csr: string;
+  readonly certificate: string;
+  readonly revoked: boolean;
+}
+
+/** The `certificates` relation (tls-certificates v4, this charm the requirer) as Juju shows it to this unit. */
+export interface CertificatesRelation {
+  readonly relationId: string;
+  /** The request in this unit's own bag for its member certificate, and what it asked for (unit state). */
+  readonly memberRequest: { readonly csr: string; readonly wants: string } | undefined;
+  /** Leader: consumer relation number → the request it published in the application bag for that identity. */
+  readonly clientRequests: Readonly<Record<string, string>>;
+  /** The provider's answers. */
+  readonly provided: readonly ProviderCertificate[];
+}
+
+/** A provider's certificate for one of this unit's requests, read. */
+export interface ProvidedCertificate {
+  readonly certificatePem: string;
+  readonly caPem: string;
+  readonly caFingerprint: string;
+  readonly facts: CertificateFacts;
 }
 
 /** What the cluster says about itself, asked of whichever members answer. */
@@ -44,6 +73,14 @@ export interface RenderedState {
 export interface TlsFilesView {
   /** Fingerprints (16 hex digits) of the leader's CA bundle, the current CA first; [] before there is one. */
   readonly caFingerprints: readonly string[];
+  /** Fingerprint of the charm's own CA (leader data), when there is one. */
+  readonly ownCaFingerprint: string | undefined;
+  /** When the charm's own CA certificate expires (ms since the epoch). */
+  readonly ownCaExpiresMs: number | undefined;
+  /** The provider's certificate for this member's request, when the certificates relation gave one (not revoked). */
+  readonly providedMember: ProvidedCertificate | undefined;
+  /** Leader: consumer relation number → the provider's certificate for that identity's request. */
+  readonly providedClients: Readonly<Record<string, ProvidedCertificate>>;
   /** The member certificate on disk, read; undefined when missing or unreadable. */
   readonly certificate: CertificateFacts | undefined;
   /** The certificate's public key belongs to the key file beside it. */
@@ -103,6 +140,8 @@ export interface JujuFacts {
   readonly clientSecretsToRecord: Readonly<Record<string, string>>;
   /** This application's name: the organisation of its certificates. */
   readonly appName: string;
+  /** The certificates relation, when there is one. */
+  readonly certificates: CertificatesRelation | undefined;
 }
 
 /** Everything the decisions need: Juju's facts plus the machine and the cluster, gathered fresh at each step of a hook. */

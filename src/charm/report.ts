@@ -1,3 +1,4 @@
+import { tlsNotes } from "./tls.js";
 import { clientUrlOf, hexId, type Member, namedVoters } from "../domain/member.js";
 import type { StatusKind } from "./actions.js";
 import type { Observed } from "./observed.js";
@@ -67,9 +68,12 @@ export function reportedStatus(o: Observed, self: Member | undefined, hasIdentit
   const leaderText = leader ? `raft leader ${unitOfMember(o, leader.name)}` : "no raft leader";
   // A crash or kill that systemd recovered from is still worth an operator's attention.
   const restarted = o.serviceRestarts > 0 ? `; etcd here was restarted by systemd ${o.serviceRestarts} time${o.serviceRestarts === 1 ? "" : "s"}` : "";
+  const tls = tlsNotes(o)
+    .map((note) => `; ${note}`)
+    .join("");
   if (silent.length > 0) {
     const names = silent.map((m) => (m.name ? unitOfMember(o, m.name) : "an unstarted learner")).join(", ");
-    return ["active", `${count}, degraded: ${names} not answering, ${leaderText}${restarted}`];
+    return ["active", `${count}, degraded: ${names} not answering, ${leaderText}${restarted}${tls}`];
   }
-  return ["active", `${count}, healthy, ${leaderText}${restarted}`];
+  return ["active", `${count}, healthy, ${leaderText}${restarted}${tls}`];
 }

@@ -4,7 +4,6 @@ import type { Member } from "../domain/member.js";
 import type { EtcdPaths } from "../etcd/paths.js";
 import type { TlsFiles } from "../etcd/render.js";
 import type { CertificateFacts } from "../tls/inspect.js";
-import { type Decision, decision } from "./actions.js";
 import type { Observed } from "./observed.js";
 
 /**
@@ -46,56 +45,10 @@ export function wantedSans(
   return { dnsNames, ipAddresses };
 }
 
-/** Why the member certificate on disk must be (re)issued, or undefined when it is good. */
-export function memberCertificateProblem(o: Observed, settings: Pick<EtcdSettings, "tlsExtraSans">): string | undefined {
-  const { certificate, keyMatches, issuer, caFingerprints } = o.tls;
-  if (!certificate) return "no member certificate yet";
-  if (!keyMatches) return "the member certificate does not match its key";
-  if (issuer === undefined || issuer !== caFingerprints[0]) return "the member certificate is not from the cluster's current CA";
-  const wanted = wantedSans(o, settings);
-  const missing = [
-    ...wanted.ipAddresses.filter((ip) => !certificate.ipAddresses.includes(ip)),
-    ...wanted.dnsNames.filter((n) => !certificate.dnsNames.includes(n)),
-  ];
-  if (missing.length > 0) return `the member certificate does not name ${missing.join(", ")}`;
-  if (renewalDue(certificate, o.now)) return `the member certificate expires on ${new Date(certificate.notAfterMs).toISOString().slice(0, 10)}`;
-  return undefined;
-}
-
 /** A certificate is renewed once two thirds of its life have passed. */
 export function renewalDue(certificate: Pick<CertificateFacts, "notBeforeMs" | "notAfterMs">, now: number): boolean {
   const life = certificate.notAfterMs - certificate.notBeforeMs;
   return now >= certificate.notAfterMs - life / 3;
-}
-
-/** The CA, the trust files and this member's certificate, in that order; undefined when all are in place. */
-export function decideTlsMaterial(o: Observed, settings: EtcdSettings | undefined): Decision | undefined {
-  const { caSecretId, caBundle } = o.leaderData;
-  if (o.isLeader && o.caToRecord) {
-    return decision({ kind: "record-ca", secretId: o.caToRecord.id, bundle: o.caToRecord.bundle }, "maintenance", "publishing the cluster's CA to every unit");
-  }
-  if (o.isLeader && (!caSecretId || !caBundle)) {
-    return decision({ kind: "create-ca", appName: o.appName, validityMs: CA_VALIDITY_MS }, "maintenance", "creating the cluster's certificate authority");
-  }
-  if (!caSecretId || !caBundle) return undefined;
-  if (!o.tls.bundleWritten) {
-    return decision({ kind: "write-trust", bundle: caBundle, fingerprints: o.tls.caFingerprints }, "maintenance", "writing the cluster's CA certificates");
-  }
-  if (!settings) return undefined;
-  const problem = memberCertificateProblem(o, settings);
-  if (problem === undefined) return undefined;
-  return decision(
-    {
-      kind: "issue-member-certificate",
-      caSecretId,
-      subject: { commonName: o.memberName, organization: o.appName },
-      sans: wantedSans(o, settings),
-      validityMs: CERTIFICATE_VALIDITY_MS,
-      reason: problem,
-    },
-    "maintenance",
-    o.tls.certificate ? "renewing this member's certificate" : "issuing this member's certificate",
-  );
 }
 
 /** The member's TLS files, once its certificate is from the current CA and the trust files are written. */
@@ -120,4 +73,33 @@ export function memberScheme(o: Observed, settings: EtcdSettings, self: Member |
   const peersReady = currentCa !== undefined && o.peers.filter((p) => p.started).every((p) => p.trustedCas.includes(currentCa));
   if (selfReady && peersReady) return "https";
   return registered ?? "http";
+}
+
+/** Warn this long before the cluster's own CA expires: replacing it (rotate-ca) is an operator's decision. */
+export const CA_EXPIRY_WARNING_MS = 90 * 24 * 3600_000;
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * What the status line says about TLS on a running member: a change of CA under way, and expiries the charm
+ * cannot fix by itself (the own CA's; a member certificate the provider has not renewed, or that renewal failed
+ * for, by the time a sixth of its life is left).
+ */
+export function tlsNotes(o: Observed): string[] {
+  const notes: string[] = [];
+  const { caFingerprints, certificate, ownCaExpiresMs } = o.tls;
+  if (caFingerprints.length > 1) notes.push(`moving to CA ${caFingerprints[0]} (${caFingerprints.length} CAs trusted)`);
+  if (o.certificates && !o.tls.providedMember) notes.push("waiting for the certificates provider");
+  if (certificate) {
+    const life = certificate.notAfterMs - certificate.notBeforeMs;
+    if (o.now >= certificate.notAfterMs - life / 6) {
+      const fix = o.certificates ? "the certificates provider has not renewed it" : "renewing it failed, see juju debug-log";
+      notes.push(`this member's certificate expires on ${day(certificate.notAfterMs)}: ${fix}`);
+    }
+  }
+  const ownInUse = o.tls.ownCaFingerprint !== undefined && caFingerprints.includes(o.tls.ownCaFingerprint);
+  if (ownInUse && ownCaExpiresMs !== undefined && o.now >= ownCaExpiresMs - CA_EXPIRY_WARNING_MS) {
+    notes.push(`the cluster CA expires on ${day(ownCaExpiresMs)}: run rotate-ca`);
+  }
+  return notes;
 }

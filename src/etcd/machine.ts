@@ -27,7 +27,16 @@ export interface Machine {
   };
   readonly tls: Pick<
     TlsFileStore,
-    "paths" | "readMemberCertificate" | "readKey" | "bundleWritten" | "writeBundle" | "writeMember" | "fingerprintsOf" | "readEtcdctlEnv" | "writeEtcdctlEnv"
+    | "paths"
+    | "readMemberCertificate"
+    | "readKey"
+    | "writeKey"
+    | "bundleWritten"
+    | "writeBundle"
+    | "writeMember"
+    | "fingerprintsOf"
+    | "readEtcdctlEnv"
+    | "writeEtcdctlEnv"
   >;
   /** The machine's host name, named in the member certificate. */
   hostname(): string;

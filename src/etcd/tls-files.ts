@@ -100,6 +100,12 @@ export class TlsFileStore {
   }
 
   /** Key first: a certificate is never on disk beside a key it does not belong to for longer than one rename. */
+  /** A key alone, for a member that asks a provider for its first certificate. */
+  async writeKey(keyPem: string): Promise<void> {
+    const etcd = await this.ensureDir();
+    await writeWhole(this.paths.keyFile, keyPem, 0o600, etcd);
+  }
+
   async writeMember(certificatePem: string, keyPem: string): Promise<void> {
     const etcd = await this.ensureDir();
     await writeWhole(this.paths.keyFile, keyPem, 0o600, etcd);

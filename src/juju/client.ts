@@ -182,6 +182,11 @@ export class HookTools {
     });
   }
 
+  /** A new revision of a secret this application owns (the leader only), with this content in full. */
+  async secretSet(id: string, content: Readonly<Record<string, string>>): Promise<void> {
+    await withSecretFiles(content, async (args) => this.run("secret-set", [id, ...args]));
+  }
+
   /** A secret's content by URI or label; undefined when it does not exist (or not yet, for one created in a failed hook). */
   async secretGet(ref: { id: string } | { label: string }, options: { refresh?: boolean } = {}): Promise<Record<string, string> | undefined> {
     const target = "id" in ref ? [ref.id] : ["--label", ref.label];

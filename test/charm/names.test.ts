@@ -27,8 +27,12 @@ describe("the names the charm shares with Juju are written once and match its me
   });
 
   it("every relation hook the charm handles belongs to an endpoint in metadata.yaml", async () => {
-    const metadata = (await yamlOf("metadata.yaml")) as { peers: Record<string, unknown>; provides: Record<string, unknown> };
-    const endpoints = new Set([...Object.keys(metadata.peers), ...Object.keys(metadata.provides)]);
+    const metadata = (await yamlOf("metadata.yaml")) as {
+      peers: Record<string, unknown>;
+      provides: Record<string, unknown>;
+      requires: Record<string, unknown>;
+    };
+    const endpoints = new Set([...Object.keys(metadata.peers), ...Object.keys(metadata.provides), ...Object.keys(metadata.requires)]);
     const relationHooks = HANDLED_HOOKS.filter((hook) => hook.includes("-relation-"));
     expect(relationHooks.filter((hook) => !endpoints.has(hook.slice(0, hook.indexOf("-relation-"))))).toEqual([]);
   });

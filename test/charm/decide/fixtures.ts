@@ -53,8 +53,8 @@ export const clientUrl = (n: number, scheme: Scheme = "https") => `${scheme}://$
 export const CA_SECRET = "secret:d0000000000000000001";
 export const CA_FINGERPRINT = "0123456789abcdef";
 export const CA_BUNDLE = "-----BEGIN CERTIFICATE-----\nTUlJQmNsdXN0ZXJDQQ==\n-----END CERTIFICATE-----\n";
-export const WITH_CA = { caSecretId: CA_SECRET, caBundle: CA_BUNDLE, clientSecrets: {} } as const;
-export const NO_CA = { caSecretId: undefined, caBundle: undefined, clientSecrets: {} } as const;
+export const WITH_CA = { caSecretId: CA_SECRET, caBundle: CA_BUNDLE, ownCa: CA_BUNDLE, clientSecrets: {} } as const;
+export const NO_CA = { caSecretId: undefined, caBundle: undefined, ownCa: undefined, clientSecrets: {} } as const;
 export const DAY_MS = 24 * 3600_000;
 
 /** What a member certificate on disk says: issued 30 days ago for a year, naming the unit's address and host name. */
@@ -80,6 +80,10 @@ export const memberFiles: TlsFiles = {
 /** Unit n's TLS files, all in place and current, its etcd started with them. */
 export const tlsInPlace = (n: number, scheme: Scheme = "https"): TlsFilesView => ({
   caFingerprints: [CA_FINGERPRINT],
+  ownCaFingerprint: CA_FINGERPRINT,
+  ownCaExpiresMs: NOW + 3000 * DAY_MS,
+  providedMember: undefined,
+  providedClients: {},
   certificate: certificate(n),
   keyMatches: true,
   issuer: CA_FINGERPRINT,
@@ -90,6 +94,10 @@ export const tlsInPlace = (n: number, scheme: Scheme = "https"): TlsFilesView =>
 /** A unit before anything of TLS is on its disk. */
 export const NO_TLS_FILES: TlsFilesView = {
   caFingerprints: [],
+  ownCaFingerprint: undefined,
+  ownCaExpiresMs: undefined,
+  providedMember: undefined,
+  providedClients: {},
   certificate: undefined,
   keyMatches: false,
   issuer: undefined,
@@ -113,6 +121,7 @@ export const peer = (n: number, started = true, scheme: Scheme = "https"): Peer 
   clientUrl: clientUrl(n, scheme),
   started,
   trustedCas: started ? [CA_FINGERPRINT] : [],
+  certIssuer: started ? CA_FINGERPRINT : undefined,
 });
 export const cluster = (members: Member[], leader = members[0]!.id): ClusterView => ({
   members,
@@ -187,7 +196,13 @@ export function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     },
     clusterRelationId: "cluster:1",
     peers: [0, 1, 2].filter((i) => i !== n).map((i) => peer(i)),
-    publishedPeerData: { "peer-url": peerUrl(n), "client-url": clientUrl(n), "member-state": "started", "tls-trusted-cas": CA_FINGERPRINT },
+    publishedPeerData: {
+      "peer-url": peerUrl(n),
+      "client-url": clientUrl(n),
+      "member-state": "started",
+      "tls-trusted-cas": CA_FINGERPRINT,
+      "tls-cert-issuer": CA_FINGERPRINT,
+    },
     departedUnits: [],
     unclaimedLearners: {},
     now: NOW,
@@ -197,6 +212,7 @@ export function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     caToRecord: undefined,
     clientSecretsToRecord: {},
     appName: "etcd",
+    certificates: undefined,
     tls: tlsInPlace(n),
     hostname: hostname(n),
     ...overrides,

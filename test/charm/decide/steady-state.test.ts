@@ -69,7 +69,13 @@ describe("peer data", () => {
     expect(action(converged(1, { publishedPeerData: {} }))).toEqual({
       kind: "publish-peer",
       relationId: "cluster:1",
-      values: { "peer-url": peerUrl(1), "client-url": clientUrl(1), "member-state": "started", "tls-trusted-cas": CA_FINGERPRINT },
+      values: {
+        "peer-url": peerUrl(1),
+        "client-url": clientUrl(1),
+        "member-state": "started",
+        "tls-trusted-cas": CA_FINGERPRINT,
+        "tls-cert-issuer": CA_FINGERPRINT,
+      },
     });
     expect(action(converged(1, { publishedPeerData: {}, clusterRelationId: undefined }))).toBeUndefined();
   });

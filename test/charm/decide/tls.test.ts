@@ -45,7 +45,13 @@ const onHttp = (n: number, overrides: Partial<Observed> = {}): Observed =>
   converged(n, {
     rendered: rendered(n, `etcd0=${peerUrl(0, "http")}`, "existing", { scheme: "http" }),
     peers: [0, 1, 2].filter((i) => i !== n).map((i) => peer(i, true, "http")),
-    publishedPeerData: { "peer-url": peerUrl(n, "http"), "client-url": clientUrl(n, "http"), "member-state": "started", "tls-trusted-cas": CA_FINGERPRINT },
+    publishedPeerData: {
+      "peer-url": peerUrl(n, "http"),
+      "client-url": clientUrl(n, "http"),
+      "member-state": "started",
+      "tls-trusted-cas": CA_FINGERPRINT,
+      "tls-cert-issuer": CA_FINGERPRINT,
+    },
     cluster: cluster([0, 1, 2].map((i) => member(i, {}, "http"))),
     leaderData: { ...converged().leaderData, clientUrls: [0, 1, 2].map((i) => clientUrl(i, "http")) },
     tls: tlsInPlace(n, "http"),
@@ -53,7 +59,7 @@ const onHttp = (n: number, overrides: Partial<Observed> = {}): Observed =>
   });
 
 /** The leader's bundle is known but nothing of it is on this unit's disk yet. */
-const NOTHING_ON_DISK = { ...NO_TLS_FILES, caFingerprints: [CA_FINGERPRINT] };
+const NOTHING_ON_DISK = { ...NO_TLS_FILES, caFingerprints: [CA_FINGERPRINT], ownCaFingerprint: CA_FINGERPRINT };
 
 /** A plaintext cluster an earlier revision deployed: no CA, no TLS files, nobody trusting anything. */
 const earlierRevision = (n: number, overrides: Partial<Observed> = {}): Observed =>
@@ -143,6 +149,7 @@ describe("this member's trust files and certificate", () => {
   const issue = (reason: string) => ({
     kind: "issue-member-certificate",
     caSecretId: CA_SECRET,
+    expectedCa: CA_FINGERPRINT,
     subject: { commonName: "etcd1", organization: "etcd" },
     sans: { dnsNames: ["machine-1", PEER_HOST], ipAddresses: ["10.0.0.11"] },
     validityMs: CERTIFICATE_VALIDITY_MS,
@@ -153,11 +160,10 @@ describe("this member's trust files and certificate", () => {
 
   it.each<[string, Partial<Observed>, string]>([
     ["there is none", { tls: { ...tlsInPlace(1), certificate: undefined, keyMatches: false, issuer: undefined } }, "no member certificate yet"],
-    ["it is from another CA", { tls: { ...tlsInPlace(1), issuer: undefined } }, "the member certificate is not from the cluster's current CA"],
     [
-      "it is from a CA still trusted but no longer current",
-      { tls: { ...tlsInPlace(1), caFingerprints: [OTHER_CA, CA_FINGERPRINT], issuer: CA_FINGERPRINT } },
-      "the member certificate is not from the cluster's current CA",
+      "it is from a CA the cluster does not trust",
+      { tls: { ...tlsInPlace(1), issuer: undefined } },
+      "the member certificate is not from a CA the cluster trusts",
     ],
     ["it does not match its key", { tls: { ...tlsInPlace(1), keyMatches: false } }, "the member certificate does not match its key"],
     [
@@ -319,7 +325,13 @@ describe("the scheme each member runs", () => {
     expect(action(moved)).toEqual({
       kind: "publish-peer",
       relationId: "cluster:1",
-      values: { "peer-url": peerUrl(1), "client-url": clientUrl(1), "member-state": "started", "tls-trusted-cas": CA_FINGERPRINT },
+      values: {
+        "peer-url": peerUrl(1),
+        "client-url": clientUrl(1),
+        "member-state": "started",
+        "tls-trusted-cas": CA_FINGERPRINT,
+        "tls-cert-issuer": CA_FINGERPRINT,
+      },
     });
   });
 });

@@ -29,7 +29,9 @@ describe("a consumer relation's client identity", () => {
     expect(world.juju.leaderBag[`tls-client-${number}`]).toBeUndefined();
     const [secret, ...more] = clientSecrets(world);
     expect(more).toEqual([]);
-    expect(world.juju.unitState.get("etcd/0")?.["pending-client-secrets"]).toBe(JSON.stringify({ [number]: secret?.id }));
+    // The value names the secret, the CA that issued the certificate and when it is renewed (s since the epoch).
+    const value = JSON.parse(world.juju.unitState.get("etcd/0")?.["pending-client-secrets"] ?? "{}")[number] as string;
+    expect(value).toMatch(new RegExp(`^${secret?.id},[0-9a-f]{16},[0-9]+$`));
     // The leader publishes the identity it made at once; the others wait for leader data.
     expect(world.juju.bag(db, "etcd/0").client_cert).toBe(secret?.content.certificate);
     expect((await world.hook("etcd/1", "db-relation-joined", dbEnv(db, "joined"))).error).toBeUndefined();
@@ -38,7 +40,7 @@ describe("a consumer relation's client identity", () => {
     const next = await world.hook("etcd/0", "update-status");
     expect(next.error).toBeUndefined();
     expect(next.actions).toEqual(["record-client-secrets"]);
-    expect(world.juju.leaderBag[`tls-client-${number}`]).toBe(secret?.id);
+    expect(world.juju.leaderBag[`tls-client-${number}`]?.split(",")[0]).toBe(secret?.id);
     expect(world.juju.unitState.get("etcd/0")?.["pending-client-secrets"]).toBeUndefined();
     expect((await world.hook("etcd/1", "leader-settings-changed")).error).toBeUndefined();
     expect(world.juju.bag(db, "etcd/1")).toMatchObject({ client_cert: secret?.content.certificate, client_key: secret?.content["private-key"] });
@@ -74,7 +76,7 @@ describe("a consumer relation's client identity", () => {
     expect(broken.actions).not.toContain("drop-client-credentials");
     expect(broken.calls.map((call) => call.tool)).not.toContain("secret-remove");
     expect(clientSecrets(world).map((s) => s.id)).toEqual([secret?.id]);
-    expect(world.juju.leaderBag[`tls-client-${number}`]).toBe(secret?.id);
+    expect(world.juju.leaderBag[`tls-client-${number}`]?.split(",")[0]).toBe(secret?.id);
 
     const later = await world.hook("etcd/0", "update-status");
     expect(later.actions).toEqual(["drop-client-credentials"]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTION_KINDS } from "../../../src/charm/actions.js";
+import { FakeProvider } from "./fake-provider.js";
 import { FakeWorld } from "./fake-world.js";
 
 describe("the shell tests reach every action decide can choose", () => {
@@ -17,6 +18,21 @@ describe("the shell tests reach every action decide can choose", () => {
       JUJU_REMOTE_APP: "kube-apiserver",
     });
     await run("etcd/0", "update-status"); // issue-client-credentials (the leader), then publish-consumers
+    const everyUnit = async (rounds: number, between: () => Promise<unknown> = async () => {}) => {
+      for (let round = 0; round < rounds; round++) {
+        await between();
+        for (const unit of world.machines.keys()) await run(unit, "update-status");
+      }
+    };
+    await everyUnit(2); // record-client-secrets
+    expect((await world.action("etcd/0", "rotate-ca")).error).toBeUndefined();
+    await everyUnit(6); // write-trust, issue-member-certificate, reissue-client-credentials, publish-trust
+    const provider = await FakeProvider.create(world.clock.now());
+    const certificates = world.juju.addRelation("certificates", ["self-signed-certificates/0"]);
+    // request-member-certificate, request-client-certificates, install-member-certificate, install-client-certificate
+    await everyUnit(8, () => provider.reconcile(world.juju, certificates, world.clock.now()));
+    world.juju.relations.delete(certificates);
+    await everyUnit(6);
     world.juju.relations.delete("db:2");
     await run("etcd/0", "update-status"); // drop-client-credentials
     world.cluster.leaderId = undefined;

@@ -44,6 +44,8 @@ export interface FakeSecret {
 interface PendingSecrets {
   readonly added: FakeSecret[];
   readonly removed: Set<string>;
+  /** New revisions (secret-set): URI → content. */
+  readonly revised: Map<string, Readonly<Bag>>;
 }
 
 /** Secret content keys as Juju checks them (§6.4). */
@@ -101,6 +103,10 @@ export class FakeJuju {
     const pending = this.pending.get(unit);
     this.pending.delete(unit);
     for (const secret of pending?.added ?? []) this.secrets.set(secret.id, secret);
+    for (const [id, content] of pending?.revised ?? []) {
+      const secret = this.secrets.get(id);
+      if (secret) this.secrets.set(id, { ...secret, content });
+    }
     for (const id of pending?.removed ?? []) this.secrets.delete(id);
     const state = this.pendingState.get(unit);
     this.pendingState.delete(unit);
@@ -116,7 +122,7 @@ export class FakeJuju {
   private pendingOf(unit: string): PendingSecrets {
     let pending = this.pending.get(unit);
     if (!pending) {
-      pending = { added: [], removed: new Set() };
+      pending = { added: [], removed: new Set(), revised: new Map() };
       this.pending.set(unit, pending);
     }
     return pending;
@@ -133,7 +139,19 @@ export class FakeJuju {
     return this.visibleSecrets(unit).find((secret) => ("label" in wanted ? secret.label === wanted.label : secret.id === wanted.id));
   }
 
-  private secretAdd(unit: string, args: readonly string[]): ToolOutcome {
+  /** `secret-set <id> key#file=…`: a new revision, committed with the hook; the setting unit reads it at once. */
+  private secretSet(unit: string, args: readonly string[]): ToolOutcome {
+    const [id = "", ...rest] = args;
+    const secret = this.findSecret(unit, [id]);
+    if (!secret) return fail(`secret "${id}" not found`);
+    if (this.leader !== unit) return fail("this unit is not the leader");
+    const parsed = this.secretContent(rest);
+    if (typeof parsed === "string") return fail(parsed);
+    this.pendingOf(unit).revised.set(secret.id, parsed.content);
+    return ok();
+  }
+
+  private secretContent(args: readonly string[]): { content: Bag; flags: Map<string, string> } | string {
     const flags = new Map<string, string>();
     const content: Bag = {};
     for (let i = 0; i < args.length; i++) {
@@ -145,11 +163,17 @@ export class FakeJuju {
       const file = /^([^#=]+)#file=(.+)$/.exec(arg);
       const plain = /^([^#=]+)=(.*)$/.exec(arg);
       const [key, value] = file ? [file[1] ?? "", readFileSync(file[2] ?? "", "utf8")] : plain ? [plain[1] ?? "", plain[2] ?? ""] : [arg, ""];
-      if (!SECRET_KEY.test(key)) return fail(`key "${key}" not valid`);
-      if (value === "") return fail("empty secret value");
+      if (!SECRET_KEY.test(key)) return `key "${key}" not valid`;
+      if (value === "") return "empty secret value";
       content[key] = value;
     }
-    if (Object.keys(content).length === 0) return fail("missing secret value or filename");
+    return Object.keys(content).length === 0 ? "missing secret value or filename" : { content, flags };
+  }
+
+  private secretAdd(unit: string, args: readonly string[]): ToolOutcome {
+    const parsed = this.secretContent(args);
+    if (typeof parsed === "string") return fail(parsed);
+    const { content, flags } = parsed;
     if ((flags.get("--owner") ?? "application") === "application" && this.leader !== unit) return fail("this unit is not the leader");
     const label = flags.get("--label");
     if (label !== undefined && this.visibleSecrets(unit).some((secret) => secret.label === label)) return fail("secret label already exists");
@@ -213,14 +237,19 @@ export class FakeJuju {
       }
       case "relation-get": {
         const relation = this.relations.get(relationArg());
-        return relation ? json(this.bag(relationArg(), args.at(-1) ?? "")) : fail("relation not found");
+        if (!relation) return fail("relation not found");
+        const owner = args.at(-1) ?? "";
+        return json(args.includes("--app") ? (relation.bags.get(`app:${owner}`) ?? {}) : this.bag(relationArg(), owner));
       }
       case "relation-set": {
         const id = relationArg();
         if (!this.relations.has(id)) return fail("relation not found");
         const values = JSON.parse(stdin ?? "{}") as Bag;
+        if (args.includes("--app") && this.leader !== unit) return fail("cannot write application settings: not the leader");
+        const appKey = `app:${appOf(unit)}`;
+        if (args.includes("--app") && !this.relations.get(id)?.bags.has(appKey)) this.relations.get(id)?.bags.set(appKey, {});
         applyPairs(
-          this.bag(id, unit),
+          args.includes("--app") ? (this.relations.get(id)?.bags.get(appKey) ?? {}) : this.bag(id, unit),
           Object.entries(values).map(([k, v]) => `${k}=${v}`),
         );
         return ok();
@@ -258,12 +287,15 @@ export class FakeJuju {
         return ok();
       case "secret-add":
         return this.secretAdd(unit, args);
+      case "secret-set":
+        return this.secretSet(unit, args);
       case "secret-get": {
         const secret = this.findSecret(
           unit,
           args.filter((arg) => arg !== "--refresh" && arg !== "--peek"),
         );
-        return secret ? json(secret.content) : fail(`secret "${args.at(-1) ?? ""}" not found`);
+        const revised = secret ? this.pending.get(unit)?.revised.get(secret.id) : undefined;
+        return secret ? json(revised ?? secret.content) : fail(`secret "${args.at(-1) ?? ""}" not found`);
       }
       case "secret-info-get": {
         // Only the owner sees a secret's metadata: for an application's secret, its leader.

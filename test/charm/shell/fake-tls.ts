@@ -48,6 +48,10 @@ export class FakeTlsStore implements TlsStore {
     ]);
   }
 
+  async writeKey(keyPem: string): Promise<void> {
+    this.write("tls-key", [[this.paths.keyFile, keyPem]]);
+  }
+
   async writeMember(certificatePem: string, keyPem: string): Promise<void> {
     this.write("tls-member", [
       [this.paths.keyFile, keyPem],

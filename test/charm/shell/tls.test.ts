@@ -4,6 +4,7 @@ import { schemeOf } from "../../../src/domain/address.js";
 import { etcdPaths } from "../../../src/etcd/paths.js";
 import { certificateMatchesKey, isIssuedBy, readCertificate } from "../../../src/tls/inspect.js";
 import { FakeWorld, type RunRecord } from "./fake-world.js";
+import { settle, UNITS, watchRestarts } from "./settle.js";
 
 /**
  * TLS through the real dispatch over the fake world: the CA in an application secret, each unit's own
@@ -11,26 +12,9 @@ import { FakeWorld, type RunRecord } from "./fake-world.js";
  */
 
 const paths = etcdPaths("/");
-const UNITS = ["etcd/0", "etcd/1", "etcd/2"];
 
 /** The charm's CA secrets (label "tls-ca", act-tls.ts) as Juju holds them. */
 const caSecrets = (world: FakeWorld) => [...world.juju.secrets.values()].filter((secret) => secret.label === "tls-ca");
-
-/** Runs a hook on every unit, in order, until a whole round changes nothing; every run must succeed. */
-async function settle(world: FakeWorld, hook = "update-status", rounds = 5): Promise<RunRecord[]> {
-  const runs: RunRecord[] = [];
-  for (let round = 0; round < rounds; round++) {
-    let changed = false;
-    for (const unit of world.machines.keys()) {
-      const run = await world.hook(unit, hook);
-      expect(run.error, `${unit} ${hook}`).toBeUndefined();
-      runs.push(run);
-      changed ||= run.jujuWrites.length + run.machineWrites.length + run.etcdOperations.length > 0;
-    }
-    if (!changed) return runs;
-  }
-  throw new Error(`no convergence after ${rounds} rounds of ${hook}`);
-}
 
 /** Every URL the cluster and the units publish, with the scheme each uses. */
 function publishedSchemes(world: FakeWorld, db: string): Set<string | undefined> {
@@ -176,26 +160,6 @@ describe("a leader hook that fails after it created the CA", () => {
   });
 });
 
-/**
- * Watches every unit's etcd restarts: at each, how many of the other members answer (a quorum of 3 needs both
- * while one is down), and which scheme the unit moves from and to ("etcd/1 http→https").
- */
-function watchRestarts(world: FakeWorld): { othersAnswering: number[]; restarted: string[] } {
-  const othersAnswering: number[] = [];
-  const restarted: string[] = [];
-  for (const unit of UNITS) {
-    const machine = world.machine(unit);
-    const restart = machine.service.restart.bind(machine.service);
-    machine.service.restart = async () => {
-      const others = world.cluster.snapshot().filter((m) => m.clientUrls[0] !== machine.servingClientUrl);
-      othersAnswering.push(others.filter((m) => m.clientUrls.some((url) => world.cluster.answers(url))).length);
-      restarted.push(`${unit} ${schemeOf(machine.servingClientUrl)}→${schemeOf(parseYaml(machine.config ?? "")["listen-client-urls"])}`);
-      await restart();
-    };
-  }
-  return { othersAnswering, restarted };
-}
-
 describe("tls: true → false → true on a running 3-unit cluster", () => {
   it("converges each time with every member's peer URL following, one restart at a time and never below quorum", async () => {
     const world = await FakeWorld.converged(3);
@@ -273,8 +237,7 @@ describe("a scheme change interrupted after the cluster was told the new peer UR
  * configs without TLS keys (nor the v3 gateway), nothing trusted in peer data.
  */
 function asEarlierRevision(world: FakeWorld): void {
-  delete world.juju.leaderBag["tls-ca-secret"];
-  delete world.juju.leaderBag["tls-ca"];
+  for (const key of Object.keys(world.juju.leaderBag)) if (key.startsWith("tls-")) delete world.juju.leaderBag[key];
   world.juju.secrets.clear();
   for (const unit of UNITS) {
     const machine = world.machine(unit);
@@ -284,6 +247,8 @@ function asEarlierRevision(world: FakeWorld): void {
     machine.config = `# Rendered by an earlier revision.\n${stringifyYaml(config)}`;
     machine.runningFiles = { configText: machine.config, unitText: machine.unit ?? "" };
     delete world.juju.bag(world.peerRelation, unit)["tls-trusted-cas"];
+    delete world.juju.bag(world.peerRelation, unit)["tls-cert-issuer"];
+    world.juju.unitState.set(unit, {});
   }
 }
 
