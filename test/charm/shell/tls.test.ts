@@ -3,7 +3,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { schemeOf } from "../../../src/domain/address.js";
 import { etcdPaths } from "../../../src/etcd/paths.js";
 import { certificateMatchesKey, isIssuedBy, readCertificate } from "../../../src/tls/inspect.js";
-import { FakeWorld, type RunRecord } from "./fake-world.js";
+import { FakeWorld } from "./fake-world.js";
 import { settle, UNITS, watchRestarts } from "./settle.js";
 
 /**
