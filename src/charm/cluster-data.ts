@@ -154,6 +154,8 @@ export interface PeerUnitData {
   readonly trustedCas: readonly string[];
   /** Fingerprint of the CA that issued its member certificate; undefined when not told. */
   readonly certIssuer: string | undefined;
+  /** CAs that issued the client identities it has published to consumers (committed); undefined when not told. */
+  readonly clientIssuers: readonly string[] | undefined;
 }
 
 export const PEER_KEYS = {
@@ -162,6 +164,8 @@ export const PEER_KEYS = {
   state: "member-state",
   trustedCas: "tls-trusted-cas",
   certIssuer: "tls-cert-issuer",
+  /** Comma-separated fingerprints, or "none" (Juju drops a key set to ""). */
+  clientIssuers: "tls-client-issuers",
 } as const;
 
 const PeerBag = z.object({
@@ -175,7 +179,22 @@ const PeerBag = z.object({
     .regex(/^[0-9a-f]{16}(,[0-9a-f]{16}){0,7}$/)
     .optional(),
   [PEER_KEYS.certIssuer]: z.string().regex(FINGERPRINT).optional(),
+  [PEER_KEYS.clientIssuers]: z
+    .string()
+    .regex(/^(none|[0-9a-f]{16}(,[0-9a-f]{16}){0,15})$/)
+    .optional(),
 });
+
+function clientIssuersOf(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value === "none" ? [] : value.split(",");
+}
+
+/** The peer-data value for the CAs of the identities a unit has published (see PEER_KEYS.clientIssuers). */
+export function clientIssuersValue(published: Readonly<Record<string, string>>): string {
+  const issuers = [...new Set(Object.values(published).flatMap((value) => clientIdentityRef(value).issuer ?? []))].sort();
+  return issuers.length > 0 ? issuers.join(",") : "none";
+}
 
 export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data: PeerUnitData; rejected: Rejected[] } {
   const rejected: Rejected[] = [];
@@ -195,6 +214,7 @@ export function parsePeerUnitData(raw: Readonly<Record<string, string>>): { data
       started: clean[PEER_KEYS.state] === "started",
       trustedCas: clean[PEER_KEYS.trustedCas]?.split(",") ?? [],
       certIssuer: clean[PEER_KEYS.certIssuer],
+      clientIssuers: clientIssuersOf(clean[PEER_KEYS.clientIssuers]),
     },
     rejected,
   };

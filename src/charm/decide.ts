@@ -4,7 +4,7 @@ import type { EtcdPaths } from "../etcd/paths.js";
 import { type MemberIdentity, renderEtcdConfig, renderServiceUnit, restartNeeded } from "../etcd/render.js";
 import type { Templates } from "../etcd/templates.js";
 import { type Action, type Decision, decision, type RestartPlan } from "./actions.js";
-import { PEER_KEYS } from "./cluster-data.js";
+import { clientIssuersValue, PEER_KEYS } from "./cluster-data.js";
 import { blockedMessage, type EtcdSettings } from "./config.js";
 import { decideDeparture, nextMembershipChange, recordedMembers } from "./membership.js";
 import type { Observed } from "./observed.js";
@@ -77,6 +77,15 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     return decision(undefined, "waiting", "waiting for the leader to create the cluster's certificate authority");
   }
 
+  // Consumers learn a new trust bundle before this member restarts into it, and so well before any member presents
+  // a certificate from a new CA (that waits until every member trusts it).
+  const liveSelf = o.cluster !== undefined && selfMember !== undefined && selfMember.name !== "" && o.serviceActive;
+  const caBundle = o.leaderData.caBundle ?? "";
+  if (liveSelf && Object.values(o.consumers).some(({ bag }) => (bag.client_ca ?? "") !== caBundle)) {
+    const bags = consumerBags(o);
+    if (bags) return decision({ kind: "publish-consumers", ...bags }, "maintenance", "publishing connection details");
+  }
+
   // 1. This unit's own member: bootstrap, start its own learner, or keep running what it has.
   const identity = memberIdentity(o, selfPeerUrl);
   if (identity === "claim") {
@@ -141,6 +150,7 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     [PEER_KEYS.state]: o.serviceActive && identity ? "started" : "waiting",
     [PEER_KEYS.trustedCas]: o.serviceActive ? o.tls.runningTrust.join(",") : "",
     [PEER_KEYS.certIssuer]: o.tls.issuer ?? "",
+    [PEER_KEYS.clientIssuers]: clientIssuersValue(o.publishedCredentials),
   };
   if (o.clusterRelationId && Object.entries(peerValues).some(([key, value]) => (o.publishedPeerData[key] ?? "") !== value)) {
     return decision({ kind: "publish-peer", relationId: o.clusterRelationId, values: peerValues }, "maintenance", "publishing this unit's member details");
@@ -157,7 +167,7 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
   }
 
   // 4. Consumers get the live cluster; operators an etcdctl that works on this unit.
-  if (o.cluster && selfMember && selfMember.name !== "" && o.serviceActive) {
+  if (liveSelf) {
     const bags = consumerBags(o);
     if (bags) return decision({ kind: "publish-consumers", ...bags }, "maintenance", "publishing connection details");
     const env = etcdctlEnvironment(localUrl, files, paths);

@@ -2,6 +2,7 @@ import type { HookTools } from "../juju/client.js";
 import type { Logger } from "../log.js";
 import { memberNameOf } from "../domain/member.js";
 import {
+  clientIssuersValue,
   DEPARTED_STATE_KEY,
   LEFT_STATE_KEY,
   parseDepartedUnits,
@@ -115,6 +116,7 @@ export class JujuState {
       publishedPeerData,
       ...fromUnitState(unitState),
       consumers,
+      committedClientIssuers: issuersIn(unitState),
       certificates: certificatesView(certificateBags, unitState),
     };
     return new JujuState(tools, facts, leaderRaw, unitState, certificateBags);
@@ -211,6 +213,11 @@ function certificatesView(bags: { id: string; own: Bag; provider: Bag } | undefi
     clientRequests: parseClientRequests(state[CLIENT_REQUESTS_STATE_KEY]),
     provided: parseProvided(bags.provider[CERTIFICATES_KEYS.certificates]).provided,
   };
+}
+
+function issuersIn(state: Bag): string[] {
+  const value = clientIssuersValue(parsePublishedCredentials(state[PUBLISHED_CREDENTIALS_STATE_KEY]));
+  return value === "none" ? [] : value.split(",");
 }
 
 function fromUnitState(state: Bag): Pick<JujuFacts, "departedUnits" | "leftCluster" | "unclaimedLearners" | "publishedCredentials"> {

@@ -54,6 +54,7 @@ export function nextMembershipChange(o: Observed, peerPort: number, localUrl: st
     started: o.serviceActive,
     trustedCas: [],
     certIssuer: undefined,
+    clientIssuers: undefined,
   };
   const units = [self, ...o.peers];
   // Compared as host:port: a member keeps its listener when its scheme moves between http and https.

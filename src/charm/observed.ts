@@ -16,6 +16,8 @@ export interface Peer {
   readonly trustedCas: readonly string[];
   /** Fingerprint of the CA that issued its member certificate; undefined when it has not said. */
   readonly certIssuer: string | undefined;
+  /** CAs of the client identities it has published to consumers, as committed; undefined when it has not said. */
+  readonly clientIssuers: readonly string[] | undefined;
 }
 
 /** One entry of a tls-certificates provider's `certificates` list (interfaces §1.1), validated. */
@@ -132,8 +134,10 @@ export interface JujuFacts {
   readonly unclaimedLearners: Readonly<Record<string, number>>;
   /** Relation id → this unit's own bag, for the db and proxy relations. */
   readonly consumers: Readonly<Record<string, { readonly endpoint: ConsumerEndpoint; readonly bag: Readonly<Record<string, string>> }>>;
-  /** Consumer relation id → the client-credentials secret this unit last published in it (kept in unit state). */
+  /** Consumer relation id → the client identity (leader-data value) this unit last published in it (kept in unit state). */
   readonly publishedCredentials: Readonly<Record<string, string>>;
+  /** CAs of the client identities this unit had published when the hook began (committed, so consumers may have them). */
+  readonly committedClientIssuers: readonly string[];
   /** A CA this leader created in an earlier hook, whose secret now exists: to be published in leader data. */
   readonly caToRecord: { readonly id: string; readonly bundle: string } | undefined;
   /** Client-credential secrets this leader created in earlier hooks (committed): to be put in leader data. */

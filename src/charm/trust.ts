@@ -39,10 +39,15 @@ export function wantedTrustBundle(o: Observed): string | undefined {
   if (!target) return undefined;
   const blocks = certificateBlocks(o.leaderData.caBundle);
   const clientIssuers = Object.values(o.leaderData.clientSecrets).map((value) => clientIdentityRef(value).issuer);
-  const peerIssuers = o.peers.filter((p) => p.started).map((p) => p.certIssuer);
+  const started = o.peers.filter((p) => p.started);
+  const peerIssuers = started.map((p) => p.certIssuer);
+  // What consumers may hold: the identities each unit had published as of its last committed hook (a consumer
+  // sees a bag only once its hook is committed), this leader's own included.
+  const consumerIssuers = [...started.flatMap((p) => p.clientIssuers ?? []), ...o.committedClientIssuers];
   // Until every member and identity has said which CA it comes from, no CA is known to be unused.
-  const unknown = [...clientIssuers, ...peerIssuers, o.tls.issuer].some((issuer) => issuer === undefined);
-  const inUse = new Set([...clientIssuers, ...peerIssuers, o.tls.issuer]);
+  const unknown =
+    [...clientIssuers, ...peerIssuers, o.tls.issuer].some((issuer) => issuer === undefined) || started.some((p) => p.clientIssuers === undefined);
+  const inUse = new Set([...clientIssuers, ...peerIssuers, ...consumerIssuers, o.tls.issuer]);
   const kept = blocks.filter((_, i) => {
     const fingerprint = o.tls.caFingerprints[i];
     return fingerprint !== undefined && fingerprint !== target.fingerprint && (unknown || inUse.has(fingerprint));

@@ -122,6 +122,7 @@ export const peer = (n: number, started = true, scheme: Scheme = "https"): Peer 
   started,
   trustedCas: started ? [CA_FINGERPRINT] : [],
   certIssuer: started ? CA_FINGERPRINT : undefined,
+  clientIssuers: started ? [] : undefined,
 });
 export const cluster = (members: Member[], leader = members[0]!.id): ClusterView => ({
   members,
@@ -202,6 +203,7 @@ export function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
       "member-state": "started",
       "tls-trusted-cas": CA_FINGERPRINT,
       "tls-cert-issuer": CA_FINGERPRINT,
+      "tls-client-issuers": "none",
     },
     departedUnits: [],
     unclaimedLearners: {},
@@ -209,6 +211,7 @@ export function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     cluster: cluster(members),
     consumers: {},
     publishedCredentials: {},
+    committedClientIssuers: [],
     caToRecord: undefined,
     clientSecretsToRecord: {},
     appName: "etcd",

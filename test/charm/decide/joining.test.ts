@@ -51,7 +51,13 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
     const joined = converged(2, {
       rendered: rendered(2, grant),
       leaderData: { ...converged().leaderData, members: "etcd0,etcd1" },
-      publishedPeerData: { "peer-url": peerUrl(2), "client-url": clientUrl(2), "member-state": "waiting", "tls-cert-issuer": CA_FINGERPRINT },
+      publishedPeerData: {
+        "peer-url": peerUrl(2),
+        "client-url": clientUrl(2),
+        "member-state": "waiting",
+        "tls-cert-issuer": CA_FINGERPRINT,
+        "tls-client-issuers": "none",
+      },
       cluster: cluster([member(0), member(1), member(2, { isLearner: true })]),
     });
     expect(run(joined)).toEqual({
@@ -67,7 +73,13 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
   it("a member registered under this unit's name without its data here blocks, naming the member: never re-created silently", () => {
     const view = joiner({
       cluster: cluster([member(0), member(1), member(2), { ...member(3), clientUrls: [] }]),
-      publishedPeerData: { "peer-url": peerUrl(3), "client-url": clientUrl(3), "member-state": "waiting", "tls-cert-issuer": CA_FINGERPRINT },
+      publishedPeerData: {
+        "peer-url": peerUrl(3),
+        "client-url": clientUrl(3),
+        "member-state": "waiting",
+        "tls-cert-issuer": CA_FINGERPRINT,
+        "tls-client-issuers": "none",
+      },
     });
     expect(run(view)).toEqual({
       action: undefined,
@@ -82,7 +94,13 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
     const stale = { ...member(7), peerUrls: [peerUrl(3)] };
     const view = joiner({
       cluster: cluster([member(0), member(1), member(2), stale]),
-      publishedPeerData: { "peer-url": peerUrl(3), "client-url": clientUrl(3), "member-state": "waiting", "tls-cert-issuer": CA_FINGERPRINT },
+      publishedPeerData: {
+        "peer-url": peerUrl(3),
+        "client-url": clientUrl(3),
+        "member-state": "waiting",
+        "tls-cert-issuer": CA_FINGERPRINT,
+        "tls-client-issuers": "none",
+      },
     });
     expect(run(view)).toEqual({
       action: undefined,

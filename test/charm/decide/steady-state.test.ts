@@ -75,6 +75,7 @@ describe("peer data", () => {
         "member-state": "started",
         "tls-trusted-cas": CA_FINGERPRINT,
         "tls-cert-issuer": CA_FINGERPRINT,
+        "tls-client-issuers": "none",
       },
     });
     expect(action(converged(1, { publishedPeerData: {}, clusterRelationId: undefined }))).toBeUndefined();

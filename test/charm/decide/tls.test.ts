@@ -51,6 +51,7 @@ const onHttp = (n: number, overrides: Partial<Observed> = {}): Observed =>
       "member-state": "started",
       "tls-trusted-cas": CA_FINGERPRINT,
       "tls-cert-issuer": CA_FINGERPRINT,
+      "tls-client-issuers": "none",
     },
     cluster: cluster([0, 1, 2].map((i) => member(i, {}, "http"))),
     leaderData: { ...converged().leaderData, clientUrls: [0, 1, 2].map((i) => clientUrl(i, "http")) },
@@ -66,7 +67,7 @@ const earlierRevision = (n: number, overrides: Partial<Observed> = {}): Observed
   onHttp(n, {
     rendered: rendered(n, `etcd0=${peerUrl(0, "http")}`, "existing", { scheme: "http", files: undefined }),
     peers: [0, 1, 2].filter((i) => i !== n).map((i) => ({ ...peer(i, true, "http"), trustedCas: [] })),
-    publishedPeerData: { "peer-url": peerUrl(n, "http"), "client-url": clientUrl(n, "http"), "member-state": "started" },
+    publishedPeerData: { "peer-url": peerUrl(n, "http"), "client-url": clientUrl(n, "http"), "member-state": "started", "tls-client-issuers": "none" },
     leaderData: { ...onHttp(n).leaderData, ...NO_CA },
     tls: { ...NO_TLS_FILES, etcdctlEnv: etcdctlEnvironment(clientUrl(n, "http"), undefined, paths) },
     ...overrides,
@@ -331,6 +332,7 @@ describe("the scheme each member runs", () => {
         "member-state": "started",
         "tls-trusted-cas": CA_FINGERPRINT,
         "tls-cert-issuer": CA_FINGERPRINT,
+        "tls-client-issuers": "none",
       },
     });
   });
