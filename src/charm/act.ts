@@ -32,7 +32,11 @@ const RESTART_LOCK_WAIT_MS = 600_000;
 /** Restarts this member, one member of the cluster at a time (an etcd lock), handing raft leadership over first. */
 async function rollingRestart(plan: RestartPlan, world: ActWorld): Promise<void> {
   const { etcd, machine, log, clock } = world;
+  const asked = clock.now();
   const restart = async () => {
+    // Where a slow rolling restart spends its time: waiting for the lock, handing over, the restart itself.
+    const locked = clock.now();
+    log.info({ lockWaitMs: locked - asked }, "holding the restart lock");
     if (plan.handOverTo) {
       const successor = plan.handOverTo;
       // A transfer can time out on a busy machine; restarting a leader costs an election, not data or
@@ -43,12 +47,21 @@ async function rollingRestart(plan: RestartPlan, world: ActWorld): Promise<void>
     }
     const update = plan.peerUrlUpdate;
     if (update) {
-      // Asked after the lock was taken: members may have changed scheme while this one waited.
-      await retry(clock, RECONFIGURATION_WAIT_MS, 500, () => etcd.updatePeerUrl(underBothSchemes(update.endpoints), update.memberId, update.peerUrl));
+      // Asked after the lock was taken: members may have changed scheme while this one waited. Those that answer
+      // a status (under whichever scheme answers first) are asked first: a call that tries a member under the scheme
+      // it left waits out etcdctl's whole command timeout (10 s) before it fails over.
+      const answering = await etcd.answering(underBothSchemes(update.endpoints));
+      const endpoints =
+        answering.length > 0
+          ? [...answering, ...underBothSchemes(update.endpoints).filter((url) => !answering.includes(url))]
+          : underBothSchemes(update.endpoints);
+      await retry(clock, RECONFIGURATION_WAIT_MS, 500, () => etcd.updatePeerUrl(endpoints, update.memberId, update.peerUrl));
       await world.juju.tools.jujuLog(`moved this member's peer URL to ${update.peerUrl}`);
     }
+    const restarting = clock.now();
     await startingService(world, () => machine.service.restart());
     await waitHealthy(world, plan.restartedUrl, START_WAIT_MS);
+    log.info({ beforeRestartMs: restarting - locked, restartMs: clock.now() - restarting }, "restarted and healthy");
   };
   if (plan.lockEndpoints.length === 0) await restart();
   else await etcd.withLock(underBothSchemes(plan.lockEndpoints), "etcd-charm/restart", RESTART_LOCK_WAIT_MS, restart);

@@ -45,8 +45,7 @@ export function wantedTrustBundle(o: Observed): string | undefined {
   // sees a bag only once its hook is committed), this leader's own included.
   const consumerIssuers = [...started.flatMap((p) => p.clientIssuers ?? []), ...o.committedClientIssuers];
   // Until every member and identity has said which CA it comes from, no CA is known to be unused.
-  const unknown =
-    [...clientIssuers, ...peerIssuers, o.tls.issuer].some((issuer) => issuer === undefined) || started.some((p) => p.clientIssuers === undefined);
+  const unknown = [...clientIssuers, ...peerIssuers, o.tls.issuer].some((issuer) => issuer === undefined) || started.some((p) => p.clientIssuers === undefined);
   const inUse = new Set([...clientIssuers, ...peerIssuers, ...consumerIssuers, o.tls.issuer]);
   const kept = blocks.filter((_, i) => {
     const fingerprint = o.tls.caFingerprints[i];

@@ -1,21 +1,9 @@
 import { existsSync } from "node:fs";
 import { schemeOf } from "../domain/address.js";
 import type { Member } from "../domain/member.js";
-import {
-  type ClientTls,
-  ETCDCTL_TIMEOUTS,
-  type EndpointHealth,
-  type EndpointStatus,
-  Etcdctl,
-  EtcdctlError,
-  type EtcdctlTimeouts,
-  LockNotTakenError,
-  withEtcdLock,
-} from "./etcdctl.js";
+import { type ClientTls, ETCDCTL_TIMEOUTS, type EndpointHealth, type EndpointStatus, Etcdctl, EtcdctlError, type EtcdctlTimeouts } from "./etcdctl.js";
 import { accepting } from "./listening.js";
-
-/** How long one attempt at the cluster's lock waits before it looks again at which members answer. */
-const LOCK_ATTEMPT_MS = 20_000;
+import { withRestartLock } from "./restart-lock.js";
 
 /** Why the cluster is asked: a hook's quick look (the default) or an operator's report. */
 export type Purpose = "observe" | "report";
@@ -30,6 +18,11 @@ export interface EtcdCluster {
   members(endpoints: readonly string[], purpose?: Purpose): Promise<Member[]>;
   /** Status of each endpoint that answers; the others are absent. */
   statuses(endpoints: readonly string[], purpose?: Purpose): Promise<EndpointStatus[]>;
+  /**
+   * The endpoints that answer a status, from whichever scheme answers first (each scheme asked at once; the
+   * other is not waited for): [] when none does. For a quick choice of whom to ask, mid-TLS-switch included.
+   */
+  answering(endpoints: readonly string[]): Promise<string[]>;
   /** Health of each endpoint; one that does not answer is `health: false` with etcdctl's reason. */
   healths(endpoints: readonly string[], purpose?: Purpose): Promise<EndpointHealth[]>;
   /** Adds a learner; "exists" when a member already has that peer URL (an earlier attempt's answer was lost). */
@@ -48,13 +41,16 @@ export interface EtcdCluster {
 }
 
 /**
- * Endpoints split by scheme, https first: etcdctl dials every endpoint of one call with the transport of the
- * first, so a cluster half-way through a TLS switch is asked one scheme at a time.
+ * Endpoints split by scheme, the first endpoint's scheme first (https for none): etcdctl dials every endpoint
+ * of one call with the transport of the first, so a cluster half-way through a TLS switch is asked one scheme
+ * at a time.
  */
 export function bySchemes(endpoints: readonly string[]): string[][] {
   const https = endpoints.filter((url) => schemeOf(url) === "https");
   const other = endpoints.filter((url) => schemeOf(url) !== "https");
-  return [https, other].filter((group) => group.length > 0);
+  // The scheme of the first endpoint first: callers list first what answered last.
+  const groups = schemeOf(endpoints[0]) === "https" || endpoints.length === 0 ? [https, other] : [other, https];
+  return groups.filter((group) => group.length > 0);
 }
 
 /** etcdctl's ways of saying that no endpoint of a call answered. */
@@ -92,11 +88,19 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
     (await Promise.all(askable(endpoints).map(ask))).flat();
   const statuses = (endpoints: readonly string[], purpose: Purpose = "observe") =>
     perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointStatus());
-  return {
+  const cluster: EtcdCluster = {
     // One call with every endpoint of a scheme: the client fails over by itself, and a learner alone (which
     // refuses member list until it is promoted) would spend the whole command timeout.
     members: (endpoints, purpose = "observe") => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).memberList()),
     statuses,
+    answering: (endpoints) =>
+      Promise.any(
+        askable(endpoints).map(async (group) => {
+          const answered = (await client(group, ETCDCTL_TIMEOUTS.observe).endpointStatus()).map((s) => s.Endpoint);
+          if (answered.length === 0) throw new Error("none answered");
+          return answered;
+        }),
+      ).catch(() => []),
     healths: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointHealth()),
     addLearner: (endpoints, name, peerUrl) =>
       firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).addLearner(name, peerUrl)).then(
@@ -119,21 +123,19 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
     updatePeerUrl: (endpoints, memberId, peerUrl) =>
       firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).updatePeerUrls(memberId, [peerUrl])),
     accepting: (url) => accepting(url),
-    withLock: async (endpoints, name, acquireTimeoutMs, work) => {
+    withLock: (endpoints, name, acquireTimeoutMs, work) =>
       // The lock lives in the cluster, reached through whichever members answer. They may move between http
-      // and https while this unit waits its turn (their own rolling restarts): each attempt is short and asks
-      // again which members answer, and under which scheme.
-      const deadline = Date.now() + acquireTimeoutMs;
-      for (;;) {
-        const answering = (await statuses(endpoints)).map((s) => s.Endpoint);
-        const group = bySchemes(answering)[0] ?? bySchemes(endpoints)[0] ?? [];
-        const attemptMs = Math.max(1000, Math.min(LOCK_ATTEMPT_MS, deadline - Date.now()));
-        try {
-          return await withEtcdLock(group, tlsFor(group), name, attemptMs, work);
-        } catch (error) {
-          if (!(error instanceof LockNotTakenError) || Date.now() >= deadline) throw error;
-        }
-      }
-    },
+      // and https while this unit waits its turn (their own rolling restarts): each try asks again.
+      withRestartLock(
+        async () => {
+          const answering = await cluster.answering(endpoints);
+          const group = bySchemes(answering)[0] ?? bySchemes(endpoints)[0] ?? [];
+          return { endpoints: group, tls: tlsFor(group) };
+        },
+        name,
+        acquireTimeoutMs,
+        work,
+      ),
   };
+  return cluster;
 }

@@ -117,7 +117,7 @@ export function parseEtcdJson(text: string): unknown {
 export class Etcdctl {
   constructor(private readonly options: EtcdctlOptions) {}
 
-  private async run(args: readonly string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  private async run(args: readonly string[], input?: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     const { endpoints, timeouts = ETCDCTL_TIMEOUTS.report, binary = "etcdctl" } = this.options;
     const { dialTimeoutMs, commandTimeoutMs } = timeouts;
     const fullArgs = [
@@ -130,7 +130,7 @@ export class Etcdctl {
     const result = await execa(binary, fullArgs, {
       reject: false,
       shell: false,
-      stdin: "ignore",
+      ...(input === undefined ? { stdin: "ignore" as const } : { input }),
       env: { ETCDCTL_API: "3" },
       timeout: dialTimeoutMs + commandTimeoutMs + 5000,
     });
@@ -186,6 +186,39 @@ export class Etcdctl {
   }
 
   /** Writes and reads a key: a round trip through raft. */
+  /** A new lease (hex id, as etcdctl prints and takes it) of `ttlSeconds`. */
+  async leaseGrant(ttlSeconds: number): Promise<string> {
+    const outcome = await this.run(["lease", "grant", String(ttlSeconds)]);
+    const id = /^lease ([0-9a-f]+) granted/m.exec(outcome.stdout)?.[1];
+    if (outcome.exitCode !== 0 || !id) throw new EtcdctlError(["lease", "grant"], outcome.exitCode, outcome.stderr || outcome.stdout);
+    return id;
+  }
+
+  async leaseRevoke(lease: string): Promise<void> {
+    await this.check(["lease", "revoke", lease]);
+  }
+
+  /** Creates the key with the value on the lease only if it does not exist, in one transaction: whether it did. */
+  async createIfAbsent(key: string, value: string, lease: string): Promise<boolean> {
+    const quote = JSON.stringify;
+    const request = `create(${quote(key)}) = "0"\n\nput --lease=${lease} ${quote(key)} ${quote(value)}\n\n\n`;
+    const outcome = await this.run(["txn", "-w", "json"], request);
+    if (outcome.exitCode !== 0) throw new EtcdctlError(["txn"], outcome.exitCode, outcome.stderr);
+    return z.object({ succeeded: z.boolean().optional().default(false) }).parse(parseEtcdJson(outcome.stdout)).succeeded;
+  }
+
+  /** Keys under a prefix with the revision each was created at. */
+  async createRevisions(prefix: string): Promise<Array<{ key: string; createRevision: number }>> {
+    const Keys = z.object({
+      kvs: z
+        .array(z.object({ key: z.string(), create_revision: Count }))
+        .optional()
+        .default([]),
+    });
+    const { kvs } = await this.json(["get", "--prefix", "--keys-only", prefix], Keys);
+    return kvs.map((kv) => ({ key: Buffer.from(kv.key, "base64").toString("utf8"), createRevision: kv.create_revision }));
+  }
+
   async put(key: string, value: string): Promise<void> {
     await this.check(["put", key, value]);
   }
@@ -215,46 +248,4 @@ export class Etcdctl {
 /** The lock was not taken (in time, or etcdctl gave up): `work` has not run, so asking again is safe. */
 export class LockNotTakenError extends Error {
   override readonly name = "LockNotTakenError";
-}
-
-/**
- * Runs `work` while holding an etcd lock (etcdctl lock, a lease-backed mutex in the cluster itself), so
- * that units take turns, e.g. for rolling restarts. Released when `work` ends, or by lease expiry if this
- * process dies.
- */
-export async function withEtcdLock<T>(
-  endpoints: readonly string[],
-  tls: ClientTls | undefined,
-  name: string,
-  acquireTimeoutMs: number,
-  work: () => Promise<T>,
-): Promise<T> {
-  const dial = `--dial-timeout=${ETCDCTL_TIMEOUTS.change.dialTimeoutMs}ms`;
-  const child = execa("etcdctl", [`--endpoints=${endpoints.join(",")}`, dial, ...tlsFlags(tls), "lock", "--ttl=30", name], {
-    reject: false,
-    stdin: "ignore",
-    env: { ETCDCTL_API: "3" },
-    buffer: false,
-  });
-  const acquired = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new LockNotTakenError(`could not take the etcd lock "${name}" within ${acquireTimeoutMs / 1000}s`)),
-      acquireTimeoutMs,
-    );
-    child.stdout?.once("data", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    void child.then((result) => {
-      clearTimeout(timer);
-      reject(new LockNotTakenError(new EtcdctlError(["lock", name], result.exitCode, String(result.stderr ?? "")).message));
-    });
-  });
-  try {
-    await acquired;
-    return await work();
-  } finally {
-    child.kill("SIGTERM");
-    await child;
-  }
 }

@@ -74,6 +74,10 @@ export class FakeCluster implements EtcdCluster {
     return this.snapshot();
   }
 
+  async answering(endpoints: readonly string[]): Promise<string[]> {
+    return (await this.statuses(endpoints)).map((status) => status.Endpoint);
+  }
+
   async statuses(endpoints: readonly string[]): Promise<EndpointStatus[]> {
     return endpoints
       .filter((url) => this.answers(url))
