@@ -85,6 +85,12 @@ describe("changing a live cluster's transport security while a consumer writes",
       step: windows.find(([, from, to]) => gap.from >= from && gap.from <= to)?.[0] ?? "between steps",
     }));
     const report = JSON.stringify({ took, after, attempts: writer.attempts.length, gaps }, null, 1);
+    // The numbers, for the record (each step's time to idle, writes acknowledged of attempted).
+    console.log(
+      `ca-changes: ${Object.entries(took)
+        .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`)
+        .join(", ")}; ${writer.acknowledged.size} of ${writer.attempts.length} writes acknowledged`,
+    );
     for (const [name] of steps) {
       expect(after[name]?.consumer, `${name}: ${report}`).toMatch(name === "tls=false" ? /^ready: http:\/\// : /^ready: https:\/\//);
       expect(after[name]?.put, `${name}: ${report}`).toBe("OK");
