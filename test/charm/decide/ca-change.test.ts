@@ -109,7 +109,7 @@ describe("rotate-ca, step 2: members and consumers' identities move to the new C
   });
 
   it("the leader issues a consumer's identity again from the new CA, only once every member trusts it", () => {
-    const identity = { [7]: `${CLIENT_SECRET},${CA_FINGERPRINT},${(NOW + 200 * DAY_MS) / 1000}` };
+    const identity = { 7: `${CLIENT_SECRET},${CA_FINGERPRINT},${(NOW + 200 * DAY_MS) / 1000}` };
     const leader = (o: Observed): Observed => ({
       ...o,
       consumers: db(BOTH),
@@ -131,7 +131,7 @@ describe("rotate-ca, step 2: members and consumers' identities move to the new C
 
   it("an identity from the current CA is issued again when its renewal time has come", () => {
     const renewAt = NOW - 1000;
-    const identity = { [7]: `${CLIENT_SECRET},${CA_FINGERPRINT},${renewAt / 1000}` };
+    const identity = { 7: `${CLIENT_SECRET},${CA_FINGERPRINT},${renewAt / 1000}` };
     const o = converged(0, {
       consumers: db(CA_BUNDLE),
       publishedCredentials: { "db:7": identity[7] },

@@ -113,6 +113,16 @@ export const member = (n: number, extra: Partial<Member> = {}, scheme: Scheme = 
   isLearner: false,
   ...extra,
 });
+/** What unit n publishes in its peer bag once converged under TLS, with the keys that differ overridden. */
+export const peerValues = (n: number, overrides: Record<string, string> = {}): Record<string, string> => ({
+  "peer-url": peerUrl(n),
+  "client-url": clientUrl(n),
+  "member-state": "started",
+  "tls-trusted-cas": CA_FINGERPRINT,
+  "tls-cert-issuer": CA_FINGERPRINT,
+  "tls-client-issuers": "none",
+  ...overrides,
+});
 export const peer = (n: number, started = true, scheme: Scheme = "https"): Peer => ({
   unit: `etcd/${n}`,
   memberName: `etcd${n}`,
@@ -197,14 +207,7 @@ export function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     },
     clusterRelationId: "cluster:1",
     peers: [0, 1, 2].filter((i) => i !== n).map((i) => peer(i)),
-    publishedPeerData: {
-      "peer-url": peerUrl(n),
-      "client-url": clientUrl(n),
-      "member-state": "started",
-      "tls-trusted-cas": CA_FINGERPRINT,
-      "tls-cert-issuer": CA_FINGERPRINT,
-      "tls-client-issuers": "none",
-    },
+    publishedPeerData: peerValues(n),
     departedUnits: [],
     unclaimedLearners: {},
     now: NOW,

@@ -2,8 +2,29 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseCharmConfig } from "../../../src/charm/config.js";
 import type { Observed } from "../../../src/charm/observed.js";
-import { action, CA_FINGERPRINT, clientUrl, cluster, converged, defaults, member, NOW, peer, peerUrl, rendered, run, NOTHING_RENDERED } from "./fixtures.js";
+import {
+  action,
+  peerValues,
+  CA_FINGERPRINT,
+  clientUrl,
+  cluster,
+  converged,
+  defaults,
+  member,
+  NOW,
+  peer,
+  peerUrl,
+  rendered,
+  run,
+  NOTHING_RENDERED,
+} from "./fixtures.js";
 import { STRANDED_LEARNER_MS } from "../../../src/charm/decide.js";
+
+/** What a unit whose member does not run publishes: no trusted CAs (its etcd runs with none). */
+const waitingPeerData = (n: number): Record<string, string> => {
+  const { "tls-trusted-cas": _running, ...values } = peerValues(n, { "member-state": "waiting" });
+  return values;
+};
 
 describe("joining: a unit adds itself as a learner, starts it and promotes it; the leader cleans up", () => {
   /** etcd/3, installed, no member yet, seeing the 3-member cluster through the leader's recorded client URLs. */
@@ -73,13 +94,7 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
   it("a member registered under this unit's name without its data here blocks, naming the member: never re-created silently", () => {
     const view = joiner({
       cluster: cluster([member(0), member(1), member(2), { ...member(3), clientUrls: [] }]),
-      publishedPeerData: {
-        "peer-url": peerUrl(3),
-        "client-url": clientUrl(3),
-        "member-state": "waiting",
-        "tls-cert-issuer": CA_FINGERPRINT,
-        "tls-client-issuers": "none",
-      },
+      publishedPeerData: waitingPeerData(3),
     });
     expect(run(view)).toEqual({
       action: undefined,
@@ -94,13 +109,7 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
     const stale = { ...member(7), peerUrls: [peerUrl(3)] };
     const view = joiner({
       cluster: cluster([member(0), member(1), member(2), stale]),
-      publishedPeerData: {
-        "peer-url": peerUrl(3),
-        "client-url": clientUrl(3),
-        "member-state": "waiting",
-        "tls-cert-issuer": CA_FINGERPRINT,
-        "tls-client-issuers": "none",
-      },
+      publishedPeerData: waitingPeerData(3),
     });
     expect(run(view)).toEqual({
       action: undefined,

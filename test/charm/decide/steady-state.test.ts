@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ELECTION_WAITS } from "../../../src/charm/decide.js";
-import { action, CA_BUNDLE, CA_FINGERPRINT, clientUrl, cluster, converged, member, peerUrl, run } from "./fixtures.js";
+import { action, CA_BUNDLE, clientUrl, cluster, converged, member, peerUrl, peerValues, run } from "./fixtures.js";
 
 describe("a converged unit does nothing and reports the cluster", () => {
   it("the leader: no action, active with members, health and the raft leader's unit", () => {
@@ -69,14 +69,7 @@ describe("peer data", () => {
     expect(action(converged(1, { publishedPeerData: {} }))).toEqual({
       kind: "publish-peer",
       relationId: "cluster:1",
-      values: {
-        "peer-url": peerUrl(1),
-        "client-url": clientUrl(1),
-        "member-state": "started",
-        "tls-trusted-cas": CA_FINGERPRINT,
-        "tls-cert-issuer": CA_FINGERPRINT,
-        "tls-client-issuers": "none",
-      },
+      values: peerValues(1),
     });
     expect(action(converged(1, { publishedPeerData: {}, clusterRelationId: undefined }))).toBeUndefined();
   });

@@ -25,6 +25,7 @@ import {
   paths,
   peer,
   peerUrl,
+  peerValues,
   rendered,
   run,
   tlsInPlace,
@@ -326,14 +327,7 @@ describe("the scheme each member runs", () => {
     expect(action(moved)).toEqual({
       kind: "publish-peer",
       relationId: "cluster:1",
-      values: {
-        "peer-url": peerUrl(1),
-        "client-url": clientUrl(1),
-        "member-state": "started",
-        "tls-trusted-cas": CA_FINGERPRINT,
-        "tls-cert-issuer": CA_FINGERPRINT,
-        "tls-client-issuers": "none",
-      },
+      values: peerValues(1),
     });
   });
 });
