@@ -1,5 +1,6 @@
 import { clientCredentialsAction } from "./actions/client-credentials.js";
 import { healthAction } from "./actions/health.js";
+import { alarmDisarmAction, alarmListAction, compactAction, defragAction } from "./actions/maintenance.js";
 import { rotateCaAction } from "./actions/rotate-ca.js";
 import type { CharmRuntime, Handler } from "./charm/runtime.js";
 import { lifecycleHook } from "./hooks/lifecycle.js";
@@ -13,6 +14,10 @@ export const ACTION_HANDLERS: Readonly<Record<ActionName, Handler>> = {
   health: healthAction,
   "client-credentials": clientCredentialsAction,
   "rotate-ca": rotateCaAction,
+  defrag: defragAction,
+  compact: compactAction,
+  "alarm-list": alarmListAction,
+  "alarm-disarm": alarmDisarmAction,
 };
 
 export type DispatchOutcome = "handled" | "ignored";

@@ -31,6 +31,9 @@ export async function readClusterView(etcd: EtcdCluster, endpoints: readonly str
     raftLeaderId: leaders.size === 1 ? [...leaders][0] : undefined,
     answering: statuses.map((s) => s.Endpoint),
     version: statuses[0]?.Status.version,
+    // etcd reports an active alarm in every member's status errors: "memberID:… alarm:NOSPACE".
+    alarms: [...new Set(statuses.flatMap((s) => s.Status.errors.flatMap((error) => /alarm:([A-Z]+)/.exec(error)?.[1] ?? [])))],
+    dbSizes: Object.fromEntries(statuses.map((s) => [s.Endpoint, s.Status.dbSize])),
   };
 }
 

@@ -55,6 +55,10 @@ export interface ClusterView {
   /** Client URLs of members that answered a status request. */
   readonly answering: readonly string[];
   readonly version: string | undefined;
+  /** Alarms the members that answered report (NOSPACE, CORRUPT), each once. */
+  readonly alarms: readonly string[];
+  /** Database size in bytes of each member that answered, by client URL. */
+  readonly dbSizes: Readonly<Record<string, number>>;
 }
 
 /** The etcd config currently rendered on this unit, as far as the charm reads it back. */

@@ -68,12 +68,31 @@ export function reportedStatus(o: Observed, self: Member | undefined, hasIdentit
   const leaderText = leader ? `raft leader ${unitOfMember(o, leader.name)}` : "no raft leader";
   // A crash or kill that systemd recovered from is still worth an operator's attention.
   const restarted = o.serviceRestarts > 0 ? `; etcd here was restarted by systemd ${o.serviceRestarts} time${o.serviceRestarts === 1 ? "" : "s"}` : "";
-  const tls = tlsNotes(o)
-    .map((note) => `; ${note}`)
-    .join("");
+  // An alarm refuses writes until an operator acts: it outranks everything else the line could say.
+  if (cluster.alarms.includes("NOSPACE")) {
+    return [
+      "blocked",
+      "etcd raised a NOSPACE alarm: the database reached quota-backend-bytes and writes are refused; free space (delete keys, or the compact action), then run defrag, then alarm-disarm",
+    ];
+  }
+  if (cluster.alarms.length > 0)
+    return ["blocked", `etcd raised a ${cluster.alarms.join(" and ")} alarm: see etcd's log on the member that raised it (alarm-list names it)`];
+  const tls = [...quotaNotes(o, self), ...tlsNotes(o)].map((note) => `; ${note}`).join("");
   if (silent.length > 0) {
     const names = silent.map((m) => (m.name ? unitOfMember(o, m.name) : "an unstarted learner")).join(", ");
     return ["active", `${count}, degraded: ${names} not answering, ${leaderText}${restarted}${tls}`];
   }
   return ["active", `${count}, healthy, ${leaderText}${restarted}${tls}`];
+}
+
+/** The share of quota-backend-bytes above which the status line says how full this member's database is. */
+export const QUOTA_WARNING_SHARE = 0.8;
+
+/** This member's database size against the quota, once it is above QUOTA_WARNING_SHARE of it. */
+function quotaNotes(o: Observed, self: Member): string[] {
+  const quota = o.config.ok ? o.config.settings.quotaBackendBytes : undefined;
+  const size = o.cluster?.dbSizes[clientUrlOf(self)];
+  if (quota === undefined || size === undefined || size < quota * QUOTA_WARNING_SHARE) return [];
+  const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
+  return [`database ${Math.round((size / quota) * 100)}% of quota-backend-bytes (${mib(size)} of ${mib(quota)}): run compact, then defrag`];
 }

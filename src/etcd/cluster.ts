@@ -1,8 +1,20 @@
 import { existsSync } from "node:fs";
 import { schemeOf } from "../domain/address.js";
 import type { Member } from "../domain/member.js";
-import { type ClientTls, ETCDCTL_TIMEOUTS, type EndpointHealth, type EndpointStatus, Etcdctl, EtcdctlError, type EtcdctlTimeouts } from "./etcdctl.js";
+import {
+  type Alarm,
+  type ClientTls,
+  ETCDCTL_TIMEOUTS,
+  type EndpointHealth,
+  type EndpointStatus,
+  Etcdctl,
+  EtcdctlError,
+  type EtcdctlTimeouts,
+} from "./etcdctl.js";
 import { accepting } from "./listening.js";
+
+/** Defragmenting or compacting a large backend takes as long as copying it: minutes, not seconds. */
+const MAINTENANCE_TIMEOUTS = { dialTimeoutMs: 2000, commandTimeoutMs: 600_000 } as const;
 import { withRestartLock } from "./restart-lock.js";
 
 /** Why the cluster is asked: a hook's quick look (the default) or an operator's report. */
@@ -36,6 +48,12 @@ export interface EtcdCluster {
   updatePeerUrl(endpoints: readonly string[], memberId: string, peerUrl: string): Promise<void>;
   /** Something accepts TCP connections on the URL's port: much cheaper than etcdctl while etcd starts. */
   accepting(url: string): Promise<boolean>;
+  /** Defragments one member's backend, asked of that member alone (it blocks the member while it runs). */
+  defrag(url: string): Promise<void>;
+  /** Drops the key-value history before `revision`, asked of whichever member answers. */
+  compact(endpoints: readonly string[], revision: number, physical: boolean): Promise<void>;
+  /** The cluster's active alarms; with `disarm`, clears them and returns what it cleared. */
+  alarms(endpoints: readonly string[], disarm?: boolean): Promise<Alarm[]>;
   /** Runs `work` holding a lock in the cluster itself, so that units take turns (rolling restarts). */
   withLock<T>(endpoints: readonly string[], name: string, acquireTimeoutMs: number, work: () => Promise<T>): Promise<T>;
 }
@@ -123,6 +141,9 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
     updatePeerUrl: (endpoints, memberId, peerUrl) =>
       firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).updatePeerUrls(memberId, [peerUrl])),
     accepting: (url) => accepting(url),
+    defrag: (url) => client([url], MAINTENANCE_TIMEOUTS).defrag(),
+    compact: (endpoints, revision, physical) => firstAnswer(askable(endpoints), (group) => client(group, MAINTENANCE_TIMEOUTS).compact(revision, physical)),
+    alarms: (endpoints, disarm = false) => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.report).alarms(disarm)),
     withLock: (endpoints, name, acquireTimeoutMs, work) =>
       // The lock lives in the cluster, reached through whichever members answer. They may move between http
       // and https while this unit waits its turn (their own rolling restarts): each try asks again.

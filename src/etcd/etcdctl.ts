@@ -185,7 +185,6 @@ export class Etcdctl {
     await this.check(["move-leader", hexId(toMemberId)]);
   }
 
-  /** Writes and reads a key: a round trip through raft. */
   /** A new lease (hex id, as etcdctl prints and takes it) of `ttlSeconds`. */
   async leaseGrant(ttlSeconds: number): Promise<string> {
     const outcome = await this.run(["lease", "grant", String(ttlSeconds)]);
@@ -219,6 +218,25 @@ export class Etcdctl {
     return kvs.map((kv) => ({ key: Buffer.from(kv.key, "base64").toString("utf8"), createRevision: kv.create_revision }));
   }
 
+  /** Defragments the backend of each endpoint asked (one member at a time: callers pass one). */
+  async defrag(): Promise<void> {
+    await this.check(["defrag"]);
+  }
+
+  /** Drops the key-value history before `revision`; `physical` waits until the backend has let it go. */
+  async compact(revision: number, physical: boolean): Promise<void> {
+    await this.check(["compaction", String(revision), ...(physical ? ["--physical"] : [])]);
+  }
+
+  /** Active alarms (`alarm list`, or `alarm disarm` which lists what it cleared): member id (decimal) and type. */
+  async alarms(disarm = false): Promise<Alarm[]> {
+    const args = ["alarm", disarm ? "disarm" : "list"];
+    const outcome = await this.run(args);
+    if (outcome.exitCode !== 0) throw new EtcdctlError(args, outcome.exitCode, outcome.stderr);
+    return [...outcome.stdout.matchAll(/memberID:([0-9]+) alarm:([A-Z]+)/g)].map(([, memberId = "", alarm = ""]) => ({ memberId, alarm }));
+  }
+
+  /** Writes a key: a round trip through raft. */
   async put(key: string, value: string): Promise<void> {
     await this.check(["put", key, value]);
   }
@@ -243,6 +261,12 @@ export class Etcdctl {
   endpointHealth(options: { cluster?: boolean } = {}): Promise<EndpointHealth[]> {
     return this.json(["endpoint", "health", ...(options.cluster ? ["--cluster"] : [])], z.array(EndpointHealth), true);
   }
+}
+
+/** An etcd alarm: NOSPACE (the backend reached its quota; writes are refused) or CORRUPT. */
+export interface Alarm {
+  readonly memberId: string;
+  readonly alarm: string;
 }
 
 /** The lock was not taken (in time, or etcdctl gave up): `work` has not run, so asking again is safe. */

@@ -139,6 +139,8 @@ export const cluster = (members: Member[], leader = members[0]!.id): ClusterView
   raftLeaderId: leader,
   answering: members.filter((m) => m.name !== "").map((m) => m.clientUrls[0]!),
   version: "3.4.23",
+  alarms: [],
+  dbSizes: {},
 });
 
 /** The config this unit would have rendered for a member with the given identity. */

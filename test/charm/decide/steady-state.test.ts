@@ -74,3 +74,28 @@ describe("peer data", () => {
     expect(action(converged(1, { publishedPeerData: {}, clusterRelationId: undefined }))).toBeUndefined();
   });
 });
+
+describe("the database's space", () => {
+  it("a NOSPACE alarm blocks the unit, naming the way out; other alarms name alarm-list", () => {
+    const full = converged(1);
+    expect(run({ ...full, cluster: { ...full.cluster!, alarms: ["NOSPACE"] } }).status).toEqual({
+      kind: "blocked",
+      message:
+        "etcd raised a NOSPACE alarm: the database reached quota-backend-bytes and writes are refused; free space (delete keys, or the compact action), then run defrag, then alarm-disarm",
+    });
+    expect(run({ ...full, cluster: { ...full.cluster!, alarms: ["CORRUPT"] } }).status).toEqual({
+      kind: "blocked",
+      message: "etcd raised a CORRUPT alarm: see etcd's log on the member that raised it (alarm-list names it)",
+    });
+  });
+
+  it("above 80 % of quota-backend-bytes the status line says how full this member's database is", () => {
+    const o = converged(1);
+    const sized = (bytes: number) => run({ ...o, cluster: { ...o.cluster!, dbSizes: { [clientUrl(1)]: bytes } } }).status.message;
+    // The default quota is 2 GiB.
+    expect(sized(1_600_000_000)).toBe("3 members, healthy, raft leader etcd/0");
+    expect(sized(1_800_000_000)).toBe(
+      "3 members, healthy, raft leader etcd/0; database 84% of quota-backend-bytes (1717 MiB of 2048 MiB): run compact, then defrag",
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import { hasEndpoint, schemeOf } from "../../../src/domain/address.js";
 import type { Member } from "../../../src/domain/member.js";
 import type { EtcdCluster } from "../../../src/etcd/cluster.js";
-import { type EndpointHealth, type EndpointStatus, EtcdctlError } from "../../../src/etcd/etcdctl.js";
+import { type Alarm, type EndpointHealth, type EndpointStatus, EtcdctlError } from "../../../src/etcd/etcdctl.js";
 
 type Operation = "add-learner" | "promote" | "remove" | "move-leader" | "update-peer-url";
 
@@ -157,6 +157,29 @@ export class FakeCluster implements EtcdCluster {
 
   async accepting(url: string): Promise<boolean> {
     return this.running.has(url);
+  }
+
+  /** Alarms raised (a test sets them, as a full backend would). */
+  readonly raisedAlarms: Alarm[] = [];
+
+  async defrag(url: string): Promise<void> {
+    this.answer([url]);
+    this.operations.push(`defrag ${url}`);
+  }
+
+  async compact(endpoints: readonly string[], revision: number, physical: boolean): Promise<void> {
+    this.answer(endpoints);
+    this.operations.push(`compact ${revision}${physical ? " physical" : ""}`);
+  }
+
+  async alarms(endpoints: readonly string[], disarm = false): Promise<Alarm[]> {
+    this.answer(endpoints);
+    const raised = [...this.raisedAlarms];
+    if (disarm) {
+      this.raisedAlarms.length = 0;
+      this.operations.push("alarm disarm");
+    }
+    return raised;
   }
 
   async withLock<T>(endpoints: readonly string[], name: string, _acquireTimeoutMs: number, work: () => Promise<T>): Promise<T> {
