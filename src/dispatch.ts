@@ -2,6 +2,7 @@ import { clientCredentialsAction } from "./actions/client-credentials.js";
 import { healthAction } from "./actions/health.js";
 import { alarmDisarmAction, alarmListAction, compactAction, defragAction } from "./actions/maintenance.js";
 import { rotateCaAction } from "./actions/rotate-ca.js";
+import { listSnapshotsAction, snapshotAction } from "./actions/snapshots.js";
 import type { CharmRuntime, Handler } from "./charm/runtime.js";
 import { lifecycleHook } from "./hooks/lifecycle.js";
 import { type ActionName, HANDLED_HOOKS } from "./names.js";
@@ -18,6 +19,8 @@ export const ACTION_HANDLERS: Readonly<Record<ActionName, Handler>> = {
   compact: compactAction,
   "alarm-list": alarmListAction,
   "alarm-disarm": alarmDisarmAction,
+  snapshot: snapshotAction,
+  "list-snapshots": listSnapshotsAction,
 };
 
 export type DispatchOutcome = "handled" | "ignored";

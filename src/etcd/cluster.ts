@@ -52,6 +52,8 @@ export interface EtcdCluster {
   defrag(url: string): Promise<void>;
   /** Drops the key-value history before `revision`, asked of whichever member answers. */
   compact(endpoints: readonly string[], revision: number, physical: boolean): Promise<void>;
+  /** Saves a snapshot of one member's backend to a file on this machine. */
+  snapshotSave(url: string, file: string): Promise<void>;
   /** The cluster's active alarms; with `disarm`, clears them and returns what it cleared. */
   alarms(endpoints: readonly string[], disarm?: boolean): Promise<Alarm[]>;
   /** Runs `work` holding a lock in the cluster itself, so that units take turns (rolling restarts). */
@@ -142,6 +144,7 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
       firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).updatePeerUrls(memberId, [peerUrl])),
     accepting: (url) => accepting(url),
     defrag: (url) => client([url], MAINTENANCE_TIMEOUTS).defrag(),
+    snapshotSave: (url, file) => client([url], MAINTENANCE_TIMEOUTS).snapshotSave(file),
     compact: (endpoints, revision, physical) => firstAnswer(askable(endpoints), (group) => client(group, MAINTENANCE_TIMEOUTS).compact(revision, physical)),
     alarms: (endpoints, disarm = false) => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.report).alarms(disarm)),
     withLock: (endpoints, name, acquireTimeoutMs, work) =>

@@ -228,6 +228,11 @@ export class Etcdctl {
     await this.check(["compaction", String(revision), ...(physical ? ["--physical"] : [])]);
   }
 
+  /** Saves a snapshot of the (one) endpoint's backend to `file`. */
+  async snapshotSave(file: string): Promise<void> {
+    await this.check(["snapshot", "save", file]);
+  }
+
   /** Active alarms (`alarm list`, or `alarm disarm` which lists what it cleared): member id (decimal) and type. */
   async alarms(disarm = false): Promise<Alarm[]> {
     const args = ["alarm", disarm ? "disarm" : "list"];

@@ -23,6 +23,8 @@ export interface EtcdPaths {
   /** ETCDCTL_* variables for operators on this unit (root-only), sourced by the profile script. */
   readonly etcdctlEnvFile: string;
   readonly profileScript: string;
+  /** Verified snapshots the snapshot action takes (root-only, 0700), each with a JSON description beside it. */
+  readonly snapshotsDir: string;
 }
 
 export function etcdPaths(root: string = process.env.UNIT_FS_ROOT || "/"): EtcdPaths {
@@ -40,5 +42,6 @@ export function etcdPaths(root: string = process.env.UNIT_FS_ROOT || "/"): EtcdP
     keyFile: at("etc", "etcd", "tls", "member.key"),
     etcdctlEnvFile: at("etc", "etcd", "etcdctl.env"),
     profileScript: at("etc", "profile.d", "etcdctl.sh"),
+    snapshotsDir: at("var", "lib", "etcd-snapshots"),
   };
 }

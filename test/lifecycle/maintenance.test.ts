@@ -1,7 +1,11 @@
 import { execa } from "execa";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tlsFlags } from "../../src/etcd/etcdctl.js";
-import { LocalModelFixture } from "../local-model/harness.js";
+import { unitRoot } from "../../soak/cluster.js";
+import { type ClientCredentialFiles, LocalModelFixture } from "../local-model/harness.js";
 
 /**
  * The maintenance actions on the packed charm with real etcd: a member whose database fills its quota raises
@@ -13,29 +17,31 @@ const SUBNET = "127.0.68";
 const charm = inject("packedCharms")["24.04"]!;
 const QUOTA = 104_857_600;
 
-describe("maintenance: NOSPACE, compact, defrag, alarms", { timeout: 600_000 }, () => {
-  let model: LocalModelFixture | undefined;
-  afterAll(async () => {
-    await model?.destroy();
-  });
-
-  it("a full database is blocked with the way out, and compact + defrag + alarm-disarm bring it back", async () => {
-    model = await LocalModelFixture.create(SUBNET, 3, ["--timeout", "300"]);
-    const m = model;
+describe("maintenance: NOSPACE, compact, defrag, alarms, snapshots", { timeout: 600_000 }, () => {
+  let m: LocalModelFixture;
+  let files: ClientCredentialFiles;
+  beforeAll(async () => {
+    m = await LocalModelFixture.create(SUBNET, 3, ["--timeout", "300"]);
     await m.ok("model-config", "update-status-hook-interval=2s");
     await m.ok("deploy", charm, "--config", `quota-backend-bytes=${QUOTA}`);
-    const files = await m.etcdClientCredentials();
-    const etcdctl = (args: string[], input?: string) =>
-      execa("etcdctl", [`--endpoints=https://${SUBNET}.11:2379`, "--command-timeout=20s", ...tlsFlags(files), ...args], {
-        env: { ETCDCTL_API: "3" },
-        reject: false,
-        ...(input === undefined ? {} : { input }),
-      });
-    const run = async (action: string, ...params: string[]) => {
-      const out = await m.run("run", "etcd/0", action, ...params, "--format=json");
-      const parsed = JSON.parse(out.stdout || "{}") as Record<string, { status?: string; message?: string; results?: Record<string, unknown> }>;
-      return parsed["etcd/0"] ?? {};
-    };
+    files = await m.etcdClientCredentials();
+  });
+  afterAll(async () => {
+    await m?.destroy();
+  });
+  const etcdctl = (args: string[], input?: string) =>
+    execa("etcdctl", [`--endpoints=https://${SUBNET}.11:2379`, "--command-timeout=20s", ...tlsFlags(files), ...args], {
+      env: { ETCDCTL_API: "3" },
+      reject: false,
+      ...(input === undefined ? {} : { input }),
+    });
+  const run = async (action: string, ...params: string[]) => {
+    const out = await m.run("run", "etcd/0", action, ...params, "--format=json");
+    const parsed = JSON.parse(out.stdout || "{}") as Record<string, { status?: string; message?: string; results?: Record<string, unknown> }>;
+    return parsed["etcd/0"] ?? {};
+  };
+
+  it("a full database is blocked with the way out, and compact + defrag + alarm-disarm bring it back", async () => {
     const status = async () => (await m.status()).applications.etcd?.units?.["etcd/0"]?.["workload-status"]?.message ?? "";
     const until = async (what: (message: string) => boolean) => {
       for (let i = 0; i < 60 && !what(await status()); i++) await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -84,5 +90,33 @@ describe("maintenance: NOSPACE, compact, defrag, alarms", { timeout: 600_000 }, 
 
     expect(await until((message) => message.startsWith("1 member, healthy"))).toBe("1 member, healthy, raft leader etcd/0");
     expect((await etcdctl(["put", "after", "writable"])).exitCode).toBe(0);
+  });
+
+  it("snapshot takes a verified snapshot from a healthy member, and list-snapshots lists it", async () => {
+    for (let i = 0; i < 20; i++) expect((await etcdctl(["put", `snap/${i}`, `v${i}`])).exitCode).toBe(0);
+    const taken = await run("snapshot");
+    expect(taken.status, JSON.stringify(taken)).toBe("completed");
+    const results = taken.results as Record<string, string>;
+    expect(results.name).toMatch(/^etcd-snapshot-[0-9]{8}T[0-9]{6}Z-rev[0-9]+\.db$/);
+    expect(results.member).toBe("etcd0");
+    expect(results.path).toBe(`/var/lib/etcd-snapshots/${results.name}`);
+    // The file on the unit is what the results say: etcd's own verdict and the same sha256.
+    const file = path.join(unitRoot(m.dir, "etcd/0"), results.path ?? "");
+    const status = JSON.parse(String((await execa("etcdctl", ["snapshot", "status", file, "-w", "json"], { env: { ETCDCTL_API: "3" } })).stdout));
+    expect(String(status.revision)).toBe(results.revision);
+    expect(
+      createHash("sha256")
+        .update(await readFile(file))
+        .digest("hex"),
+    ).toBe(results.sha256);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o700);
+
+    const listed = await run("list-snapshots");
+    expect(listed.results?.count).toBe("1");
+    expect(Object.values(listed.results?.snapshots as Record<string, Record<string, string>>)).toMatchObject([{ name: results.name, sha256: results.sha256 }]);
+    const unknownParam = await m.run("run", "etcd/0", "snapshot", "member=etcd9");
+    expect(unknownParam.exitCode).not.toBe(0);
+    expect(String(unknownParam.stderr)).toContain("validation failed");
   });
 });

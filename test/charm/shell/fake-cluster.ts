@@ -167,6 +167,11 @@ export class FakeCluster implements EtcdCluster {
     this.operations.push(`defrag ${url}`);
   }
 
+  async snapshotSave(url: string, file: string): Promise<void> {
+    this.answer([url]);
+    this.operations.push(`snapshot ${url} ${file}`);
+  }
+
   async compact(endpoints: readonly string[], revision: number, physical: boolean): Promise<void> {
     this.answer(endpoints);
     this.operations.push(`compact ${revision}${physical ? " physical" : ""}`);

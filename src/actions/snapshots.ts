@@ -1,0 +1,80 @@
+import path from "node:path";
+import { z } from "zod";
+import type { CharmRuntime } from "../charm/runtime.js";
+import { clientUrlOf } from "../domain/member.js";
+import { EtcdctlError, firstErrorLine } from "../etcd/etcdctl.js";
+import { parseRenderedConfig } from "../etcd/render.js";
+import { type SnapshotFacts, SnapshotStore } from "../etcd/snapshots.js";
+import type { ActionResults } from "../juju/client.js";
+import { resultKey } from "./health.js";
+
+/**
+ * The snapshot and list-snapshots actions. A snapshot is taken from a healthy member (this unit's own when it
+ * answers, else a voter that does), verified before it is reported, and kept on this unit under
+ * /var/lib/etcd-snapshots with a name that sorts by time.
+ */
+
+const NoParams = z.object({}).strict();
+
+/** A snapshot as results; its path as seen on the machine (the local model roots each machine in a directory). */
+function describe(facts: SnapshotFacts, root: string): ActionResults {
+  return {
+    name: facts.name,
+    path: path.join("/", path.relative(root, facts.path)),
+    revision: facts.revision,
+    keys: facts.keys,
+    "size-bytes": facts.sizeBytes,
+    sha256: facts.sha256,
+    "taken-at": facts.takenAt,
+    member: facts.member,
+  };
+}
+
+export async function snapshotAction({ event, tools, machine, etcd, paths, clock }: CharmRuntime): Promise<void> {
+  if (!NoParams.safeParse(await tools.actionGet()).success) {
+    await tools.actionFail("invalid parameters: snapshot takes none");
+    return;
+  }
+  const local = parseRenderedConfig(await machine.files.readConfig()).clientUrls;
+  if (local.length === 0) {
+    await tools.actionFail(`etcd is not running on ${event.unit}: etcd has not been configured on this unit yet`);
+    return;
+  }
+  let source: { url: string; member: string } | undefined;
+  try {
+    const members = await etcd.members(local, "report");
+    const voters = members.filter((m) => m.name !== "" && !m.isLearner);
+    const answering = new Set((await etcd.statuses(voters.map(clientUrlOf), "report").catch(() => [])).map((s) => s.Endpoint));
+    // This unit's own member first: the snapshot is written on this machine, and its own member is the nearest.
+    const chosen = voters.find((m) => local.includes(clientUrlOf(m)) && answering.has(clientUrlOf(m))) ?? voters.find((m) => answering.has(clientUrlOf(m)));
+    if (chosen) source = { url: clientUrlOf(chosen), member: chosen.name };
+  } catch (error) {
+    if (!(error instanceof EtcdctlError)) throw error;
+  }
+  if (!source) {
+    await tools.actionFail("no voting member answered: a snapshot needs a healthy member (run the health action)");
+    return;
+  }
+  const { url, member } = source;
+  try {
+    const facts = await new SnapshotStore(paths.snapshotsDir).take((file) => etcd.snapshotSave(url, file), member, new Date(clock.now()));
+    await tools.actionSet(describe(facts, paths.root));
+    await tools.jujuLog(`took and verified snapshot ${facts.name} of ${member} at revision ${facts.revision}`);
+  } catch (error) {
+    const reason = error instanceof EtcdctlError ? firstErrorLine(error.stderr) : error instanceof Error ? error.message : String(error);
+    await tools.actionFail(`the snapshot of ${member} failed or did not verify, and nothing was kept: ${reason}`);
+  }
+}
+
+export async function listSnapshotsAction({ tools, paths }: CharmRuntime): Promise<void> {
+  if (!NoParams.safeParse(await tools.actionGet()).success) {
+    await tools.actionFail("invalid parameters: list-snapshots takes none");
+    return;
+  }
+  const snapshots = await new SnapshotStore(paths.snapshotsDir).list();
+  if (snapshots.length === 0) {
+    await tools.actionSet({ count: 0, snapshots: "none" });
+    return;
+  }
+  await tools.actionSet({ count: snapshots.length, snapshots: Object.fromEntries(snapshots.map((s) => [resultKey(s.name), describe(s, paths.root)])) });
+}

@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { z } from "zod";
+import { EtcdctlError } from "./etcdctl.js";
+
+/**
+ * Snapshots on this machine: each taken into a temporary file, verified with `etcdctl snapshot status` (it reads
+ * the whole file and checks its hash), then renamed to a name that sorts by time, with a JSON description beside
+ * it. Only verified snapshots are ever listed. The directory is root's alone: a snapshot holds every key.
+ */
+
+export interface SnapshotFacts {
+  /** `etcd-snapshot-<UTC time>-rev<revision>.db`: sorts by time. */
+  readonly name: string;
+  readonly path: string;
+  readonly revision: number;
+  readonly keys: number;
+  readonly sizeBytes: number;
+  /** etcd's own hash of the snapshot's contents, as `snapshot status` prints it. */
+  readonly hash: number;
+  readonly sha256: string;
+  readonly takenAt: string;
+  /** The member it was taken from. */
+  readonly member: string;
+}
+
+const Status = z.object({ hash: z.number(), revision: z.number(), totalKey: z.number(), totalSize: z.number() });
+
+/** etcdctl's verdict on a snapshot file: it fails on a truncated or corrupted one. */
+export async function snapshotStatus(file: string): Promise<z.output<typeof Status>> {
+  const result = await execa("etcdctl", ["snapshot", "status", file, "-w", "json"], { env: { ETCDCTL_API: "3" }, reject: false, timeout: 600_000 });
+  if (result.exitCode !== 0) throw new EtcdctlError(["snapshot", "status", file], result.exitCode, String(result.stderr ?? ""));
+  return Status.parse(JSON.parse(String(result.stdout)));
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+const Description = z.object({
+  name: z.string().regex(/^etcd-snapshot-[0-9]{8}T[0-9]{6}Z-rev[0-9]+\.db$/),
+  revision: z.number().int().nonnegative(),
+  keys: z.number().int().nonnegative(),
+  sizeBytes: z.number().int().nonnegative(),
+  hash: z.number(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  takenAt: z.string(),
+  member: z.string(),
+});
+
+export class SnapshotStore {
+  constructor(readonly dir: string) {}
+
+  /** Takes a snapshot with `save` (into the file it is given), verifies it and keeps it; throws, keeping nothing, if it is not sound. */
+  async take(save: (file: string) => Promise<void>, member: string, now: Date): Promise<SnapshotFacts> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700);
+    const taking = path.join(this.dir, `.taking-${process.pid}.db`);
+    try {
+      await save(taking);
+      const status = await snapshotStatus(taking);
+      const stamp = now
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z");
+      const name = `etcd-snapshot-${stamp}-rev${status.revision}.db`;
+      const facts: SnapshotFacts = {
+        name,
+        path: path.join(this.dir, name),
+        revision: status.revision,
+        keys: status.totalKey,
+        sizeBytes: status.totalSize,
+        hash: status.hash,
+        sha256: await sha256Of(taking),
+        takenAt: now.toISOString(),
+        member,
+      };
+      await chmod(taking, 0o600);
+      await rename(taking, facts.path);
+      const { path: _where, ...description } = facts;
+      await writeFile(`${facts.path}.json`, `${JSON.stringify(description, null, 1)}\n`, { mode: 0o600 });
+      return facts;
+    } finally {
+      // A snapshot that failed half-way or did not verify is a partial copy, never data anyone relies on.
+      await rm(taking, { force: true });
+    }
+  }
+
+  /** Verified snapshots, oldest first; a description that does not parse is skipped. */
+  async list(): Promise<SnapshotFacts[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const found: SnapshotFacts[] = [];
+    for (const entry of names.filter((n) => n.endsWith(".db.json")).sort()) {
+      const parsed = Description.safeParse(parseJson(await readFile(path.join(this.dir, entry), "utf8").catch(() => "")));
+      if (parsed.success) found.push({ ...parsed.data, path: path.join(this.dir, parsed.data.name) });
+    }
+    return found;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
