@@ -1,5 +1,5 @@
 import { endpointOf, hasEndpoint, memberUrl } from "../domain/address.js";
-import { memberNameOf, namedVoters } from "../domain/member.js";
+import { clientUrlOf, memberNameOf, namedVoters } from "../domain/member.js";
 import { type Decision, decision } from "./actions.js";
 import type { Observed, Peer } from "./observed.js";
 import { answering, answeringOthers, answeringVoters, findMember, leaderEndpoints, localClientUrl, raftSuccessor } from "./topology.js";
@@ -14,6 +14,17 @@ export function decideDeparture(o: Observed): Decision {
   const localUrl = localClientUrl(o, clientPort);
   const self = peerPort === undefined ? undefined : findMember(o.cluster?.members, o.memberName, memberUrl(o.address, peerPort, "http"));
   const others = (o.cluster?.members ?? []).filter((m) => m !== self);
+  // Without a majority etcd can change nothing: waiting for one (a member remove retries for 2 minutes) would
+  // fail the hook of a unit whose peers are gone for good. It leaves as it is; whichever leader has a quorum
+  // again removes its member as a departed unit's.
+  const majority = o.cluster ? votingMajority(o.cluster) : undefined;
+  if (self && o.cluster && others.length > 0 && majority && !majority.held) {
+    return decision(
+      o.serviceActive ? { kind: "stop" } : undefined,
+      "maintenance",
+      `leaving without removing member ${self.name || o.memberName}: the cluster has lost its majority (${majority.answering} of ${majority.voters} voting members answer)`,
+    );
+  }
   if (self && o.cluster && others.length > 0) {
     if (o.cluster.raftLeaderId === self.id) {
       const successor = raftSuccessor(o.cluster, self);
@@ -35,6 +46,13 @@ export function decideDeparture(o: Observed): Decision {
   }
   if (o.serviceActive) return decision({ kind: "stop" }, "maintenance", "stopping etcd");
   return decision(undefined, "maintenance", "left the cluster");
+}
+
+/** Whether a majority of the voting members answers: etcd changes nothing without one. */
+export function votingMajority(cluster: NonNullable<Observed["cluster"]>): { held: boolean; answering: number; voters: number } {
+  const voters = cluster.members.filter((m) => !m.isLearner);
+  const heard = voters.filter((m) => cluster.answering.includes(clientUrlOf(m))).length;
+  return { held: heard >= Math.floor(voters.length / 2) + 1, answering: heard, voters: voters.length };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { votingMajority } from "./membership.js";
 import { tlsNotes } from "./tls.js";
 import { clientUrlOf, hexId, type Member, namedVoters } from "../domain/member.js";
 import type { StatusKind } from "./actions.js";
@@ -68,6 +69,13 @@ export function reportedStatus(o: Observed, self: Member | undefined, hasIdentit
   const leaderText = leader ? `raft leader ${unitOfMember(o, leader.name)}` : "no raft leader";
   // A crash or kill that systemd recovered from is still worth an operator's attention.
   const restarted = o.serviceRestarts > 0 ? `; etcd here was restarted by systemd ${o.serviceRestarts} time${o.serviceRestarts === 1 ? "" : "s"}` : "";
+  const majority = votingMajority(cluster);
+  if (!majority.held) {
+    return [
+      "blocked",
+      `the cluster has lost its majority: ${majority.answering} of ${majority.voters} voting members answer, and etcd serves nothing until a majority is back`,
+    ];
+  }
   // An alarm refuses writes until an operator acts: it outranks everything else the line could say.
   if (cluster.alarms.includes("NOSPACE")) {
     return [

@@ -68,3 +68,26 @@ describe("departures", () => {
     expect(run({ ...last, serviceActive: false })).toEqual({ action: undefined, status: { kind: "maintenance", message: "left the cluster" } });
   });
 });
+
+describe("a majority lost for good (two of three machines gone)", () => {
+  /** Unit n's view when only its own member answers: the others are listed but silent, and nobody leads. */
+  const alone = (n: number, overrides = {}) => {
+    const all = cluster([member(0), member(1), member(2)]);
+    return converged(n, { cluster: { ...all, raftLeaderId: undefined, answering: [clientUrl(n)] }, ...overrides });
+  };
+
+  it("a departing unit stops and leaves without waiting for a member removal that cannot happen, saying why", () => {
+    expect(run(alone(1, { hook: LEAVING }))).toEqual({
+      action: { kind: "stop" },
+      status: { kind: "maintenance", message: "leaving without removing member etcd1: the cluster has lost its majority (1 of 3 voting members answer)" },
+    });
+    expect(action(alone(1, { hook: LEAVING, serviceActive: false }))).toBeUndefined();
+  });
+
+  it("a survivor is blocked saying so, and asks for no membership change", () => {
+    expect(run(alone(0, { electionWaits: 8 }))).toEqual({
+      action: undefined,
+      status: { kind: "blocked", message: "the cluster has lost its majority: 1 of 3 voting members answer, and etcd serves nothing until a majority is back" },
+    });
+  });
+});
