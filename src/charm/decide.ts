@@ -6,7 +6,7 @@ import type { Templates } from "../etcd/templates.js";
 import { type Action, type Decision, decision, type RestartPlan } from "./actions.js";
 import { clientIssuersValue, PEER_KEYS } from "./cluster-data.js";
 import { blockedMessage, type EtcdSettings } from "./config.js";
-import { decideDeparture, nextMembershipChange, recordedMembers } from "./membership.js";
+import { decideDeparture, nextMembershipChange, recordedMembers, votingMajority } from "./membership.js";
 import type { Observed } from "./observed.js";
 import { consumerBags, reportedStatus } from "./report.js";
 import { decideClientCredentials, etcdctlEnvironment } from "./credentials.js";
@@ -50,7 +50,9 @@ export function decide(input: DecideInput): Decision {
   // Members that answer but name no raft leader are usually mid-election (e.g. right after a restart), and a
   // member that does not answer is usually restarting (a rolling restart, whose unit holds the lock): look again
   // shortly rather than end the hook on a status that is about to be wrong, with no hook left to correct it.
-  const unsettled = o.cluster !== undefined && (!o.cluster.raftLeaderId || (next.status.kind === "active" && someMemberSilent(o.cluster)));
+  // Without a majority answering no leader can be elected: looking again would only make every hook slow.
+  const unsettled =
+    o.cluster !== undefined && votingMajority(o.cluster).held && (!o.cluster.raftLeaderId || (next.status.kind === "active" && someMemberSilent(o.cluster)));
   if (!next.action && unsettled && o.electionWaits < ELECTION_WAITS) {
     return { action: { kind: "await-election", delayMs: ELECTION_WAIT_MS }, status: next.status, quiet: true };
   }
