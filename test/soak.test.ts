@@ -23,16 +23,16 @@ describe("soak: how write attempts become quorum losses and gaps", () => {
 });
 
 describe("soak: short runs with fault injection while a client writes", { timeout: 900_000 }, () => {
-  // Seed 36 draws tls=false, tls=true, then a config change: the rolling switch in both directions under the
-  // client's writes. (One seed keeps the suite within its time; `npm run soak` runs many.)
+  // Seed 36 draws tls=false, then tls=true: the rolling switch in both directions under the client's writes,
+  // with hook faults injected. (One seed and two steps keep the suite within its time; `npm run soak` runs many.)
   it.each([[36, "127.0.56", 2]])(
-    "seed %i: keeps every acknowledged write and its quorum through 3 random steps, and converges after each",
+    "seed %i: keeps every acknowledged write and its quorum through 2 random steps, and converges after each",
     async (seed, subnet, tlsSwitches) => {
       const lines: string[] = [];
-      const report = await soakRun({ charm, seed, subnet, steps: 3, log: (line) => lines.push(line) });
+      const report = await soakRun({ charm, seed, subnet, steps: 2, log: (line) => lines.push(line) });
       const context = `${lines.join("\n")}\nproblems: ${report.problems.join(" | ")}`;
       expect(report.converged, context).toBe(true);
-      expect(report.steps.map((step) => step.index)).toEqual([0, 1, 2, 3]);
+      expect(report.steps.map((step) => step.index)).toEqual([0, 1, 2]);
       expect(report.acknowledged, context).toBeGreaterThan(0);
       expect(report.lostKeys, context).toEqual([]);
       expect(report.quorumLosses, context).toEqual([]);
