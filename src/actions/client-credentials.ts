@@ -3,6 +3,7 @@ import { parseLeaderData } from "../charm/cluster-data.js";
 import type { CharmRuntime } from "../charm/runtime.js";
 import { issueClientIdentity, readIdentitySecret } from "../charm/identities.js";
 import { bundleFingerprints, certificateFingerprint } from "../etcd/tls-files.js";
+import { actionParams } from "./action-input.js";
 
 /**
  * The client-credentials action: a client certificate and key from the cluster's CA for an administrator's own
@@ -21,14 +22,9 @@ const Params = z
   .strict();
 
 export async function clientCredentialsAction({ tools, clock }: CharmRuntime): Promise<void> {
-  const parsed = Params.safeParse(await tools.actionGet());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join(".")} ` : "";
-    await tools.actionFail(`invalid parameters: ${where}${issue?.message ?? "not valid"}`);
-    return;
-  }
-  const { name, "validity-days": days } = parsed.data;
+  const parsed = await actionParams({ tools }, Params);
+  if (!parsed) return;
+  const { name, "validity-days": days } = parsed;
   const leader = parseLeaderData(await tools.leaderGet()).data;
   const ca = leader.caSecretId ? await readIdentitySecret(tools, leader.caSecretId) : undefined;
   if (!leader.caBundle || !ca) {

@@ -2,7 +2,7 @@ import { assessCluster, type ClusterHealth } from "../charm/health.js";
 import type { CharmRuntime } from "../charm/runtime.js";
 import type { Member } from "../domain/member.js";
 import { EtcdctlError, firstErrorLine } from "../etcd/etcdctl.js";
-import { parseRenderedConfig } from "../etcd/render.js";
+import { localClientUrls } from "./action-input.js";
 import type { ActionResults } from "../juju/client.js";
 
 /**
@@ -10,11 +10,8 @@ import type { ActionResults } from "../juju/client.js";
  * health, and reports each with an overall verdict. Fails the action, with the reason, unless all is healthy.
  */
 export async function healthAction({ event, tools, machine, etcd }: CharmRuntime): Promise<void> {
-  const localUrls = parseRenderedConfig(await machine.files.readConfig()).clientUrls;
-  if (localUrls.length === 0) {
-    await tools.actionFail(`etcd is not running on ${event.unit}: etcd has not been configured on this unit yet`);
-    return;
-  }
+  const localUrls = await localClientUrls({ event, tools, machine });
+  if (!localUrls) return;
   let members: Member[];
   try {
     members = await etcd.members(localUrls, "report");

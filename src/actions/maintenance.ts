@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { CharmRuntime } from "../charm/runtime.js";
 import { clientUrlOf, hexId, type Member } from "../domain/member.js";
 import { type EndpointStatus, EtcdctlError, firstErrorLine } from "../etcd/etcdctl.js";
-import { parseRenderedConfig } from "../etcd/render.js";
 import type { ActionResults } from "../juju/client.js";
+import { actionParams, localClientUrls } from "./action-input.js";
 import { resultKey } from "./health.js";
 
 /**
@@ -18,12 +18,9 @@ export const COMPACTION_MARGIN = 1000;
 
 /** The member list and every member's status, asked through this unit's member; undefined after failing the action. */
 async function cluster(runtime: CharmRuntime): Promise<{ members: Member[]; statuses: EndpointStatus[]; local: readonly string[] } | undefined> {
-  const { event, tools, machine, etcd } = runtime;
-  const local = parseRenderedConfig(await machine.files.readConfig()).clientUrls;
-  if (local.length === 0) {
-    await tools.actionFail(`etcd is not running on ${event.unit}: etcd has not been configured on this unit yet`);
-    return undefined;
-  }
+  const { event, tools, etcd } = runtime;
+  const local = await localClientUrls(runtime);
+  if (!local) return undefined;
   try {
     const members = await etcd.members(local, "report");
     const urls = members.filter((m) => m.name !== "").map(clientUrlOf);
@@ -35,18 +32,8 @@ async function cluster(runtime: CharmRuntime): Promise<{ members: Member[]; stat
   }
 }
 
-/** Parameters, strictly: the action fails naming the first bad one. */
-async function params<T extends z.ZodType>(runtime: CharmRuntime, schema: T): Promise<z.output<T> | undefined> {
-  const parsed = schema.safeParse(await runtime.tools.actionGet());
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")} ` : "";
-  await runtime.tools.actionFail(`invalid parameters: ${where}${issue?.message ?? "not valid"}`);
-  return undefined;
-}
-
 export async function defragAction(runtime: CharmRuntime): Promise<void> {
-  if ((await params(runtime, z.object({}).strict())) === undefined) return;
+  if ((await actionParams(runtime, z.object({}).strict())) === undefined) return;
   const seen = await cluster(runtime);
   if (!seen) return;
   const leaderId = seen.statuses.find((s) => s.Status.leader !== "0")?.Status.leader;
@@ -84,7 +71,7 @@ const CompactParams = z
   .strict();
 
 export async function compactAction(runtime: CharmRuntime): Promise<void> {
-  const wanted = await params(runtime, CompactParams);
+  const wanted = await actionParams(runtime, CompactParams);
   if (!wanted) return;
   const seen = await cluster(runtime);
   if (!seen) return;
@@ -131,7 +118,7 @@ function alarmResults(alarms: readonly { memberId: string; alarm: string }[], me
 }
 
 export async function alarmListAction(runtime: CharmRuntime): Promise<void> {
-  if ((await params(runtime, z.object({}).strict())) === undefined) return;
+  if ((await actionParams(runtime, z.object({}).strict())) === undefined) return;
   const seen = await cluster(runtime);
   if (!seen) return;
   const alarms = await runtime.etcd.alarms(seen.local);
@@ -139,7 +126,7 @@ export async function alarmListAction(runtime: CharmRuntime): Promise<void> {
 }
 
 export async function alarmDisarmAction(runtime: CharmRuntime): Promise<void> {
-  if ((await params(runtime, z.object({}).strict())) === undefined) return;
+  if ((await actionParams(runtime, z.object({}).strict())) === undefined) return;
   const seen = await cluster(runtime);
   if (!seen) return;
   const disarmed = await runtime.etcd.alarms(seen.local, true);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CharmRuntime } from "../charm/runtime.js";
 import { clientUrlOf } from "../domain/member.js";
 import { EtcdctlError, firstErrorLine } from "../etcd/etcdctl.js";
-import { parseRenderedConfig } from "../etcd/render.js";
+import { localClientUrls } from "./action-input.js";
 import { type SnapshotFacts, SnapshotStore } from "../etcd/snapshots.js";
 import type { ActionResults } from "../juju/client.js";
 import { resultKey } from "./health.js";
@@ -35,11 +35,8 @@ export async function snapshotAction({ event, tools, machine, etcd, paths, clock
     await tools.actionFail("invalid parameters: snapshot takes none");
     return;
   }
-  const local = parseRenderedConfig(await machine.files.readConfig()).clientUrls;
-  if (local.length === 0) {
-    await tools.actionFail(`etcd is not running on ${event.unit}: etcd has not been configured on this unit yet`);
-    return;
-  }
+  const local = await localClientUrls({ event, tools, machine });
+  if (!local) return;
   let source: { url: string; member: string } | undefined;
   try {
     const members = await etcd.members(local, "report");
