@@ -4,6 +4,7 @@ import { ModelError } from "../model-error.js";
 import type { ModelState } from "../state.js";
 import { missingNetworkRequirements } from "./host-requirements.js";
 import { inNamespace, ip, ipRemove, NetworkCommandError } from "./ip-command.js";
+import { isAbandonedModelBridge, ownerAlias } from "./model-owner.js";
 import { hostAddress, MACHINE_INTERFACE, machineMac, namespacePath, NETNS_DIR, networkNames, type NetworkNames } from "./network-names.js";
 
 /**
@@ -89,10 +90,17 @@ export class ModelNetwork implements MachineNetwork {
   private async ensureBridge(): Promise<void> {
     const { bridge } = this.names;
     // A route into this subnet through another device: another model (or a leftover of one) has it.
+    const removed = new Set<string>();
     for (const line of (await ip("-o", "-4", "route", "show", "table", "main")).split("\n")) {
       const [destination = "", ...rest] = line.trim().split(/\s+/);
       const device = rest[rest.indexOf("dev") + 1];
-      if (destination.startsWith(`${this.subnet}.`) && rest.includes("dev") && device !== bridge) {
+      if (destination.startsWith(`${this.subnet}.`) && rest.includes("dev") && device !== bridge && !removed.has(device ?? "")) {
+        if (device !== undefined && (await isAbandonedModelBridge(device))) {
+          removed.add(device);
+          process.stderr.write(`removing the network a dead model left on subnet ${this.subnet} (bridge ${device}; its controller is gone)\n`);
+          await removeModelNetwork(device.slice("lmb".length));
+          continue;
+        }
         throw new ModelError(
           `the host already routes ${destination} to ${device}: another local model uses subnet ${this.subnet}; destroy it or choose another --subnet`,
         );
@@ -102,6 +110,7 @@ export class ModelNetwork implements MachineNetwork {
     // A fixed address: a bridge without one takes its lowest port's, which changes when that machine goes, and
     // the other machines' ARP entries for the host would point at a MAC that is gone until they expire.
     await ip("link", "set", bridge, "address", this.bridgeMac);
+    await ip("link", "set", bridge, "alias", await ownerAlias());
     await ip("link", "set", bridge, "up");
     await ip("addr", "replace", `${this.host}/32`, "dev", bridge);
     await writeSysctl(undefined, [`net/ipv4/conf/${bridge}/route_localnet`]);

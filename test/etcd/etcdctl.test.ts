@@ -32,7 +32,7 @@ describe("etcdctl against a real etcd 3.4 member", () => {
     const client = new Etcdctl({ endpoints: [member.clientUrl] });
     const [voter] = await client.memberList();
     expect(await client.promote(voter!.id)).toBe("already-voting");
-    const { added } = await client.addLearner("etcd-never-started", "http://127.0.0.203:2380");
+    const { added } = await client.addLearner("etcd-never-started", "http://127.0.0.230:2380");
     try {
       const error = await client.promote(added.id).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EtcdctlError);

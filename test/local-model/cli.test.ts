@@ -139,7 +139,7 @@ describe("with --scheduling rounds, units run concurrently and a seed replays th
   };
 
   it("the same seed gives the same leader and the same order of hook runs; units' hooks overlap in time", async () => {
-    const [first, second] = await Promise.all([runModel("127.0.15", 1234), runModel("127.0.16", 1234)]);
+    const [first, second] = await Promise.all([runModel("127.0.72", 1234), runModel("127.0.73", 1234)]);
     const order = (runs: typeof first.runs) => runs.map((r) => `${r.unit} ${r.hook} ${r.env.JUJU_REMOTE_UNIT ?? ""}`);
     expect(second.leader).toBe(first.leader);
     expect(order(second.runs)).toEqual(order(first.runs));

@@ -160,7 +160,7 @@ describe("integrate and remove-relation (contract §5.6)", () => {
 describe("refresh: a new charm revision (contract §5.8)", () => {
   let model: LocalModelFixture;
   beforeAll(async () => {
-    model = await LocalModelFixture.create("127.0.18", 4);
+    model = await LocalModelFixture.create("127.0.74", 4);
     await model.ok("deploy", testCharm("recorder"), "-n", "2");
   });
   afterAll(async () => {

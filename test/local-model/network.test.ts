@@ -246,6 +246,25 @@ describe("the model's network goes with the model", () => {
     await model.destroy();
   });
 
+  it("a model whose controller was killed leaves its network; a new model on that subnet removes it, saying so, and starts", async () => {
+    const dead = await LocalModelFixture.create("127.0.30", 5);
+    await dead.ok("deploy", testCharm("recorder"));
+    const pid = Number(await readFile(path.join(dead.dir, "controller.pid"), "utf8"));
+    const { uuid } = JSON.parse(await readFile(path.join(dead.dir, "state.json"), "utf8")) as { uuid: string };
+    const id = uuid.replace(/-/g, "").slice(0, 8);
+    process.kill(pid, "SIGKILL");
+    const next = await LocalModelFixture.create("127.0.30", 6);
+    await next.ok("deploy", testCharm("recorder"));
+    expect(await readFile(path.join(next.dir, "controller.log"), "utf8")).toContain(
+      `removing the network a dead model left on subnet 127.0.30 (bridge lmb${id}; its controller is gone)`,
+    );
+    expect((await execa("ip", ["-o", "link", "show"])).stdout).not.toContain(id);
+    expect((await execa("ip", ["netns", "list"])).stdout).not.toContain(id);
+    expect(await networkObjects(next.dir, "127.0.30")).toHaveLength(4);
+    await next.destroy();
+    await dead.destroy();
+  });
+
   it("a model is refused at creation, naming what is missing, when the host cannot give machines a network", async () => {
     const model = await LocalModelFixture.create("127.0.35", 1);
     // Root without CAP_NET_ADMIN and CAP_SYS_ADMIN, as in an unprivileged container.

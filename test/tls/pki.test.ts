@@ -54,7 +54,7 @@ async function verify(certificatePem: string, caPem: string, ...options: string[
   return `${result.stdout}${result.stderr}`.trim();
 }
 
-const memberSans = { dnsNames: ["etcd-0.example", "localhost"], ipAddresses: ["127.0.0.211", "::1"] };
+const memberSans = { dnsNames: ["etcd-0.example", "localhost"], ipAddresses: ["127.0.0.231", "::1"] };
 
 describe("generatePrivateKey", () => {
   it("is a PKCS#8 EC P-256 key, one normalised PEM block, new every time", async () => {
@@ -120,7 +120,7 @@ describe("createCsr", () => {
     expect(checked.stdout).toBe("subject=CN = etcd0, OU = etcd");
     const text = (await openssl("req", "-noout", "-text", "-in", csrFile)).stdout;
     expect(text).toContain(
-      "X509v3 Subject Alternative Name: \n                    DNS:etcd-0.example, DNS:localhost, IP Address:127.0.0.211, IP Address:0:0:0:0:0:0:0:1",
+      "X509v3 Subject Alternative Name: \n                    DNS:etcd-0.example, DNS:localhost, IP Address:127.0.0.231, IP Address:0:0:0:0:0:0:0:1",
     );
   });
 
@@ -177,7 +177,7 @@ describe("signCsr", () => {
         "X509v3 Extended Key Usage: ",
         "    TLS Web Server Authentication, TLS Web Client Authentication",
         "X509v3 Subject Alternative Name: ",
-        "    DNS:etcd-0.example, DNS:localhost, IP Address:127.0.0.211, IP Address:0:0:0:0:0:0:0:1",
+        "    DNS:etcd-0.example, DNS:localhost, IP Address:127.0.0.231, IP Address:0:0:0:0:0:0:0:1",
       ].join("\n"),
     );
     const caSki = (await extensions(ca.certificatePem, "subjectKeyIdentifier")).split("\n")[1]?.trim();
@@ -189,7 +189,7 @@ describe("signCsr", () => {
       notBeforeMs: now - 5 * 60_000,
       notAfterMs: now + 90 * DAY,
       dnsNames: ["etcd-0.example", "localhost"],
-      ipAddresses: ["127.0.0.211", "0:0:0:0:0:0:0:1"],
+      ipAddresses: ["127.0.0.231", "0:0:0:0:0:0:0:1"],
       isCa: false,
     });
     expect(certificateMatchesKey(certificate, key)).toBe(true);
