@@ -4,12 +4,13 @@ import type { EtcdCluster } from "../etcd/cluster.js";
 import type { Machine } from "../etcd/machine.js";
 import type { Logger } from "../log.js";
 import type { Action, RestartPlan } from "./actions.js";
-import { DEPARTED_STATE_KEY, LEADER_KEYS, LEFT_STATE_KEY, UNCLAIMED_STATE_KEY } from "./cluster-data.js";
+import { DEPARTED_STATE_KEY, LEADER_KEYS, UNCLAIMED_STATE_KEY } from "./cluster-data.js";
 import type { JujuState } from "./juju-state.js";
 import type { Clock } from "./runtime.js";
 import { actTls } from "./act-tls.js";
 import { actCredentials, publishConsumers } from "./act-credentials.js";
-import { retry, startingService, waitHealthy, waitServing } from "./waits.js";
+import { removeMember } from "./act-membership.js";
+import { CLUSTER_LOCK, RECONFIGURATION_WAIT_MS, retry, startingService, waitHealthy, waitServing } from "./waits.js";
 
 /** What act reaches the world through: Juju (written through), the cluster, the machine, a log and a clock. */
 export interface ActWorld {
@@ -20,8 +21,6 @@ export interface ActWorld {
   readonly clock: Clock;
 }
 
-/** How long a membership change waits out etcd's "unhealthy cluster" before the hook fails. */
-export const RECONFIGURATION_WAIT_MS = 120_000;
 /** How long a (re)started member may take to serve again. */
 const START_WAIT_MS = 120_000;
 /** How long a joining learner may take until the voters list it by name. */
@@ -64,7 +63,7 @@ async function rollingRestart(plan: RestartPlan, world: ActWorld): Promise<void>
     log.info({ beforeRestartMs: restarting - locked, restartMs: clock.now() - restarting }, "restarted and healthy");
   };
   if (plan.lockEndpoints.length === 0) await restart();
-  else await etcd.withLock(underBothSchemes(plan.lockEndpoints), "etcd-charm/restart", RESTART_LOCK_WAIT_MS, restart);
+  else await etcd.withLock(underBothSchemes(plan.lockEndpoints), CLUSTER_LOCK, RESTART_LOCK_WAIT_MS, restart);
 }
 
 /** Runs one decided action. Juju's view changes with each write (JujuState writes through); the machine and cluster are observed again. */
@@ -146,14 +145,7 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
       await tools.jujuLog(`moved raft leadership to member ${action.toMemberId}: ${action.reason}`);
       return;
     case "remove-member":
-      // Already gone (a concurrent removal) is the goal reached; "unhealthy cluster" is retried.
-      await retry(clock, RECONFIGURATION_WAIT_MS, 500, () => etcd.remove(action.endpoints, action.memberId));
-      await tools.jujuLog(`removed ${action.memberName} from the cluster`);
-      if (action.self) {
-        await juju.stateSet({ [LEFT_STATE_KEY]: "true" });
-        // A removed member exits and would be restarted by systemd into a member that no longer exists.
-        await service.stopAndDisable();
-      }
+      await removeMember(action, world);
       return;
     case "record-members": {
       const values: Record<string, string> = { [LEADER_KEYS.members]: action.members, [LEADER_KEYS.clientUrls]: action.clientUrls.join(",") };

@@ -60,6 +60,8 @@ export type Action =
       readonly memberId: string;
       readonly memberName: string;
       readonly endpoints: Endpoints;
+      /** This unit's client URL: asked too for the cluster's lock and its view of the cluster. */
+      readonly selfUrl: string;
       /** This unit's own member: once removed, the unit records that it left and stops etcd. */
       readonly self: boolean;
     }

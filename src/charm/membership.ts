@@ -1,7 +1,7 @@
 import { endpointOf, hasEndpoint, memberUrl } from "../domain/address.js";
 import { clientUrlOf, memberNameOf, namedVoters } from "../domain/member.js";
 import { type Decision, decision } from "./actions.js";
-import type { Observed, Peer } from "./observed.js";
+import type { ClusterView, Observed, Peer } from "./observed.js";
 import { answering, answeringOthers, answeringVoters, findMember, leaderEndpoints, localClientUrl, raftSuccessor } from "./topology.js";
 
 /** How long a learner no unit claims stays before the leader removes it (a live joiner names it in seconds). */
@@ -26,20 +26,17 @@ export function decideDeparture(o: Observed): Decision {
     );
   }
   if (self && o.cluster && others.length > 0) {
-    if (o.cluster.raftLeaderId === self.id) {
-      const successor = raftSuccessor(o.cluster, self);
-      if (successor) {
-        const move = {
-          kind: "move-leader",
-          toMemberId: successor.id,
-          endpoints: leaderEndpoints(o.cluster, localUrl),
-          reason: "this unit is leaving",
-        } as const;
-        return decision(move, "maintenance", "handing over raft leadership");
-      }
-    }
+    // Raft leadership is handed over under the cluster's lock, as part of the removal (removalStep): handed over
+    // before it, two units leaving at once passed it to each other.
     return decision(
-      { kind: "remove-member", memberId: self.id, memberName: self.name || o.memberName, endpoints: answeringOthers(o.cluster, localUrl), self: true },
+      {
+        kind: "remove-member",
+        memberId: self.id,
+        memberName: self.name || o.memberName,
+        endpoints: answeringOthers(o.cluster, localUrl),
+        selfUrl: localUrl,
+        self: true,
+      },
       "maintenance",
       "leaving the cluster",
     );
@@ -48,8 +45,41 @@ export function decideDeparture(o: Observed): Decision {
   return decision(undefined, "maintenance", "left the cluster");
 }
 
+/**
+ * What removing a member comes to once this unit holds the cluster's lock, from the cluster as it answers then.
+ * Units leave at once (remove-application, remove-unit of several): decided apart, two of the last members
+ * each handed raft leadership to the other and removed themselves together, and the survivor was left with a
+ * two-member cluster whose other half had gone (every call "context deadline exceeded", the hook waiting out
+ * its 2 minutes). Under the lock, and asked again, removals happen one after another:
+ * - the member is already gone (another unit removed it): nothing to do;
+ * - no member answers, or a majority of voters does not: etcd can change nothing;
+ * - it is the only voter left: the last member is never removed, it stays as it is;
+ * - it leads raft: leadership goes to another voter first (a removed leader can leave the others without a
+ *   commit they need), then it is removed.
+ */
+export type RemovalStep =
+  | { readonly kind: "gone" }
+  | { readonly kind: "no-majority"; readonly answering: number; readonly voters: number }
+  | { readonly kind: "last-voter" }
+  | { readonly kind: "hand-over"; readonly toMemberId: string; readonly endpoints: readonly string[] }
+  | { readonly kind: "remove" };
+
+export function removalStep(cluster: ClusterView | undefined, memberId: string, selfUrl: string): RemovalStep {
+  if (!cluster) return { kind: "no-majority", answering: 0, voters: 0 };
+  const member = cluster.members.find((m) => m.id === memberId);
+  if (!member) return { kind: "gone" };
+  const majority = votingMajority(cluster);
+  if (!majority.held) return { kind: "no-majority", answering: majority.answering, voters: majority.voters };
+  if (!member.isLearner && !cluster.members.some((m) => m.id !== memberId && !m.isLearner)) return { kind: "last-voter" };
+  if (cluster.raftLeaderId === memberId) {
+    const successor = raftSuccessor(cluster, member);
+    if (successor) return { kind: "hand-over", toMemberId: successor.id, endpoints: leaderEndpoints(cluster, selfUrl) };
+  }
+  return { kind: "remove" };
+}
+
 /** Whether a majority of the voting members answers: etcd changes nothing without one. */
-export function votingMajority(cluster: NonNullable<Observed["cluster"]>): { held: boolean; answering: number; voters: number } {
+export function votingMajority(cluster: ClusterView): { held: boolean; answering: number; voters: number } {
   const voters = cluster.members.filter((m) => !m.isLearner);
   const heard = voters.filter((m) => cluster.answering.includes(clientUrlOf(m))).length;
   return { held: heard >= Math.floor(voters.length / 2) + 1, answering: heard, voters: voters.length };
@@ -101,7 +131,7 @@ export function nextMembershipChange(o: Observed, peerPort: number, localUrl: st
     }
     const why = departed ? "whose unit is gone" : stranded ? "that no unit started" : "that holds a unit's peer URL under another name";
     return decision(
-      { kind: "remove-member", memberId: member.id, memberName: name, endpoints: answering(cluster, localUrl), self: false },
+      { kind: "remove-member", memberId: member.id, memberName: name, endpoints: answering(cluster, localUrl), selfUrl: localUrl, self: false },
       "maintenance",
       `removing ${name}, ${why}`,
     );

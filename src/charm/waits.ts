@@ -11,6 +11,15 @@ export interface WaitWorld {
   readonly clock: Clock;
 }
 
+/** How long a membership change waits out etcd's "unhealthy cluster" before the hook fails. */
+export const RECONFIGURATION_WAIT_MS = 120_000;
+
+/**
+ * The cluster's lock (an etcd key, src/etcd/restart-lock.ts): restarts and member removals take turns under it,
+ * so that no two of them together take more members away than quorum allows.
+ */
+export const CLUSTER_LOCK = "etcd-charm/restart";
+
 /** Retries `attempt` until it succeeds or `timeoutMs` passes; the last error is rethrown. */
 export async function retry<T>(clock: Clock, timeoutMs: number, intervalMs: number, attempt: () => Promise<T>): Promise<T> {
   const deadline = clock.now() + timeoutMs;

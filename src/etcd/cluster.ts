@@ -97,9 +97,9 @@ async function firstAnswer<T>(groups: readonly string[][], ask: (group: string[]
 export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
   const tlsFor = (group: readonly string[]): ClientTls | undefined =>
     tls && schemeOf(group[0]) === "https" && existsSync(tls.caFile) && existsSync(tls.certFile) && existsSync(tls.keyFile) ? tls : undefined;
-  const client = (endpoints: readonly string[], timeouts: EtcdctlTimeouts) => {
+  const client = (endpoints: readonly string[], timeouts: EtcdctlTimeouts, signal?: AbortSignal) => {
     const clientTls = tlsFor(endpoints);
-    return new Etcdctl({ endpoints, timeouts, ...(clientTls ? { tls: clientTls } : {}), ...(binary ? { binary } : {}) });
+    return new Etcdctl({ endpoints, timeouts, ...(clientTls ? { tls: clientTls } : {}), ...(binary ? { binary } : {}), ...(signal ? { signal } : {}) });
   };
   // https members cannot be asked before this unit has its certificate: a TLS handshake without one fails only
   // after the dial timeout, which every observation of a joining unit would wait out.
@@ -113,14 +113,20 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
     // refuses member list until it is promoted) would spend the whole command timeout.
     members: (endpoints, purpose = "observe") => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).memberList()),
     statuses,
-    answering: (endpoints) =>
-      Promise.any(
+    answering: (endpoints) => {
+      // The scheme that did not answer first is not waited for, and its etcdctl is ended: left running, it kept
+      // the hook's process alive for its whole timeout after the hook was done.
+      const moot = new AbortController();
+      return Promise.any(
         askable(endpoints).map(async (group) => {
-          const answered = (await client(group, ETCDCTL_TIMEOUTS.observe).endpointStatus()).map((s) => s.Endpoint);
+          const answered = (await client(group, ETCDCTL_TIMEOUTS.observe, moot.signal).endpointStatus()).map((s) => s.Endpoint);
           if (answered.length === 0) throw new Error("none answered");
           return answered;
         }),
-      ).catch(() => []),
+      )
+        .catch(() => [])
+        .finally(() => moot.abort());
+    },
     healths: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointHealth()),
     addLearner: (endpoints, name, peerUrl) =>
       firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).addLearner(name, peerUrl)).then(

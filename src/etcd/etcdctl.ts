@@ -106,6 +106,8 @@ export interface EtcdctlOptions {
   /** ETCDCTL_TIMEOUTS.report unless told. */
   readonly timeouts?: EtcdctlTimeouts;
   readonly binary?: string;
+  /** Ends the call early (its etcdctl is killed): another scheme's answer made it moot. */
+  readonly signal?: AbortSignal;
 }
 
 /** Parses etcdctl's JSON without losing uint64 precision. */
@@ -133,6 +135,7 @@ export class Etcdctl {
       ...(input === undefined ? { stdin: "ignore" as const } : { input }),
       env: { ETCDCTL_API: "3" },
       timeout: dialTimeoutMs + commandTimeoutMs + 5000,
+      ...(this.options.signal ? { cancelSignal: this.options.signal } : {}),
     });
     if (result.exitCode === undefined) {
       const missing = (result as { code?: string }).code === "ENOENT";

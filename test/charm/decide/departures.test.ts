@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { removalStep } from "../../../src/charm/membership.js";
 import { action, clientUrl, cluster, converged, LEAVING, member, peer, run } from "./fixtures.js";
 
 describe("departures", () => {
@@ -25,6 +26,7 @@ describe("departures", () => {
       memberId: "1002",
       memberName: "etcd2",
       endpoints: [clientUrl(1), clientUrl(2), clientUrl(0)],
+      selfUrl: clientUrl(0),
       self: false,
     });
   });
@@ -45,21 +47,18 @@ describe("departures", () => {
     expect(action(converged(0, { peers: [] }))).toBeUndefined();
   });
 
-  it("a departing unit hands over raft leadership, then removes itself", () => {
-    expect(action(converged(0, { hook: LEAVING }))).toEqual({
-      kind: "move-leader",
-      toMemberId: "1001",
-      endpoints: [clientUrl(0)],
-      reason: "this unit is leaving",
-    });
+  it("a departing unit removes itself, asked of the others; the raft leader too (it hands leadership over under the lock)", () => {
     // Its own removal is asked of the others: a member cannot be sure to hear its own removal commit.
-    expect(action(converged(1, { hook: LEAVING }))).toEqual({
-      kind: "remove-member",
-      memberId: "1001",
-      memberName: "etcd1",
-      endpoints: [clientUrl(0), clientUrl(2)],
-      self: true,
-    });
+    for (const n of [0, 1]) {
+      expect(action(converged(n, { hook: LEAVING }))).toEqual({
+        kind: "remove-member",
+        memberId: `100${n}`,
+        memberName: `etcd${n}`,
+        endpoints: [0, 1, 2].filter((i) => i !== n).map((i) => clientUrl(i)),
+        selfUrl: clientUrl(n),
+        self: true,
+      });
+    }
   });
 
   it("the last unit only stops etcd", () => {
@@ -90,5 +89,26 @@ describe("a majority lost for good (two of three machines gone)", () => {
       action: undefined,
       status: { kind: "blocked", message: "the cluster has lost its majority: 1 of 3 voting members answer, and etcd serves nothing until a majority is back" },
     });
+  });
+});
+
+describe("a removal, asked again once the unit holds the cluster's lock", () => {
+  const three = () => [0, 1, 2].map((i) => member(i));
+  it("removes a member that is there, answered for by a majority, and not raft leader", () => {
+    expect(removalStep(cluster(three()), "1001", clientUrl(1))).toEqual({ kind: "remove" });
+  });
+  it("hands raft leadership to another answering voter first when the member leads", () => {
+    expect(removalStep(cluster(three(), "1001"), "1001", clientUrl(1))).toEqual({ kind: "hand-over", toMemberId: "1000", endpoints: [clientUrl(1)] });
+  });
+  it("does nothing for a member another unit removed meanwhile", () => {
+    expect(removalStep(cluster([member(0), member(2)]), "1001", clientUrl(1))).toEqual({ kind: "gone" });
+  });
+  it("never removes the last voter, even with learners left", () => {
+    expect(removalStep(cluster([member(1), member(2, { isLearner: true })], "1001"), "1001", clientUrl(1))).toEqual({ kind: "last-voter" });
+  });
+  it("changes nothing without a majority of voters answering, or with no member answering", () => {
+    const view = { ...cluster(three()), answering: [clientUrl(1)] };
+    expect(removalStep(view, "1001", clientUrl(1))).toEqual({ kind: "no-majority", answering: 1, voters: 3 });
+    expect(removalStep(undefined, "1001", clientUrl(1))).toEqual({ kind: "no-majority", answering: 0, voters: 0 });
   });
 });

@@ -121,6 +121,7 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
       memberId: "1007",
       memberName: "etcd7",
       endpoints: [clientUrl(1), clientUrl(2), clientUrl(7), clientUrl(0)],
+      selfUrl: clientUrl(0),
       self: false,
     });
   });
@@ -141,6 +142,7 @@ describe("joining: a unit adds itself as a learner, starts it and promotes it; t
       memberId: "1009",
       memberName: `unstarted member ${peerUrl(9)}`,
       endpoints: [clientUrl(1), clientUrl(2), clientUrl(0)],
+      selfUrl: clientUrl(0),
       self: false,
     });
     // Once claimed (its unit joined the relation), the note is dropped.

@@ -48,8 +48,10 @@ describe("the shell tests reach every action decide can choose", () => {
     world.addUnit();
     await run("etcd/2", "install");
     const departed = { JUJU_RELATION: "cluster", JUJU_RELATION_ID: world.peerRelation, JUJU_REMOTE_APP: "etcd" };
-    await run("etcd/0", "cluster-relation-departed", { ...departed, JUJU_REMOTE_UNIT: "etcd/2", JUJU_DEPARTING_UNIT: "etcd/2" }); // record-departed, remove-member
-    await run("etcd/0", "stop"); // move-leader, remove-member (self), then stop below
+    world.cluster.leaderId = world.cluster.snapshot().find((m) => m.name === "etcd2")?.id;
+    // record-departed, move-leader (away from the departed unit's member), remove-member
+    await run("etcd/0", "cluster-relation-departed", { ...departed, JUJU_REMOTE_UNIT: "etcd/2", JUJU_DEPARTING_UNIT: "etcd/2" });
+    await run("etcd/0", "stop"); // remove-member (self), then stop below
     await run("etcd/1", "stop");
     const seen = new Set(world.logLines.flatMap((line) => (typeof line.action === "string" ? [line.action] : [])));
     expect([...seen].sort()).toEqual([...ACTION_KINDS].sort());

@@ -9,18 +9,58 @@ const departed = (world: FakeWorld, remote: string, departing: string) => ({
   JUJU_DEPARTING_UNIT: departing,
 });
 
+/** The client URL of etcd/<n>'s member in a converged fake world (TLS on, its default). */
+const clientUrlOf = (n: number) => `https://10.0.0.${10 + n}:2379`;
+
 describe("a unit that leaves", () => {
-  it("the raft leader hands leadership over, removes itself (asking the others), remembers it left and stops", async () => {
+  it("the raft leader, holding the cluster's lock, hands leadership over, removes itself (asking the others), remembers it left and stops", async () => {
     const world = await FakeWorld.converged(3);
     const run = await world.hook("etcd/0", "cluster-relation-departed", departed(world, "etcd/1", "etcd/0"));
     expect(run.error).toBeUndefined();
-    expect(run.actions).toEqual(["move-leader", "remove-member"]);
-    expect(run.etcdOperations).toEqual(["move-leader 1001", "remove 1000"]);
+    expect(run.actions).toEqual(["remove-member"]);
+    expect(run.etcdOperations).toEqual(["lock etcd-charm/restart", "move-leader 1001", "remove 1000"]);
     expect(run.machineWrites).toEqual(["stop"]);
     expect(world.juju.unitState.get("etcd/0")).toMatchObject({ "left-cluster": "true" });
     expect(world.cluster.snapshot().map((m) => m.name)).toEqual(["etcd1", "etcd2"]);
     // Its later hooks only wind down: nothing to do once stopped.
     expect(await world.hook("etcd/0", "stop")).toMatchObject({ error: undefined, actions: [], etcdOperations: [], machineWrites: [] });
+  });
+
+  it("the last two leaving at once: the second, once it holds the lock, is the last voter and stops as it is", async () => {
+    const world = await FakeWorld.converged(2);
+    // etcd/0 removed itself and stopped while etcd/1 waited for the cluster's lock.
+    world.cluster.whileWaitingForLock = () => {
+      void world.cluster.remove([clientUrlOf(1)], "1000");
+    };
+    const run = await world.hook("etcd/1", "stop");
+    expect(run.error).toBeUndefined();
+    expect(run.etcdOperations).toEqual(["remove 1000", "lock etcd-charm/restart"]);
+    expect(run.machineWrites).toEqual(["stop"]);
+    expect(world.cluster.snapshot().map((m) => m.name)).toEqual(["etcd1"]);
+    expect(world.juju.logs).toContain("etcd/1: leaving without removing member etcd1: it is the cluster's last voting member, kept as it is");
+  });
+
+  it("a member that became raft leader while it waited for the lock hands leadership over again before it is removed", async () => {
+    const world = await FakeWorld.converged(3);
+    world.cluster.whileWaitingForLock = () => {
+      world.cluster.leaderId = "1002";
+    };
+    const run = await world.hook("etcd/2", "stop");
+    expect(run.error).toBeUndefined();
+    expect(run.etcdOperations).toEqual(["lock etcd-charm/restart", "move-leader 1000", "remove 1002"]);
+    expect(world.cluster.snapshot().map((m) => m.name)).toEqual(["etcd0", "etcd1"]);
+  });
+
+  it("a member another unit removed while this one waited for the lock is not removed again; the unit records it left", async () => {
+    const world = await FakeWorld.converged(3);
+    world.cluster.whileWaitingForLock = () => {
+      void world.cluster.remove([clientUrlOf(0)], "1002");
+    };
+    const run = await world.hook("etcd/2", "stop");
+    expect(run.error).toBeUndefined();
+    expect(run.etcdOperations).toEqual(["remove 1002", "lock etcd-charm/restart"]);
+    expect(run.machineWrites).toEqual(["stop"]);
+    expect(world.juju.unitState.get("etcd/2")).toMatchObject({ "left-cluster": "true" });
   });
 
   it("a teardown hook that cannot finish logs what was left undone and still succeeds", async () => {
@@ -38,7 +78,7 @@ describe("the leader removes the members of units that left", () => {
     const run = await world.hook("etcd/0", "cluster-relation-departed", departed(world, "etcd/2", "etcd/2"));
     expect(run.error).toBeUndefined();
     expect(run.actions).toEqual(["record-departed", "remove-member", "record-members"]);
-    expect(run.etcdOperations).toEqual(["remove 1002"]);
+    expect(run.etcdOperations).toEqual(["lock etcd-charm/restart", "remove 1002"]);
     expect(world.juju.unitState.get("etcd/0")).toMatchObject({ "departed-units": '["etcd/2"]' });
     expect(world.juju.leaderBag["cluster-members"]).toBe("etcd0,etcd1");
   });
@@ -53,6 +93,6 @@ describe("the leader removes the members of units that left", () => {
     world.clock.current += 300_000;
     const removed = await world.hook("etcd/0", "update-status");
     expect(removed.actions).toEqual(["remove-member", "note-unclaimed-learners"]);
-    expect(removed.etcdOperations).toEqual(["remove 1003"]);
+    expect(removed.etcdOperations).toEqual(["lock etcd-charm/restart", "remove 1003"]);
   });
 });

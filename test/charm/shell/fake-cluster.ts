@@ -187,8 +187,14 @@ export class FakeCluster implements EtcdCluster {
     return raised;
   }
 
+  /** What other units do while the next lock taker waits its turn (run once, before it holds the lock). */
+  whileWaitingForLock: (() => void) | undefined;
+
   async withLock<T>(endpoints: readonly string[], name: string, _acquireTimeoutMs: number, work: () => Promise<T>): Promise<T> {
     this.answer(endpoints);
+    const meanwhile = this.whileWaitingForLock;
+    this.whileWaitingForLock = undefined;
+    meanwhile?.();
     this.operations.push(`lock ${name}`);
     return work();
   }
