@@ -118,6 +118,12 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
     case "stop":
       await service.stopAndDisable();
       return;
+    case "set-aside-member-data": {
+      await service.stopAndDisable();
+      const aside = await files.setAsideMemberData(new Date(clock.now()));
+      await tools.jujuLog(`moved aside the data of member ${action.memberName}, which the cluster no longer has, to ${aside}; this unit joins afresh`);
+      return;
+    }
     case "publish-peer":
       await juju.relationSet(action.relationId, action.values);
       return;

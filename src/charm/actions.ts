@@ -50,6 +50,8 @@ export type Action =
       readonly running: { readonly configText: string; readonly unitText: string } | undefined;
     }
   | { readonly kind: "stop" }
+  /** This unit's data belongs to a member the cluster no longer has: stop etcd, move the data dir aside (never delete it). */
+  | { readonly kind: "set-aside-member-data"; readonly memberName: string }
   | { readonly kind: "publish-peer"; readonly relationId: string; readonly values: Readonly<Record<string, string>> }
   | { readonly kind: "add-learner"; readonly memberName: string; readonly peerUrl: string; readonly endpoints: Endpoints }
   | { readonly kind: "note-unclaimed-learners"; readonly since: Readonly<Record<string, number>> }
@@ -147,6 +149,7 @@ export const ACTION_KINDS = [
   "write-files",
   "start",
   "stop",
+  "set-aside-member-data",
   "publish-peer",
   "add-learner",
   "note-unclaimed-learners",

@@ -6,7 +6,7 @@ import type { Templates } from "../etcd/templates.js";
 import { type Action, type Decision, decision, type RestartPlan } from "./actions.js";
 import { clientIssuersValue, PEER_KEYS } from "./cluster-data.js";
 import { blockedMessage, type EtcdSettings } from "./config.js";
-import { decideDeparture, nextMembershipChange, recordedMembers, votingMajority } from "./membership.js";
+import { decideDeparture, memberDataOfNoMember, nextMembershipChange, recordedMembers, votingMajority } from "./membership.js";
 import type { Observed } from "./observed.js";
 import { consumerBags, reportedStatus } from "./report.js";
 import { decideClientCredentials, etcdctlEnvironment } from "./credentials.js";
@@ -88,7 +88,15 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     if (bags) return decision({ kind: "publish-consumers", ...bags }, "maintenance", "publishing connection details");
   }
 
-  // 1. This unit's own member: bootstrap, start its own learner, or keep running what it has.
+  // 1. This unit's own member: bootstrap, start its own learner, or keep running what it has; data of a member
+  //    the cluster no longer has goes aside first (never deleted), and the unit then joins afresh.
+  if (memberDataOfNoMember(o, selfMember)) {
+    return decision(
+      { kind: "set-aside-member-data", memberName: o.memberName },
+      "maintenance",
+      `moving aside the data of member ${o.memberName}, which the cluster no longer has`,
+    );
+  }
   const identity = memberIdentity(o, selfPeerUrl);
   if (identity === "claim") {
     return decision({ kind: "claim-bootstrap", memberName: o.memberName, existingToken: o.leaderData.token }, "maintenance", "bootstrapping the cluster");

@@ -1,5 +1,5 @@
 import { endpointOf, hasEndpoint, memberUrl } from "../domain/address.js";
-import { clientUrlOf, memberNameOf, namedVoters } from "../domain/member.js";
+import { clientUrlOf, type Member, memberNameOf, namedVoters } from "../domain/member.js";
 import { type Decision, decision } from "./actions.js";
 import type { ClusterView, Observed, Peer } from "./observed.js";
 import { answering, answeringOthers, answeringVoters, findMember, leaderEndpoints, localClientUrl, raftSuccessor } from "./topology.js";
@@ -76,6 +76,18 @@ export function removalStep(cluster: ClusterView | undefined, memberId: string, 
     if (successor) return { kind: "hand-over", toMemberId: successor.id, endpoints: leaderEndpoints(cluster, selfUrl) };
   }
   return { kind: "remove" };
+}
+
+/**
+ * This unit holds a member's data (a WAL and snapshots) while the cluster, answering with a majority, has no
+ * member of this unit, by name or by peer URL: its member was removed (by the leader, as a departed unit's or a
+ * stale one; by a restore or a rebuild, which start a new cluster) or the data came from another cluster on
+ * storage the unit was given. etcd cannot start on it; the data is moved aside and the unit joins afresh.
+ * A cluster that cannot answer with a majority proves nothing, and a member that answers (this unit's own,
+ * partitioned) lists itself.
+ */
+export function memberDataOfNoMember(o: Observed, selfMember: Member | undefined): boolean {
+  return o.hasMemberData && selfMember === undefined && o.cluster !== undefined && o.leaderData.token !== undefined && votingMajority(o.cluster).held;
 }
 
 /** Whether a majority of the voting members answers: etcd changes nothing without one. */

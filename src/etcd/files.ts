@@ -107,6 +107,22 @@ export class EtcdFiles {
     }
   }
 
+  /**
+   * Moves the data dir aside, whole, to `<data-dir>.removed-<UTC time>` beside it (a rename: nothing is copied or
+   * deleted), and returns where it went. For data of a member the cluster no longer has: etcd would refuse to
+   * start on it, and the unit joins afresh with an empty data dir. An operator may still read it or restore from it.
+   */
+  async setAsideMemberData(now: Date): Promise<string> {
+    const stamp = now
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z");
+    let target = `${this.paths.dataDir}.removed-${stamp}`;
+    for (let n = 2; await exists(target); n++) target = `${this.paths.dataDir}.removed-${stamp}-${n}`;
+    await rename(this.paths.dataDir, target);
+    return target;
+  }
+
   /** etcd keeps its WAL and snapshots in <data-dir>/member once it has started as a member. */
   hasMemberData(): Promise<boolean> {
     return exists(path.join(this.paths.dataDir, "member"));

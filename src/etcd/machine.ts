@@ -14,7 +14,16 @@ import { TlsFileStore } from "./tls-files.js";
 export interface Machine {
   readonly files: Pick<
     EtcdFiles,
-    "readConfig" | "readUnit" | "readRunning" | "hasMemberData" | "unitPathTaken" | "ensureDataDir" | "writeConfig" | "writeUnit" | "writeRunning"
+    | "readConfig"
+    | "readUnit"
+    | "readRunning"
+    | "hasMemberData"
+    | "setAsideMemberData"
+    | "unitPathTaken"
+    | "ensureDataDir"
+    | "writeConfig"
+    | "writeUnit"
+    | "writeRunning"
   >;
   readonly service: Pick<SystemdService, "state" | "daemonReload" | "enableAndStart" | "restart" | "stopAndDisable" | "recentLog">;
   readonly packages: {

@@ -112,3 +112,23 @@ describe("a removal, asked again once the unit holds the cluster's lock", () => 
     expect(removalStep(undefined, "1001", clientUrl(1))).toEqual({ kind: "no-majority", answering: 0, voters: 0 });
   });
 });
+
+describe("data of a member the cluster no longer has", () => {
+  const withoutTwo = cluster([member(0), member(1)]);
+  it("is moved aside (the cluster answers with a majority and lists no member of this unit)", () => {
+    expect(run(converged(2, { cluster: withoutTwo, serviceActive: false }))).toEqual({
+      action: { kind: "set-aside-member-data", memberName: "etcd2" },
+      status: { kind: "maintenance", message: "moving aside the data of member etcd2, which the cluster no longer has" },
+    });
+  });
+  it("is kept while the cluster lists this unit's member, by name or as an unstarted learner on its peer URL", () => {
+    expect(action(converged(2))?.kind).not.toBe("set-aside-member-data");
+    const learner = { ...member(2), name: "", clientUrls: [], isLearner: true };
+    expect(action(converged(2, { cluster: cluster([member(0), member(1), learner]) }))?.kind).not.toBe("set-aside-member-data");
+  });
+  it("is kept when no majority of voters answers, or no member does: that proves nothing", () => {
+    const minority = { ...cluster([member(0), member(1), member(3)]), answering: [clientUrl(0)] };
+    expect(action(converged(2, { cluster: minority, serviceActive: false }))?.kind).not.toBe("set-aside-member-data");
+    expect(action(converged(2, { cluster: undefined, serviceActive: false }))?.kind).not.toBe("set-aside-member-data");
+  });
+});

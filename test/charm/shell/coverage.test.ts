@@ -45,6 +45,9 @@ describe("the shell tests reach every action decide can choose", () => {
     await run("etcd/0", "update-status"); // note-unclaimed-learners
     world.clock.current += 300_000;
     await run("etcd/0", "update-status"); // remove-member (the stranded learner)
+    const one = world.cluster.snapshot().find((m) => m.name === "etcd1");
+    await world.cluster.remove(one?.clientUrls ?? [], one?.id ?? "");
+    await run("etcd/1", "update-status"); // set-aside-member-data, then it joins afresh
     world.addUnit();
     await run("etcd/2", "install");
     const departed = { JUJU_RELATION: "cluster", JUJU_RELATION_ID: world.peerRelation, JUJU_REMOTE_APP: "etcd" };

@@ -96,3 +96,22 @@ describe("the leader removes the members of units that left", () => {
     expect(removed.etcdOperations).toEqual(["lock etcd-charm/restart", "remove 1003"]);
   });
 });
+
+describe("a unit whose member the cluster no longer has", () => {
+  it("moves its data aside (never deleting it), joins afresh as a learner and is promoted, in one hook", async () => {
+    const world = await FakeWorld.converged(3);
+    // As a restore or a rebuild leaves it: a new cluster without this unit's member.
+    await world.cluster.remove([clientUrlOf(0)], "1002");
+    const run = await world.hook("etcd/2", "update-status");
+    expect(run.error).toBeUndefined();
+    expect(run.actions.slice(0, 2)).toEqual(["set-aside-member-data", "add-learner"]);
+    expect(run.machineWrites).toContain("set-aside-member-data");
+    expect(
+      world.juju.logs.some((line) => /moved aside the data of member etcd2, which the cluster no longer has, to \S+; this unit joins afresh/.test(line)),
+    ).toBe(true);
+    const again = world.cluster.snapshot().find((m) => m.name === "etcd2");
+    expect(again).toMatchObject({ isLearner: false });
+    expect(again?.id).not.toBe("1002");
+    expect((await world.hook("etcd/2", "update-status")).actions).toEqual([]);
+  });
+});

@@ -92,6 +92,11 @@ export class FakeMachine implements Machine {
     readUnit: async () => this.unit,
     readRunning: async () => this.runningFiles,
     hasMemberData: async () => this.memberData,
+    setAsideMemberData: async (now) => {
+      this.memberData = false;
+      this.note("set-aside-member-data");
+      return `/var/lib/etcd/member-data.removed-${now.toISOString()}`;
+    },
     unitPathTaken: async () => this.unit !== undefined || this.unitMasked,
     ensureDataDir: async () => undefined,
     writeConfig: async (text) => {
