@@ -1,6 +1,9 @@
 import { describe, expect, inject, it } from "vitest";
 import { soakRun } from "../soak/soak.js";
 import { longestGap, unavailabilities, type WriteAttempt } from "../soak/writer.js";
+import { oneClusterFileAtATime } from "./helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 const charm = inject("packedCharms")["24.04"]!;
 

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../scripts/build.js";
+import { isClusterFile } from "./cluster-files.js";
 
 /**
  * Test files run side by side, and a local model refuses a subnet another live model holds (as etcd refuses an
@@ -17,7 +18,7 @@ async function testSources(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile() && entry.name.endsWith(".ts")).map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-describe("addresses the test files use", () => {
+describe("what test files running side by side share", () => {
   it("no two test files use the same model subnet or the same hand-started member address", async () => {
     const users = new Map<string, Set<string>>();
     for (const file of [...(await testSources(path.join(repoRoot, "test"))), ...(await testSources(path.join(repoRoot, "bench")))]) {
@@ -31,5 +32,18 @@ describe("addresses the test files use", () => {
     const shared = [...users].filter(([, files]) => files.size > 1).map(([address, files]) => `${address}: ${[...files].sort().join(", ")}`);
     expect(shared).toEqual([]);
     expect(users.size).toBeGreaterThan(40);
+  });
+
+  it("every file that deploys the packed etcd charm is a cluster file and takes its turn (oneClusterFileAtATime)", async () => {
+    const files = (await testSources(path.join(repoRoot, "test"))).filter((file) => file.endsWith(".test.ts") && !file.endsWith("subnets.test.ts"));
+    const deploying: string[] = [];
+    for (const file of files) {
+      const text = await readFile(file, "utf8");
+      const relative = path.relative(repoRoot, file);
+      if (/inject\("packedCharms"\)/.test(text) && /LocalModelFixture\.create|soakRun/.test(text)) deploying.push(relative);
+      expect(text.includes("oneClusterFileAtATime();"), relative).toBe(isClusterFile(relative));
+    }
+    expect(deploying.filter((file) => !isClusterFile(file))).toEqual([]);
+    expect(deploying.length).toBeGreaterThan(8);
   });
 });

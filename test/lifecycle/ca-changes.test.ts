@@ -8,6 +8,9 @@ import { readPrefix, unitRoot } from "../../soak/cluster.js";
 import { hookErrors } from "../../soak/report.js";
 import { unavailabilities, Writer } from "../../soak/writer.js";
 import { LocalModelFixture, testCharm } from "../local-model/harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 /**
  * Every change of transport security an operator makes on a live cluster, in a row, with a client writing

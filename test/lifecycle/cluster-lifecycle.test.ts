@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { clientUrl, etcdctlWith, writeClientCredentials } from "../helpers/etcd-client.js";
 import { type ClientCredentialFiles, LocalModelFixture, testCharm, type StatusJson } from "../local-model/harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 const SUBNET = "127.0.50";
 const charm = inject("packedCharms")["24.04"]!;

@@ -3,6 +3,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { etcdctlWith } from "../helpers/etcd-client.js";
 import { LocalModelFixture, type StatusJson } from "../local-model/harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 const charm = inject("packedCharms")["24.04"]!;
 const UNITS = ["etcd/0", "etcd/1", "etcd/2"];

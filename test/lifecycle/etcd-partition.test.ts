@@ -3,6 +3,9 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { type ClientCredentialFiles, LocalModelFixture } from "../local-model/harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 /**
  * A network partition of a real three-member etcd cluster of the packed charm, made with the local model's

@@ -5,6 +5,9 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { type ClientCredentialFiles, LocalModelFixture, testCharm } from "../local-model/harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 const charm = inject("packedCharms")["24.04"]!;
 const SUBNET = "127.0.53";

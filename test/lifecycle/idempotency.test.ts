@@ -2,6 +2,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { LocalModelFixture, testCharm } from "../local-model/harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 const charm = inject("packedCharms")["24.04"]!;
 const WRITES = ["relation-set", "leader-set", "state-set", "application-version-set"];

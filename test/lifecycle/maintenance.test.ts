@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { unitRoot } from "../../soak/cluster.js";
 import { type ClientCredentialFiles, LocalModelFixture } from "../local-model/harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 /**
  * The maintenance actions on the packed charm with real etcd: a member whose database fills its quota raises

@@ -2,6 +2,9 @@ import { chmod } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { LocalModelFixture } from "../local-model/harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 const charm = inject("packedCharms")["24.04"]!;
 const SUBNET = "127.0.57";

@@ -8,6 +8,9 @@ import { generatePrivateKey } from "../../src/tls/keys.js";
 import { createCa, issueCertificate } from "../../src/tls/pki.js";
 import { type ClientCredentialFiles, LocalModelFixture, testCharm } from "../local-model/harness.js";
 import { writeClientCredentials } from "../helpers/etcd-client.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 /**
  * Who gets in, on the packed charm's default TLS cluster: consumers with the identity their relation gave them

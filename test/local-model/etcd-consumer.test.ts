@@ -5,6 +5,9 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { LocalModelFixture, testCharm } from "./harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 /**
  * The etcd-consumer test charm reads `db` as the Kubernetes `etcd` library does (interfaces §5, KL `_remote_data`,

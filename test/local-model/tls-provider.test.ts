@@ -5,6 +5,9 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { LocalModelFixture, testCharm } from "./harness.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+
+oneClusterFileAtATime();
 
 /**
  * The tls-provider test charm speaks tls-certificates v4 as self-signed-certificates does (interfaces §1), proven
