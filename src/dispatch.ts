@@ -2,6 +2,7 @@ import { clientCredentialsAction } from "./actions/client-credentials.js";
 import { healthAction } from "./actions/health.js";
 import { alarmDisarmAction, alarmListAction, compactAction, defragAction } from "./actions/maintenance.js";
 import { rotateCaAction } from "./actions/rotate-ca.js";
+import { restoreAction } from "./actions/restore.js";
 import { listSnapshotsAction, snapshotAction } from "./actions/snapshots.js";
 import type { CharmRuntime, Handler } from "./charm/runtime.js";
 import { lifecycleHook } from "./hooks/lifecycle.js";
@@ -21,6 +22,7 @@ export const ACTION_HANDLERS: Readonly<Record<ActionName, Handler>> = {
   "alarm-disarm": alarmDisarmAction,
   snapshot: snapshotAction,
   "list-snapshots": listSnapshotsAction,
+  restore: restoreAction,
 };
 
 export type DispatchOutcome = "handled" | "ignored";

@@ -36,5 +36,16 @@ export const HANDLED_HOOKS: readonly string[] = [
   ...[...CONSUMER_ENDPOINTS, CERTIFICATES_ENDPOINT].flatMap((endpoint) => RELATION_HOOK_KINDS.map((kind) => `${endpoint}-relation-${kind}`)),
 ];
 
-export const ACTIONS = ["health", "client-credentials", "rotate-ca", "defrag", "compact", "alarm-list", "alarm-disarm", "snapshot", "list-snapshots"] as const;
+export const ACTIONS = [
+  "health",
+  "client-credentials",
+  "rotate-ca",
+  "defrag",
+  "compact",
+  "alarm-list",
+  "alarm-disarm",
+  "snapshot",
+  "list-snapshots",
+  "restore",
+] as const;
 export type ActionName = (typeof ACTIONS)[number];

@@ -118,6 +118,11 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
     case "stop":
       await service.stopAndDisable();
       return;
+    case "end-restore":
+      // The cluster runs as the action left it; units whose members it removed rejoin (set-aside-member-data).
+      await juju.leaderSet({ [LEADER_KEYS.restoring]: "" });
+      await tools.jujuLog(`the restore from ${action.snapshot} was cut short (its action ended without finishing): the cluster runs as it was left`);
+      return;
     case "set-aside-member-data": {
       await service.stopAndDisable();
       const aside = await files.setAsideMemberData(new Date(clock.now()));

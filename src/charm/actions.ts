@@ -50,6 +50,8 @@ export type Action =
       readonly running: { readonly configText: string; readonly unitText: string } | undefined;
     }
   | { readonly kind: "stop" }
+  /** Leader data still names a restore, but no restore action runs (actions and hooks take turns): it was cut short. */
+  | { readonly kind: "end-restore"; readonly snapshot: string }
   /** This unit's data belongs to a member the cluster no longer has: stop etcd, move the data dir aside (never delete it). */
   | { readonly kind: "set-aside-member-data"; readonly memberName: string }
   | { readonly kind: "publish-peer"; readonly relationId: string; readonly values: Readonly<Record<string, string>> }
@@ -149,6 +151,7 @@ export const ACTION_KINDS = [
   "write-files",
   "start",
   "stop",
+  "end-restore",
   "set-aside-member-data",
   "publish-peer",
   "add-learner",

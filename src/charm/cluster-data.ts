@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isIpAddress } from "../domain/address.js";
+import { SNAPSHOT_NAME } from "../domain/snapshot-name.js";
 
 /**
  * What units tell each other, validated: leader settings (written by the Juju leader) and each unit's bag in
@@ -51,6 +52,8 @@ export interface LeaderData {
    * that has not seen its peers yet (a joiner, before its cluster-relation-joined hooks) finds the cluster.
    */
   readonly clientUrls: readonly string[];
+  /** The snapshot a restore action is putting the cluster back to, while that action runs. */
+  readonly restoring?: string | undefined;
   /** The Juju secret holding the cluster CA's certificate and key (readable by every unit of this application). */
   readonly caSecretId: string | undefined;
   /** The CA certificates members trust (public), PEM: the current CA first, then any other still trusted. */
@@ -94,6 +97,8 @@ export const LEADER_KEYS = {
   ownCa: "tls-own-ca",
   /** `tls-client-<relation number>`: one client identity per consumer relation. */
   clientSecretPrefix: "tls-client-",
+  /** The snapshot a restore action is putting the cluster back to, while it runs: no unit joins meanwhile. */
+  restoring: "restoring",
 } as const;
 
 export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: LeaderData; rejected: Rejected[] } {
@@ -134,6 +139,7 @@ export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: 
           .max(4096),
       ),
       clientUrls: take(LEADER_KEYS.clientUrls, ClientUrlList) ?? [],
+      restoring: take(LEADER_KEYS.restoring, z.string().regex(SNAPSHOT_NAME)),
       caSecretId: take(LEADER_KEYS.caSecret, z.string().regex(SECRET_URI)),
       caBundle: take(LEADER_KEYS.caBundle, CertificateBundle),
       ownCa: take(LEADER_KEYS.ownCa, CertificateBundle),

@@ -46,6 +46,12 @@ export function decide(input: DecideInput): Decision {
       ? decision({ kind: "install" }, "maintenance", "installing etcd")
       : decision(undefined, "waiting", "waiting for etcd to be installed");
   }
+  // A restore action on the leader replaces the cluster: no unit joins, moves its data or restarts meanwhile.
+  const restoring = o.leaderData.restoring;
+  if (restoring && o.isLeader) {
+    return decision({ kind: "end-restore", snapshot: restoring }, "maintenance", `ending the restore from ${restoring}, which was cut short`);
+  }
+  if (restoring) return decision(undefined, "waiting", `the leader is restoring the cluster from snapshot ${restoring}; this unit rejoins afterwards`);
   const next = decideMember(input);
   // Members that answer but name no raft leader are usually mid-election (e.g. right after a restart), and a
   // member that does not answer is usually restarting (a rolling restart, whose unit holds the lock): look again

@@ -1,4 +1,4 @@
-import { access, chmod, chown, lstat, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { access, chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { EtcdPaths } from "./paths.js";
@@ -123,8 +123,41 @@ export class EtcdFiles {
     return target;
   }
 
+  /**
+   * Puts restored data in place of the data dir: `restore` writes it into a new dir beside it first (so that a
+   * restore that fails changes nothing), then the current data dir is moved aside (setAsideMemberData) and the new
+   * one takes its name, owned by etcd and private. Returns where the previous data went.
+   */
+  async replaceMemberData(restore: (dir: string) => Promise<void>, now: Date): Promise<string> {
+    const restoring = `${this.paths.dataDir}.restoring`;
+    await rm(restoring, { recursive: true, force: true });
+    try {
+      await restore(restoring);
+    } catch (error) {
+      // A partial restore is no one's data: it was written just now from the snapshot, which is still there.
+      await rm(restoring, { recursive: true, force: true });
+      throw error;
+    }
+    const etcd = await systemAccount("etcd");
+    await chownTree(restoring, etcd.uid, etcd.gid);
+    await chmod(restoring, 0o700);
+    const aside = await this.setAsideMemberData(now);
+    await rename(restoring, this.paths.dataDir);
+    return aside;
+  }
+
   /** etcd keeps its WAL and snapshots in <data-dir>/member once it has started as a member. */
   hasMemberData(): Promise<boolean> {
     return exists(path.join(this.paths.dataDir, "member"));
+  }
+}
+
+/** chown -R, without following symlinks (etcd's data dir holds none). */
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await chown(dir, uid, gid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(full, uid, gid);
+    else if (!entry.isSymbolicLink()) await chown(full, uid, gid);
   }
 }

@@ -19,6 +19,7 @@ export interface Machine {
     | "readRunning"
     | "hasMemberData"
     | "setAsideMemberData"
+    | "replaceMemberData"
     | "unitPathTaken"
     | "ensureDataDir"
     | "writeConfig"

@@ -4,7 +4,8 @@ import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/
 import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
-import { EtcdctlError } from "./etcdctl.js";
+import { SNAPSHOT_NAME } from "../domain/snapshot-name.js";
+import { EtcdctlError, firstErrorLine } from "./etcdctl.js";
 
 /**
  * Snapshots on this machine: each taken into a temporary file, verified with `etcdctl snapshot status` (it reads
@@ -43,7 +44,7 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 const Description = z.object({
-  name: z.string().regex(/^etcd-snapshot-[0-9]{8}T[0-9]{6}Z-rev[0-9]+\.db$/),
+  name: z.string().regex(SNAPSHOT_NAME),
   revision: z.number().int().nonnegative(),
   keys: z.number().int().nonnegative(),
   sizeBytes: z.number().int().nonnegative(),
@@ -89,6 +90,22 @@ export class SnapshotStore {
       // A snapshot that failed half-way or did not verify is a partial copy, never data anyone relies on.
       await rm(taking, { force: true });
     }
+  }
+
+  /**
+   * Checks a kept snapshot again before it is used: etcd's verdict on the file now (it reads it whole and checks
+   * its hash) and the same sha256 as when it was taken. Undefined when sound, else what is wrong.
+   */
+  async verify(facts: SnapshotFacts): Promise<string | undefined> {
+    try {
+      const status = await snapshotStatus(facts.path);
+      if (status.hash !== facts.hash || status.revision !== facts.revision)
+        return `etcd reads hash ${status.hash} at revision ${status.revision}, not the ${facts.hash} at ${facts.revision} it was taken with`;
+    } catch (error) {
+      return error instanceof EtcdctlError ? `etcdctl snapshot status: ${firstErrorLine(error.stderr)}` : String(error);
+    }
+    const sha256 = await sha256Of(facts.path);
+    return sha256 === facts.sha256 ? undefined : `its sha256 is ${sha256}, not the ${facts.sha256} it was taken with`;
   }
 
   /** Verified snapshots, oldest first; a description that does not parse is skipped. */

@@ -92,6 +92,12 @@ export class FakeMachine implements Machine {
     readUnit: async () => this.unit,
     readRunning: async () => this.runningFiles,
     hasMemberData: async () => this.memberData,
+    replaceMemberData: async (restore, now) => {
+      await restore("/var/lib/etcd/member-data.restoring");
+      this.memberData = true;
+      this.note("replace-member-data");
+      return `/var/lib/etcd/member-data.removed-${now.toISOString()}`;
+    },
     setAsideMemberData: async (now) => {
       this.memberData = false;
       this.note("set-aside-member-data");
