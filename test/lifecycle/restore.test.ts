@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { unitRoot } from "../../soak/cluster.js";
 import { hookErrors } from "../../soak/report.js";
+import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
 import { type ClientCredentialFiles, LocalModelFixture, testCharm } from "../local-model/harness.js";
+
+oneClusterFileAtATime();
 
 /**
  * Restore on a three-unit cluster of the packed charm with real etcd (issue: data safety): a corrupted snapshot is
