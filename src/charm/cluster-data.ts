@@ -172,6 +172,12 @@ export const PEER_KEYS = {
   certIssuer: "tls-cert-issuer",
   /** Comma-separated fingerprints, or "none" (Juju drops a key set to ""). */
   clientIssuers: "tls-client-issuers",
+  /**
+   * This unit's member's id in the cluster, once it is a member. A unit that joins afresh (after a restore, or
+   * with its old member removed) publishes everything else as before: the new id is what tells its peers, and
+   * the leader, to look at the cluster again (their status, the members the leader records).
+   */
+  memberId: "member-id",
 } as const;
 
 const PeerBag = z.object({

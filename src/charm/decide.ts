@@ -167,6 +167,7 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     [PEER_KEYS.trustedCas]: o.serviceActive ? o.tls.runningTrust.join(",") : "",
     [PEER_KEYS.certIssuer]: o.tls.issuer ?? "",
     [PEER_KEYS.clientIssuers]: clientIssuersValue(o.publishedCredentials),
+    [PEER_KEYS.memberId]: identity && selfMember ? selfMember.id : "",
   };
   if (o.clusterRelationId && Object.entries(peerValues).some(([key, value]) => (o.publishedPeerData[key] ?? "") !== value)) {
     return decision({ kind: "publish-peer", relationId: o.clusterRelationId, values: peerValues }, "maintenance", "publishing this unit's member details");

@@ -13,7 +13,8 @@ import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
 oneClusterFileAtATime();
 
 /**
- * Who gets in, on the packed charm's default TLS cluster: consumers with the identity their relation gave them
+ * Who gets in, on the packed charm's default TLS cluster (and, on the same cluster, that every hook run twice
+ * changes nothing): consumers with the identity their relation gave them
  * (etcdctl and plain HTTP/JSON on the v3 gateway), nobody without a certificate from the cluster's CA, nobody
  * in plaintext, no db consumer at the peer port; and no key in any log or status of the model.
  */
@@ -155,6 +156,59 @@ describe("mutual TLS on a three-member cluster of the packed charm", { timeout: 
       expect(out.exitCode, out.stderr).toBe(0);
       expect(out.stderr).toMatch(/^https:\/\/127\.0\.54\.1[1-3]:2379 is healthy/);
     }
+  });
+
+  /**
+   * Level-triggered hooks, on this same converged cluster: running any hook twice in a row changes nothing the
+   * second time (and, converged as it is, nothing the first time either): no restart, no relation, leader or
+   * state write. Before the key check below, so that it covers these runs' logs too.
+   */
+  describe("every hook, run twice on a converged cluster, changes nothing", () => {
+    const WRITES = ["relation-set", "leader-set", "state-set", "application-version-set"];
+    const units = async () => {
+      const all = (await model.status()).applications.etcd?.units ?? {};
+      const leader = Object.keys(all).find((name) => all[name]?.leader) ?? "";
+      return { leader, follower: Object.keys(all).find((name) => name !== leader) ?? "" };
+    };
+    const relationId = async (unit: string, endpoint: string) => (await model.ok("exec", "--unit", unit, "--", `relation-ids ${endpoint}`)).trim();
+    const starts = async () => {
+      const counts: Record<string, number> = {};
+      for (const unit of ["etcd/0", "etcd/1", "etcd/2"]) {
+        const log = await readFile(path.join(model.dir, "services", "logs", unit.replace("/", "-"), "etcd.service.log"), "utf8");
+        counts[unit] = log.split("\n").filter((line) => line.includes("etcd.service: Started ")).length;
+      }
+      return counts;
+    };
+    const cases: Array<[string, "leader" | "follower", string, { endpoint: string; remote: "leader" | "follower" | "consumer/0" }?]> = [
+      ["install", "follower", "install"],
+      ["config-changed on the leader", "leader", "config-changed"],
+      ["start", "follower", "start"],
+      ["upgrade-charm", "leader", "upgrade-charm"],
+      ["update-status", "follower", "update-status"],
+      ["leader-elected", "leader", "leader-elected"],
+      ["leader-settings-changed", "follower", "leader-settings-changed"],
+      ["cluster-relation-changed on the leader", "leader", "cluster-relation-changed", { endpoint: "cluster", remote: "follower" }],
+      ["cluster-relation-joined on a follower", "follower", "cluster-relation-joined", { endpoint: "cluster", remote: "leader" }],
+      ["db-relation-changed", "follower", "db-relation-changed", { endpoint: "db", remote: "consumer/0" }],
+      ["proxy-relation-joined", "leader", "proxy-relation-joined", { endpoint: "proxy", remote: "consumer/0" }],
+    ];
+    it.each(cases)("%s", async (_name, which, hook, relation) => {
+      const roles = await units();
+      const unit = roles[which];
+      const before = await starts();
+      const remote = relation ? (relation.remote === "consumer/0" ? "consumer/0" : roles[relation.remote]) : "";
+      const scope = relation ? ["-r", await relationId(unit, relation.endpoint), "--remote-unit", remote] : [];
+      const args = ["exec", "--unit", unit, ...scope, "--", `JUJU_DISPATCH_PATH=hooks/${hook} JUJU_HOOK_NAME=${hook} ./dispatch`];
+      await model.ok(...args);
+      await model.ok(...args);
+      const [first, second] = (await model.debugLog()).filter((entry) => entry.kind === "exec" && entry.unit === unit).slice(-2);
+      for (const run of [first!, second!]) {
+        expect(run.exitCode, run.stderr).toBe(0);
+        expect(run.tools.filter((tool) => WRITES.includes(tool))).toEqual([]);
+      }
+      expect(await starts()).toEqual(before);
+      expect((await model.status()).applications.etcd!.units![unit]!["workload-status"].current).toBe("active");
+    });
   });
 
   it("no private key reaches the model's logs or any unit's status", async () => {

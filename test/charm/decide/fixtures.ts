@@ -121,6 +121,7 @@ export const peerValues = (n: number, overrides: Record<string, string> = {}): R
   "tls-trusted-cas": CA_FINGERPRINT,
   "tls-cert-issuer": CA_FINGERPRINT,
   "tls-client-issuers": "none",
+  "member-id": String(1000 + n),
   ...overrides,
 });
 export const peer = (n: number, started = true, scheme: Scheme = "https"): Peer => ({

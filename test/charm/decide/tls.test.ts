@@ -53,6 +53,7 @@ const onHttp = (n: number, overrides: Partial<Observed> = {}): Observed =>
       "tls-trusted-cas": CA_FINGERPRINT,
       "tls-cert-issuer": CA_FINGERPRINT,
       "tls-client-issuers": "none",
+      "member-id": String(1000 + n),
     },
     cluster: cluster([0, 1, 2].map((i) => member(i, {}, "http"))),
     leaderData: { ...converged().leaderData, clientUrls: [0, 1, 2].map((i) => clientUrl(i, "http")) },
@@ -68,7 +69,13 @@ const earlierRevision = (n: number, overrides: Partial<Observed> = {}): Observed
   onHttp(n, {
     rendered: rendered(n, `etcd0=${peerUrl(0, "http")}`, "existing", { scheme: "http", files: undefined }),
     peers: [0, 1, 2].filter((i) => i !== n).map((i) => ({ ...peer(i, true, "http"), trustedCas: [] })),
-    publishedPeerData: { "peer-url": peerUrl(n, "http"), "client-url": clientUrl(n, "http"), "member-state": "started", "tls-client-issuers": "none" },
+    publishedPeerData: {
+      "peer-url": peerUrl(n, "http"),
+      "client-url": clientUrl(n, "http"),
+      "member-state": "started",
+      "tls-client-issuers": "none",
+      "member-id": String(1000 + n),
+    },
     leaderData: { ...onHttp(n).leaderData, ...NO_CA },
     tls: { ...NO_TLS_FILES, etcdctlEnv: etcdctlEnvironment(clientUrl(n, "http"), undefined, paths) },
     ...overrides,
