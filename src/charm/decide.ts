@@ -33,6 +33,8 @@ export interface DecideInput {
 /** How many times (a second apart) a hook looks again at a cluster that names no raft leader before it reports. */
 export const ELECTION_WAITS = 8;
 export const ELECTION_WAIT_MS = 1000;
+/** How many times a hook looks again at a cluster whose majority does not answer. */
+export const NO_MAJORITY_WAITS = 3;
 
 export function decide(input: DecideInput): Decision {
   const o = input.observed;
@@ -56,10 +58,12 @@ export function decide(input: DecideInput): Decision {
   // Members that answer but name no raft leader are usually mid-election (e.g. right after a restart), and a
   // member that does not answer is usually restarting (a rolling restart, whose unit holds the lock): look again
   // shortly rather than end the hook on a status that is about to be wrong, with no hook left to correct it.
-  // Without a majority answering no leader can be elected: looking again would only make every hook slow.
-  const unsettled =
-    o.cluster !== undefined && votingMajority(o.cluster).held && (!o.cluster.raftLeaderId || (next.status.kind === "active" && someMemberSilent(o.cluster)));
-  if (!next.action && unsettled && o.electionWaits < ELECTION_WAITS) {
+  // Without a majority answering no leader can be elected, and a majority lost for good must not make every hook
+  // slow: it is looked at again only briefly (members slow to answer on a busy machine look gone for a moment,
+  // and a status that said so would stay until the next hook).
+  const majorityHeld = o.cluster !== undefined && votingMajority(o.cluster).held;
+  const unsettled = o.cluster !== undefined && (!majorityHeld || !o.cluster.raftLeaderId || (next.status.kind === "active" && someMemberSilent(o.cluster)));
+  if (!next.action && unsettled && o.electionWaits < (majorityHeld ? ELECTION_WAITS : NO_MAJORITY_WAITS)) {
     return { action: { kind: "await-election", delayMs: ELECTION_WAIT_MS }, status: next.status, quiet: true };
   }
   return next;

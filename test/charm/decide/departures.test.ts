@@ -83,9 +83,11 @@ describe("a majority lost for good (two of three machines gone)", () => {
     expect(action(alone(1, { hook: LEAVING, serviceActive: false }))).toBeUndefined();
   });
 
-  it("a survivor is blocked saying so, and asks for no membership change", () => {
-    // Not looked at again for an election first: none can happen without a majority.
-    expect(run(alone(0))).toEqual({
+  it("a survivor looks again briefly, then is blocked saying so, and asks for no membership change", () => {
+    // Members slow to answer look gone for a moment: looked at again 3 times (a second apart), not 8.
+    expect(run(alone(0))).toMatchObject({ action: { kind: "await-election", delayMs: 1000 }, status: { kind: "blocked" } });
+    expect(run({ ...alone(0), electionWaits: 2 }).action).toEqual({ kind: "await-election", delayMs: 1000 });
+    expect(run({ ...alone(0), electionWaits: 3 })).toEqual({
       action: undefined,
       status: { kind: "blocked", message: "the cluster has lost its majority: 1 of 3 voting members answer, and etcd serves nothing until a majority is back" },
     });
