@@ -8,7 +8,7 @@ import type { CharmRuntime } from "../charm/runtime.js";
 import { leaderEndpoints } from "../charm/topology.js";
 import { CLUSTER_LOCK, RECONFIGURATION_WAIT_MS, retry, waitHealthy } from "../charm/waits.js";
 import type { Member } from "../domain/member.js";
-import { EtcdctlError, firstErrorLine } from "../etcd/etcdctl.js";
+import { errorReason } from "../etcd/etcdctl.js";
 import { restoreSnapshot } from "../etcd/snapshot-restore.js";
 import { SNAPSHOT_NAME } from "../domain/snapshot-name.js";
 import { type SnapshotFacts, SnapshotStore } from "../etcd/snapshots.js";
@@ -30,8 +30,6 @@ const Params = z
     force: z.boolean().default(false),
   })
   .strict();
-
-const reasonOf = (error: unknown) => (error instanceof EtcdctlError ? firstErrorLine(error.stderr) : error instanceof Error ? error.message : String(error));
 
 export async function restoreAction(runtime: CharmRuntime): Promise<void> {
   const { tools, etcd, machine, paths, log, clock } = runtime;
@@ -65,8 +63,8 @@ export async function restoreAction(runtime: CharmRuntime): Promise<void> {
   const endpoints = [...new Set([...local, ...leader.clientUrls])];
   const view = await readClusterView(etcd, endpoints, log);
   const self = view?.members.find((m) => m.clientUrls.some((url) => local.includes(url)));
-  if (!view || !votingMajority(view).held || !self || self.isLearner) {
-    const majority = view ? votingMajority(view) : undefined;
+  const majority = view ? votingMajority(view) : undefined;
+  if (!majority?.held || !self || self.isLearner) {
     await tools.actionFail(
       `restore needs a majority of the cluster's voting members answering, this unit's member among them ` +
         `(${majority ? `${majority.answering} of ${majority.voters} answer` : "no member answers"}); ` +
@@ -90,7 +88,7 @@ export async function restoreAction(runtime: CharmRuntime): Promise<void> {
     } catch (error) {
       // The snapshot's data was never put in place: this member runs on as it was, and the others rejoin it.
       await machine.service.enableAndStart();
-      throw new Error(`the snapshot could not be restored (${reasonOf(error)}): ${self.name} kept its data and runs again; the other units rejoin it`);
+      throw new Error(`the snapshot could not be restored (${errorReason(error)}): ${self.name} kept its data and runs again; the other units rejoin it`);
     }
     await tools.leaderSet({ [LEADER_KEYS.token]: clusterToken, [LEADER_KEYS.members]: self.name, [LEADER_KEYS.clientUrls]: local.join(",") });
     await machine.service.enableAndStart();
@@ -99,7 +97,7 @@ export async function restoreAction(runtime: CharmRuntime): Promise<void> {
     await tools.actionSet(results(snapshot, status?.Status.header.revision, removed, path.join("/", path.relative(paths.root, aside))));
     await tools.jujuLog(`restored the cluster from snapshot ${snapshot.name} (revision ${snapshot.revision}); the other units rejoin it`);
   } catch (error) {
-    await tools.actionFail(`restore from ${snapshot.name} failed: ${reasonOf(error)}`);
+    await tools.actionFail(`restore from ${snapshot.name} failed: ${errorReason(error)}`);
   } finally {
     await tools.leaderSet({ [LEADER_KEYS.restoring]: "" });
   }

@@ -2,7 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { CharmRuntime } from "../charm/runtime.js";
 import { clientUrlOf } from "../domain/member.js";
-import { EtcdctlError, firstErrorLine } from "../etcd/etcdctl.js";
+import { EtcdctlError, errorReason } from "../etcd/etcdctl.js";
 import { localClientUrls } from "./action-input.js";
 import { type SnapshotFacts, SnapshotStore } from "../etcd/snapshots.js";
 import type { ActionResults } from "../juju/client.js";
@@ -58,8 +58,7 @@ export async function snapshotAction({ event, tools, machine, etcd, paths, clock
     await tools.actionSet(describe(facts, paths.root));
     await tools.jujuLog(`took and verified snapshot ${facts.name} of ${member} at revision ${facts.revision}`);
   } catch (error) {
-    const reason = error instanceof EtcdctlError ? firstErrorLine(error.stderr) : error instanceof Error ? error.message : String(error);
-    await tools.actionFail(`the snapshot of ${member} failed or did not verify, and nothing was kept: ${reason}`);
+    await tools.actionFail(`the snapshot of ${member} failed or did not verify, and nothing was kept: ${errorReason(error)}`);
   }
 }
 

@@ -37,7 +37,6 @@ export async function removeMember(action: RemoveMember, world: ActWorld): Promi
       if (step.kind === "remove" || step.kind === "hand-over") {
         // "Unhealthy cluster" (the leader not yet connected to every voter for 5 s) is waited out.
         await retry(clock, RECONFIGURATION_WAIT_MS, 500, () => etcd.remove(action.endpoints.length > 0 ? action.endpoints : urls, action.memberId));
-        return step;
       }
       return step;
     }

@@ -72,6 +72,11 @@ export function firstErrorLine(stderr: string): string {
   return (error ?? lines[0] ?? "no output").replace(/^Error:\s*/, "");
 }
 
+/** Why something failed, for an operator: etcdctl's own reason for an EtcdctlError, else the error's message. */
+export function errorReason(error: unknown): string {
+  return error instanceof EtcdctlError ? firstErrorLine(error.stderr) : error instanceof Error ? error.message : String(error);
+}
+
 export interface EtcdctlTimeouts {
   readonly dialTimeoutMs: number;
   readonly commandTimeoutMs: number;

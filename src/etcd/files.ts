@@ -1,6 +1,7 @@
 import { access, chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { utcStamp } from "../domain/utc-stamp.js";
 import type { EtcdPaths } from "./paths.js";
 
 /** uid and gid of a system account, from /etc/passwd and /etc/group (Node has no getpwnam). */
@@ -113,10 +114,7 @@ export class EtcdFiles {
    * start on it, and the unit joins afresh with an empty data dir. An operator may still read it or restore from it.
    */
   async setAsideMemberData(now: Date): Promise<string> {
-    const stamp = now
-      .toISOString()
-      .replace(/[-:]/g, "")
-      .replace(/\.\d+Z$/, "Z");
+    const stamp = utcStamp(now);
     let target = `${this.paths.dataDir}.removed-${stamp}`;
     for (let n = 2; await exists(target); n++) target = `${this.paths.dataDir}.removed-${stamp}-${n}`;
     await rename(this.paths.dataDir, target);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
 import { SNAPSHOT_NAME } from "../domain/snapshot-name.js";
+import { utcStamp } from "../domain/utc-stamp.js";
 import { EtcdctlError, firstErrorLine } from "./etcdctl.js";
 
 /**
@@ -65,11 +66,7 @@ export class SnapshotStore {
     try {
       await save(taking);
       const status = await snapshotStatus(taking);
-      const stamp = now
-        .toISOString()
-        .replace(/[-:]/g, "")
-        .replace(/\.\d+Z$/, "Z");
-      const name = `etcd-snapshot-${stamp}-rev${status.revision}.db`;
+      const name = `etcd-snapshot-${utcStamp(now)}-rev${status.revision}.db`;
       const facts: SnapshotFacts = {
         name,
         path: path.join(this.dir, name),
