@@ -2,6 +2,7 @@ import { clientCredentialsAction } from "./actions/client-credentials.js";
 import { healthAction } from "./actions/health.js";
 import { alarmDisarmAction, alarmListAction, compactAction, defragAction } from "./actions/maintenance.js";
 import { rotateCaAction } from "./actions/rotate-ca.js";
+import { rebuildClusterAction } from "./actions/rebuild-cluster.js";
 import { restoreAction } from "./actions/restore.js";
 import { listSnapshotsAction, snapshotAction } from "./actions/snapshots.js";
 import type { CharmRuntime, Handler } from "./charm/runtime.js";
@@ -23,6 +24,7 @@ export const ACTION_HANDLERS: Readonly<Record<ActionName, Handler>> = {
   snapshot: snapshotAction,
   "list-snapshots": listSnapshotsAction,
   restore: restoreAction,
+  "rebuild-cluster": rebuildClusterAction,
 };
 
 export type DispatchOutcome = "handled" | "ignored";

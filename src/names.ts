@@ -18,6 +18,14 @@ const RELATION_HOOK_KINDS = ["created", "joined", "changed", "departed", "broken
 /** Hooks after which the unit only winds down, and which must never fail (the last unit's teardown). */
 export const TEARDOWN_HOOKS = ["stop", "remove"] as const;
 
+/**
+ * Juju storage (metadata.yaml): `data` holds etcd's data dir, `backups` the snapshots. Detaching `data` takes
+ * the member's data away, so the unit leaves the cluster first, as when it is removed (which detaches it too).
+ */
+export const STORAGE_NAMES = ["data", "backups"] as const;
+export const DATA_DETACHING_HOOK = "data-storage-detaching";
+export const DATA_ATTACHED_HOOK = "data-storage-attached";
+
 /** Hooks that only report: installing is the install hook's job, never update-status's. */
 export const REPORT_ONLY_HOOKS = ["update-status"] as const;
 
@@ -31,6 +39,7 @@ export const HANDLED_HOOKS: readonly string[] = [
   ...REPORT_ONLY_HOOKS,
   "leader-elected",
   "leader-settings-changed",
+  ...STORAGE_NAMES.flatMap((name) => [`${name}-storage-attached`, `${name}-storage-detaching`]),
   // A peer relation has no broken hook while the unit lives (the relation ends with the application).
   ...RELATION_HOOK_KINDS.filter((kind) => kind !== "broken").map((kind) => `${CLUSTER_ENDPOINT}-relation-${kind}`),
   ...[...CONSUMER_ENDPOINTS, CERTIFICATES_ENDPOINT].flatMap((endpoint) => RELATION_HOOK_KINDS.map((kind) => `${endpoint}-relation-${kind}`)),
@@ -47,5 +56,6 @@ export const ACTIONS = [
   "snapshot",
   "list-snapshots",
   "restore",
+  "rebuild-cluster",
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];

@@ -4,7 +4,7 @@ import type { EtcdCluster } from "../etcd/cluster.js";
 import type { Machine } from "../etcd/machine.js";
 import type { Logger } from "../log.js";
 import type { Action, RestartPlan } from "./actions.js";
-import { DEPARTED_STATE_KEY, LEADER_KEYS, UNCLAIMED_STATE_KEY } from "./cluster-data.js";
+import { DEPARTED_STATE_KEY, LEADER_KEYS, LEFT_STATE_KEY, UNCLAIMED_STATE_KEY } from "./cluster-data.js";
 import type { JujuState } from "./juju-state.js";
 import type { Clock } from "./runtime.js";
 import { actTls } from "./act-tls.js";
@@ -117,6 +117,10 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
     }
     case "stop":
       await service.stopAndDisable();
+      return;
+    case "rejoin":
+      await juju.stateSet({ [LEFT_STATE_KEY]: "" });
+      await tools.jujuLog("data storage attached again: this unit joins the cluster afresh");
       return;
     case "end-restore":
       // The cluster runs as the action left it; units whose members it removed rejoin (set-aside-member-data).

@@ -50,6 +50,8 @@ export type Action =
       readonly running: { readonly configText: string; readonly unitText: string } | undefined;
     }
   | { readonly kind: "stop" }
+  /** This unit left the cluster when its data storage went; storage is attached again, and it joins afresh. */
+  | { readonly kind: "rejoin" }
   /** Leader data still names a restore, but no restore action runs (actions and hooks take turns): it was cut short. */
   | { readonly kind: "end-restore"; readonly snapshot: string }
   /** This unit's data belongs to a member the cluster no longer has: stop etcd, move the data dir aside (never delete it). */
@@ -151,6 +153,7 @@ export const ACTION_KINDS = [
   "write-files",
   "start",
   "stop",
+  "rejoin",
   "end-restore",
   "set-aside-member-data",
   "publish-peer",

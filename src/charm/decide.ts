@@ -1,5 +1,5 @@
 import { endpointOf, hasEndpoint, memberUrl, schemeOf } from "../domain/address.js";
-import { clientUrlOf, type Member } from "../domain/member.js";
+import { clientUrlOf, type Member, memberNameOf } from "../domain/member.js";
 import type { EtcdPaths } from "../etcd/paths.js";
 import { type MemberIdentity, renderEtcdConfig, renderServiceUnit, restartNeeded } from "../etcd/render.js";
 import type { Templates } from "../etcd/templates.js";
@@ -42,6 +42,11 @@ export function decide(input: DecideInput): Decision {
   if (o.hook.departedPeer && !o.departedUnits.includes(o.hook.departedPeer)) {
     return decision({ kind: "record-departed", units: [...o.departedUnits, o.hook.departedPeer] }, "maintenance", `noting that ${o.hook.departedPeer} left`);
   }
+  // Data storage attached to a unit that left when its storage was detached: it joins again (its data, of a
+  // member the cluster no longer has, is moved aside first).
+  if (o.leftCluster && o.hook.dataAttached && !o.hook.departing) {
+    return decision({ kind: "rejoin" }, "maintenance", "data storage attached: joining the cluster again");
+  }
   if (o.hook.departing || o.leftCluster) return o.installed ? decideDeparture(o) : decision(undefined, "maintenance", "left the cluster");
   if (!o.installed) {
     return o.hook.mayInstall
@@ -60,9 +65,12 @@ export function decide(input: DecideInput): Decision {
   // shortly rather than end the hook on a status that is about to be wrong, with no hook left to correct it.
   // Without a majority answering no leader can be elected, and a majority lost for good must not make every hook
   // slow: it is looked at again only briefly (members slow to answer on a busy machine look gone for a moment,
-  // and a status that said so would stay until the next hook).
+  // and a status that said so would stay until the next hook), and not at all when every silent member's unit
+  // has left the model (machines lost and removed): nothing can bring those back.
   const majorityHeld = o.cluster !== undefined && votingMajority(o.cluster).held;
-  const unsettled = o.cluster !== undefined && (!majorityHeld || !o.cluster.raftLeaderId || (next.status.kind === "active" && someMemberSilent(o.cluster)));
+  const unsettled =
+    o.cluster !== undefined &&
+    (majorityHeld ? !o.cluster.raftLeaderId || (next.status.kind === "active" && someMemberSilent(o.cluster)) : someSilentMemberMayAnswer(o, o.cluster));
   if (!next.action && unsettled && o.electionWaits < (majorityHeld ? ELECTION_WAITS : NO_MAJORITY_WAITS)) {
     return { action: { kind: "await-election", delayMs: ELECTION_WAIT_MS }, status: next.status, quiet: true };
   }
@@ -202,6 +210,13 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
 /** A started member (it has a name) whose client URL did not answer the status request. */
 function someMemberSilent(cluster: NonNullable<Observed["cluster"]>): boolean {
   return cluster.members.some((m) => m.name !== "" && !cluster.answering.includes(clientUrlOf(m)));
+}
+
+/** A silent member whose unit is still here (this one, or a peer that has not departed): it may be only slow. */
+function someSilentMemberMayAnswer(o: Observed, cluster: NonNullable<Observed["cluster"]>): boolean {
+  const present = new Set([o.memberName, ...o.peers.map((peer) => peer.memberName)]);
+  for (const unit of o.departedUnits) present.delete(memberNameOf(unit));
+  return cluster.members.some((m) => m.name !== "" && present.has(m.name) && !cluster.answering.includes(clientUrlOf(m)));
 }
 
 /** Ports etcd currently runs with, when the config is invalid: the last good config stays in force. */

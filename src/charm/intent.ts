@@ -1,10 +1,13 @@
 import type { EventContext } from "../juju/context.js";
-import { CLUSTER_ENDPOINT, REPORT_ONLY_HOOKS, TEARDOWN_HOOKS } from "../names.js";
+import { CLUSTER_ENDPOINT, DATA_ATTACHED_HOOK, DATA_DETACHING_HOOK, REPORT_ONLY_HOOKS, TEARDOWN_HOOKS } from "../names.js";
 import type { HookIntent } from "./observed.js";
 
-/** Whether an event is one after which the unit only winds down, and which must never fail. */
+/**
+ * Whether an event is one after which the unit only winds down, and which must never fail: the machine goes
+ * away, or the data storage does (a detach Juju carries out whatever the hook says).
+ */
 export function isTeardown(event: EventContext): boolean {
-  return event.kind === "hook" && (TEARDOWN_HOOKS as readonly string[]).includes(event.name);
+  return event.kind === "hook" && ((TEARDOWN_HOOKS as readonly string[]).includes(event.name) || event.name === DATA_DETACHING_HOOK);
 }
 
 /**
@@ -19,6 +22,7 @@ export function hookIntent(event: EventContext): HookIntent {
     departing: isTeardown(event) || selfDeparting,
     departedPeer: clusterDeparture && !selfDeparting ? relation?.remoteUnit : undefined,
     mayInstall: !(REPORT_ONLY_HOOKS as readonly string[]).includes(event.name),
+    dataAttached: event.kind === "hook" && event.name === DATA_ATTACHED_HOOK,
     // A unit being removed runs relation-broken hooks, and relation-departed hooks naming itself as the departing
     // unit, for every relation, in no set order: from its view relations end one by one while they live on.
     relationBroken: relation?.kind === "broken" || (relation?.kind === "departed" && relation.departingUnit === event.unit),

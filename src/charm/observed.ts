@@ -109,6 +109,8 @@ export interface HookIntent {
   readonly departedPeer: string | undefined;
   /** Whether this hook may install etcd (update-status only reports). */
   readonly mayInstall: boolean;
+  /** Data storage was attached: a unit that left the cluster when its data storage went joins again. */
+  readonly dataAttached: boolean;
   /**
    * A relation-broken hook, or a relation-departed hook in which this unit is the one departing: Juju runs them
    * on a unit that is being removed, while the relations live on for the others, so nothing shared (a consumer's

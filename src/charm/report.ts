@@ -73,7 +73,8 @@ export function reportedStatus(o: Observed, self: Member | undefined, hasIdentit
   if (!majority.held) {
     return [
       "blocked",
-      `the cluster has lost its majority: ${majority.answering} of ${majority.voters} voting members answer, and etcd serves nothing until a majority is back`,
+      `the cluster has lost its majority: ${majority.answering} of ${majority.voters} voting members answer, and etcd serves nothing until a majority is back; ` +
+        `if the others are gone for good, run rebuild-cluster force=true on ${o.unit}`,
     ];
   }
   // An alarm refuses writes until an operator acts: it outranks everything else the line could say.

@@ -1,5 +1,6 @@
 import { access, chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { execa } from "execa";
 import { z } from "zod";
 import { utcStamp } from "../domain/utc-stamp.js";
 import type { EtcdPaths } from "./paths.js";
@@ -118,6 +119,24 @@ export class EtcdFiles {
     let target = `${this.paths.dataDir}.removed-${stamp}`;
     for (let n = 2; await exists(target); n++) target = `${this.paths.dataDir}.removed-${stamp}-${n}`;
     await rename(this.paths.dataDir, target);
+    return target;
+  }
+
+  /**
+   * Copies the data dir, whole, to `<data-dir>.before-rebuild-<UTC time>` beside it (`cp -a`: owners, modes and
+   * times kept) and returns where. For a rebuild, which rewrites the member list in the member's own data: the
+   * copy is the data exactly as the lost cluster left it, for an operator who needs to go back.
+   */
+  async copyMemberData(now: Date): Promise<string> {
+    const stamp = utcStamp(now);
+    let target = `${this.paths.dataDir}.before-rebuild-${stamp}`;
+    for (let n = 2; await exists(target); n++) target = `${this.paths.dataDir}.before-rebuild-${stamp}-${n}`;
+    const copied = await execa("cp", ["-a", "--", this.paths.dataDir, target], { reject: false });
+    if (copied.exitCode !== 0) {
+      // A partial copy is no one's data (the original is untouched): it would only mislead an operator.
+      await rm(target, { recursive: true, force: true });
+      throw new Error(`could not copy ${this.paths.dataDir} to ${target}: ${String(copied.stderr).trim() || `cp exited ${copied.exitCode}`}`);
+    }
     return target;
   }
 

@@ -20,6 +20,7 @@ export interface Machine {
     | "hasMemberData"
     | "setAsideMemberData"
     | "replaceMemberData"
+    | "copyMemberData"
     | "unitPathTaken"
     | "ensureDataDir"
     | "writeConfig"

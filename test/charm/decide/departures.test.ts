@@ -4,7 +4,7 @@ import { action, clientUrl, cluster, converged, LEAVING, member, peer, run } fro
 
 describe("departures", () => {
   it("a peer's departure is remembered in unit state first, once", () => {
-    const departed = { departing: false, departedPeer: "etcd/2", mayInstall: true, relationBroken: false };
+    const departed = { departing: false, departedPeer: "etcd/2", mayInstall: true, dataAttached: false, relationBroken: false };
     expect(run(converged(1, { hook: departed }))).toEqual({
       action: { kind: "record-departed", units: ["etcd/2"] },
       status: { kind: "maintenance", message: "noting that etcd/2 left" },
@@ -83,13 +83,28 @@ describe("a majority lost for good (two of three machines gone)", () => {
     expect(action(alone(1, { hook: LEAVING, serviceActive: false }))).toBeUndefined();
   });
 
+  it("a survivor whose silent members' units have all left the model reports at once: waiting cannot bring them back", () => {
+    const gone = alone(0, { peers: [], departedUnits: ["etcd/1", "etcd/2"] });
+    expect(run(gone)).toMatchObject({
+      action: undefined,
+      status: { kind: "blocked", message: expect.stringContaining("run rebuild-cluster force=true on etcd/0") },
+    });
+    // One of them still in the model (its machine may be only slow): looked at again.
+    expect(action({ ...gone, departedUnits: ["etcd/2"], peers: [peer(1, false)] })).toEqual({ kind: "await-election", delayMs: 1000 });
+  });
+
   it("a survivor looks again briefly, then is blocked saying so, and asks for no membership change", () => {
     // Members slow to answer look gone for a moment: looked at again 3 times (a second apart), not 8.
     expect(run(alone(0))).toMatchObject({ action: { kind: "await-election", delayMs: 1000 }, status: { kind: "blocked" } });
     expect(run({ ...alone(0), electionWaits: 2 }).action).toEqual({ kind: "await-election", delayMs: 1000 });
     expect(run({ ...alone(0), electionWaits: 3 })).toEqual({
       action: undefined,
-      status: { kind: "blocked", message: "the cluster has lost its majority: 1 of 3 voting members answer, and etcd serves nothing until a majority is back" },
+      status: {
+        kind: "blocked",
+        message:
+          "the cluster has lost its majority: 1 of 3 voting members answer, and etcd serves nothing until a majority is back; " +
+          "if the others are gone for good, run rebuild-cluster force=true on etcd/0",
+      },
     });
   });
 });

@@ -23,9 +23,9 @@ export const templates = {
 };
 export const paths = etcdPaths("/");
 /** An ordinary hook on a unit that stays. */
-export const STAYING: HookIntent = { departing: false, departedPeer: undefined, mayInstall: true, relationBroken: false };
+export const STAYING: HookIntent = { departing: false, departedPeer: undefined, mayInstall: true, dataAttached: false, relationBroken: false };
 /** This unit's own departure (stop, remove, or its own cluster-relation-departed). */
-export const LEAVING: HookIntent = { departing: true, departedPeer: undefined, mayInstall: true, relationBroken: false };
+export const LEAVING: HookIntent = { departing: true, departedPeer: undefined, mayInstall: true, dataAttached: false, relationBroken: false };
 export const NOTHING_RENDERED: Observed["rendered"] = {
   configText: undefined,
   unitText: undefined,

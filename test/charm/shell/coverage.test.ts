@@ -48,6 +48,8 @@ describe("the shell tests reach every action decide can choose", () => {
     const one = world.cluster.snapshot().find((m) => m.name === "etcd1");
     await world.cluster.remove(one?.clientUrls ?? [], one?.id ?? "");
     await run("etcd/1", "update-status"); // set-aside-member-data, then it joins afresh
+    await run("etcd/1", "data-storage-detaching"); // remove-member (self), stop
+    await run("etcd/1", "data-storage-attached"); // rejoin, set-aside-member-data, add-learner
     world.juju.leaderBag.restoring = "etcd-snapshot-20261201T070000Z-rev42.db";
     await run("etcd/0", "update-status"); // end-restore
     world.addUnit();

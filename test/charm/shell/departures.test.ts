@@ -115,3 +115,21 @@ describe("a unit whose member the cluster no longer has", () => {
     expect((await world.hook("etcd/2", "update-status")).actions).toEqual([]);
   });
 });
+
+describe("a unit whose data storage is detached and attached again", () => {
+  it("leaves the cluster before its data goes, then, given the storage back, moves that data aside and joins afresh", async () => {
+    const world = await FakeWorld.converged(3);
+    const detaching = await world.hook("etcd/2", "data-storage-detaching", { JUJU_STORAGE_ID: "data/2" });
+    expect(detaching.error).toBeUndefined();
+    expect(detaching.actions).toEqual(["remove-member"]);
+    expect(detaching.machineWrites).toEqual(["stop"]);
+    expect(world.cluster.snapshot().map((m) => m.name)).toEqual(["etcd0", "etcd1"]);
+    // The storage is reattached with the data of the member that left.
+    const attached = await world.hook("etcd/2", "data-storage-attached", { JUJU_STORAGE_ID: "data/2" });
+    expect(attached.error).toBeUndefined();
+    expect(attached.actions.slice(0, 3)).toEqual(["rejoin", "set-aside-member-data", "add-learner"]);
+    expect(world.juju.unitState.get("etcd/2")).not.toHaveProperty("left-cluster");
+    expect(world.cluster.snapshot().find((m) => m.name === "etcd2")).toMatchObject({ isLearner: false });
+    expect((await world.hook("etcd/2", "update-status")).actions).toEqual([]);
+  });
+});

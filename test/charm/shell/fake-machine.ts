@@ -98,6 +98,10 @@ export class FakeMachine implements Machine {
       this.note("replace-member-data");
       return `/var/lib/etcd/member-data.removed-${now.toISOString()}`;
     },
+    copyMemberData: async (now) => {
+      this.note("copy-member-data");
+      return `/var/lib/etcd/member-data.before-rebuild-${now.toISOString()}`;
+    },
     setAsideMemberData: async (now) => {
       this.memberData = false;
       this.note("set-aside-member-data");
