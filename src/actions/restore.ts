@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { LEADER_KEYS, parseLeaderData } from "../charm/cluster-data.js";
@@ -24,9 +25,14 @@ import { actionParams, localClientUrls } from "./action-input.js";
  * cluster it is about to replace. Nothing is deleted: every member's old data stays beside its data dir.
  */
 
+/** `restore snapshot=resource`: the file attached as the charm's `snapshot` resource (juju attach-resource). */
+const FROM_RESOURCE = "resource";
+
 const Params = z
   .object({
-    snapshot: z.string().regex(SNAPSHOT_NAME, "must be the name of a snapshot, as list-snapshots gives it"),
+    snapshot: z.union([z.literal(FROM_RESOURCE), z.string().regex(SNAPSHOT_NAME)], {
+      error: `must be the name of a snapshot, as list-snapshots gives it, or "${FROM_RESOURCE}" for the attached snapshot resource`,
+    }),
     force: z.boolean().default(false),
   })
   .strict();
@@ -40,7 +46,8 @@ export async function restoreAction(runtime: CharmRuntime): Promise<void> {
     return;
   }
   const store = new SnapshotStore(paths.snapshotsDir);
-  const snapshot = (await store.list()).find((s) => s.name === params.snapshot);
+  const snapshot = params.snapshot === FROM_RESOURCE ? await fromResource(runtime, store) : (await store.list()).find((s) => s.name === params.snapshot);
+  if (snapshot === null) return;
   if (!snapshot) {
     await tools.actionFail(`no snapshot named ${params.snapshot} on this unit (list-snapshots lists them); nothing was changed`);
     return;
@@ -100,6 +107,33 @@ export async function restoreAction(runtime: CharmRuntime): Promise<void> {
     await tools.actionFail(`restore from ${snapshot.name} failed: ${errorReason(error)}`);
   } finally {
     await tools.leaderSet({ [LEADER_KEYS.restoring]: "" });
+  }
+}
+
+/**
+ * The attached `snapshot` resource, verified by etcd and kept among this unit's snapshots (so that it is listed,
+ * and verified again like any other before the restore); null after failing the action.
+ */
+async function fromResource({ tools, clock }: CharmRuntime, store: SnapshotStore): Promise<SnapshotFacts | null> {
+  const file = await tools.resourceGet("snapshot");
+  const size = file
+    ? await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      )
+    : 0;
+  // Charm stores used zero-byte placeholders for resources nobody uploaded (interfaces §9).
+  if (!file || size === 0) {
+    await tools.actionFail("no snapshot resource is attached (juju attach-resource etcd snapshot=./file.db); nothing was changed");
+    return null;
+  }
+  try {
+    const kept = await store.importFile(file, "attached resource", new Date(clock.now()));
+    await tools.jujuLog(`kept the attached snapshot resource as ${kept.name} (revision ${kept.revision})`);
+    return kept;
+  } catch (error) {
+    await tools.actionFail(`the attached snapshot resource does not verify (${errorReason(error)}); nothing was changed`);
+    return null;
   }
 }
 

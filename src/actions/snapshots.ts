@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { LEADER_KEYS, latestSnapshotValue } from "../charm/cluster-data.js";
 import type { CharmRuntime } from "../charm/runtime.js";
 import { clientUrlOf } from "../domain/member.js";
 import { EtcdctlError, errorReason } from "../etcd/etcdctl.js";
@@ -27,6 +28,7 @@ function describe(facts: SnapshotFacts, root: string): ActionResults {
     sha256: facts.sha256,
     "taken-at": facts.takenAt,
     member: facts.member,
+    scheduled: facts.scheduled,
   };
 }
 
@@ -55,6 +57,8 @@ export async function snapshotAction({ event, tools, machine, etcd, paths, clock
   const { url, member } = source;
   try {
     const facts = await new SnapshotStore(paths.snapshotsDir).take((file) => etcd.snapshotSave(url, file), member, new Date(clock.now()));
+    // On the leader, the newest snapshot the cluster has: what scheduled snapshots count their interval from.
+    if (await tools.isLeader()) await tools.leaderSet({ [LEADER_KEYS.latestSnapshot]: latestSnapshotValue(facts.name, clock.now()) });
     await tools.actionSet(describe(facts, paths.root));
     await tools.jujuLog(`took and verified snapshot ${facts.name} of ${member} at revision ${facts.revision}`);
   } catch (error) {

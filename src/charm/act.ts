@@ -10,6 +10,7 @@ import type { Clock } from "./runtime.js";
 import { actTls } from "./act-tls.js";
 import { actCredentials, publishConsumers } from "./act-credentials.js";
 import { removeMember } from "./act-membership.js";
+import { takeScheduledSnapshot } from "./act-snapshots.js";
 import { CLUSTER_LOCK, RECONFIGURATION_WAIT_MS, retry, startingService, waitHealthy, waitServing } from "./waits.js";
 
 /** What act reaches the world through: Juju (written through), the cluster, the machine, a log and a clock. */
@@ -188,6 +189,9 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
     case "record-client-secrets":
     case "drop-client-credentials":
       await actCredentials(action, world);
+      return;
+    case "take-scheduled-snapshot":
+      await takeScheduledSnapshot(action, world);
       return;
     case "await-election":
       await clock.sleep(action.delayMs);

@@ -138,6 +138,11 @@ export type Action =
   | { readonly kind: "record-client-secrets"; readonly secrets: Readonly<Record<string, string>> }
   /** The leader drops the client identities of relations that are gone. */
   | { readonly kind: "drop-client-credentials"; readonly relationNumbers: readonly string[]; readonly secretIds: readonly string[] }
+  /**
+   * The leader's scheduled snapshot (snapshot-interval): taken from its own member, verified and kept, older
+   * scheduled ones pruned to `retention`; recorded in leader data, or its failure (a hook never fails for it).
+   */
+  | { readonly kind: "take-scheduled-snapshot"; readonly url: string; readonly memberName: string; readonly retention: number }
   /** ETCDCTL_* for operators on this unit. */
   | { readonly kind: "write-etcdctl-env"; readonly text: string }
   /** Members answer but name no raft leader: usually mid-election (right after a restart); look again shortly. */
@@ -179,6 +184,7 @@ export const ACTION_KINDS = [
   "record-client-secrets",
   "drop-client-credentials",
   "write-etcdctl-env",
+  "take-scheduled-snapshot",
 ] as const satisfies readonly ActionKind[];
 type Missing = Exclude<ActionKind, (typeof ACTION_KINDS)[number]>;
 /** A compile error here names an action kind missing from ACTION_KINDS. */

@@ -54,6 +54,10 @@ export interface LeaderData {
   readonly clientUrls: readonly string[];
   /** The snapshot a restore action is putting the cluster back to, while that action runs. */
   readonly restoring?: string | undefined;
+  /** The newest verified snapshot the leader took (scheduled, or the snapshot action on the leader). */
+  readonly latestSnapshot?: { readonly name: string; readonly takenAtMs: number } | undefined;
+  /** The last scheduled snapshot that failed, when none succeeded since: when, and why. */
+  readonly snapshotFailure?: { readonly atMs: number; readonly reason: string } | undefined;
   /** The Juju secret holding the cluster CA's certificate and key (readable by every unit of this application). */
   readonly caSecretId: string | undefined;
   /** The CA certificates members trust (public), PEM: the current CA first, then any other still trusted. */
@@ -99,7 +103,30 @@ export const LEADER_KEYS = {
   clientSecretPrefix: "tls-client-",
   /** The snapshot a restore action is putting the cluster back to, while it runs: no unit joins meanwhile. */
   restoring: "restoring",
+  /** `<ms since the epoch>,<snapshot name>`: the newest verified snapshot the leader took. */
+  latestSnapshot: "snapshot-latest",
+  /** `<ms since the epoch>,<reason>`: the last scheduled snapshot failed (cleared by the next that succeeds). */
+  snapshotFailure: "snapshot-failed",
 } as const;
+
+/** The leader-data value of a snapshot the leader took. */
+export function latestSnapshotValue(name: string, takenAtMs: number): string {
+  return `${Math.floor(takenAtMs)},${name}`;
+}
+
+/** The leader-data value of a scheduled snapshot that failed. */
+export function snapshotFailureValue(atMs: number, reason: string): string {
+  return `${Math.floor(atMs)},${reason.replace(/\s+/g, " ").slice(0, 300)}`;
+}
+
+const LatestSnapshot = z
+  .string()
+  .regex(new RegExp(`^[0-9]{1,15},${SNAPSHOT_NAME.source.replace(/^\^/, "")}`))
+  .transform((value) => ({ takenAtMs: Number(value.slice(0, value.indexOf(","))), name: value.slice(value.indexOf(",") + 1) }));
+const SnapshotFailure = z
+  .string()
+  .regex(/^[0-9]{1,15},.{1,300}$/)
+  .transform((value) => ({ atMs: Number(value.slice(0, value.indexOf(","))), reason: value.slice(value.indexOf(",") + 1) }));
 
 export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: LeaderData; rejected: Rejected[] } {
   const rejected: Rejected[] = [];
@@ -140,6 +167,8 @@ export function parseLeaderData(raw: Readonly<Record<string, string>>): { data: 
       ),
       clientUrls: take(LEADER_KEYS.clientUrls, ClientUrlList) ?? [],
       restoring: take(LEADER_KEYS.restoring, z.string().regex(SNAPSHOT_NAME)),
+      latestSnapshot: take(LEADER_KEYS.latestSnapshot, LatestSnapshot),
+      snapshotFailure: take(LEADER_KEYS.snapshotFailure, SnapshotFailure),
       caSecretId: take(LEADER_KEYS.caSecret, z.string().regex(SECRET_URI)),
       caBundle: take(LEADER_KEYS.caBundle, CertificateBundle),
       ownCa: take(LEADER_KEYS.ownCa, CertificateBundle),

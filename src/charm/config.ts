@@ -25,6 +25,8 @@ export const CHARM_OPTIONS = [
   "log-level",
   "tls",
   "tls-extra-sans",
+  "snapshot-interval",
+  "snapshot-retention",
 ] as const;
 export type CharmOption = (typeof CHARM_OPTIONS)[number];
 
@@ -87,6 +89,8 @@ export function parseCharmConfig(raw: Record<string, unknown>): ConfigResult {
   const logLevel = read("log-level", choice(LOG_LEVELS));
   const tls = read("tls", Flag);
   const tlsExtraSans = read("tls-extra-sans", Text, extraSansProblem);
+  const snapshotInterval = read("snapshot-interval", Text, snapshotIntervalProblem);
+  const snapshotRetention = read("snapshot-retention", WholeNumber, between(1, 1000));
 
   if (
     problems.length > 0 ||
@@ -101,7 +105,9 @@ export function parseCharmConfig(raw: Record<string, unknown>): ConfigResult {
     enableV2 === undefined ||
     logLevel === undefined ||
     tls === undefined ||
-    tlsExtraSans === undefined
+    tlsExtraSans === undefined ||
+    snapshotInterval === undefined ||
+    snapshotRetention === undefined
   ) {
     return { ok: false, problems: problems.sort((a, b) => optionIndex(a.option) - optionIndex(b.option)) };
   }
@@ -120,6 +126,8 @@ export function parseCharmConfig(raw: Record<string, unknown>): ConfigResult {
       logLevel,
       tls,
       tlsExtraSans: splitSans(tlsExtraSans),
+      snapshotIntervalMs: snapshotInterval === "off" ? undefined : (goDurationNs(snapshotInterval) ?? 0) / 1e6,
+      snapshotRetention,
     },
   };
 }
@@ -173,6 +181,17 @@ function extraSansProblem(text: string, subject: string): string | undefined {
 function isDnsName(name: string): boolean {
   const labels = (name.startsWith("*.") ? name.slice(2) : name).split(".");
   return name.length <= 253 && labels.every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
+
+/** The shortest schedule: a snapshot reads the whole database, so seconds apart is already a heavy load. */
+const MIN_SNAPSHOT_INTERVAL_NS = 10 * NANOSECONDS_PER_SECOND;
+
+function snapshotIntervalProblem(interval: string, subject: string): string | undefined {
+  if (interval === "off") return undefined;
+  const nanoseconds = goDurationNs(interval);
+  if (nanoseconds === undefined) return `${subject} must be off, or a duration such as 6h, 30m or 1h30m`;
+  if (nanoseconds < MIN_SNAPSHOT_INTERVAL_NS) return `${subject} must be at least 10s`;
+  return nanoseconds > MAX_DURATION_NS ? `${subject} must be at most 2562047h` : undefined;
 }
 
 /** Go's time.Duration is an int64 of nanoseconds; etcd cannot hold a longer retention. */

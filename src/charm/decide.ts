@@ -9,6 +9,7 @@ import { blockedMessage, type EtcdSettings } from "./config.js";
 import { decideDeparture, memberDataOfNoMember, nextMembershipChange, recordedMembers, votingMajority } from "./membership.js";
 import type { Observed } from "./observed.js";
 import { consumerBags, reportedStatus } from "./report.js";
+import { scheduledSnapshotDue } from "./schedule.js";
 import { decideClientCredentials, etcdctlEnvironment } from "./credentials.js";
 import { memberScheme, tlsFiles } from "./tls.js";
 import { decideTlsMaterial } from "./trust.js";
@@ -201,6 +202,16 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     if (bags) return decision({ kind: "publish-consumers", ...bags }, "maintenance", "publishing connection details");
     const env = etcdctlEnvironment(localUrl, files, paths);
     if (env !== o.tls.etcdctlEnv) return decision({ kind: "write-etcdctl-env", text: env }, "maintenance", "writing etcdctl's environment for operators");
+  }
+
+  // 5. The leader's scheduled snapshot, from its own voting member while the cluster has a majority and a leader.
+  const clusterServes = o.cluster !== undefined && o.cluster.raftLeaderId !== undefined && votingMajority(o.cluster).held;
+  if (o.isLeader && liveSelf && !selfMember?.isLearner && clusterServes && settings && scheduledSnapshotDue(o, settings)) {
+    return decision(
+      { kind: "take-scheduled-snapshot", url: localUrl, memberName: o.memberName, retention: settings.snapshotRetention },
+      "maintenance",
+      "taking a scheduled snapshot",
+    );
   }
 
   if (blocked) return decision(undefined, "blocked", blocked);

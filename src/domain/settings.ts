@@ -28,4 +28,8 @@ export interface EtcdSettings {
   readonly tls: boolean;
   /** DNS names and IP addresses added to every member certificate (names or VIPs operators put in front). */
   readonly tlsExtraSans: readonly string[];
+  /** Scheduled snapshots: how often the leader takes one (ms); undefined when off. */
+  readonly snapshotIntervalMs: number | undefined;
+  /** How many scheduled snapshots the leader's unit keeps. */
+  readonly snapshotRetention: number;
 }

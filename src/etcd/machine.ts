@@ -4,6 +4,7 @@ import { EtcdFiles } from "./files.js";
 import { etcdBinariesPresent, etcdVersion, installEtcd } from "./install.js";
 import type { EtcdPaths } from "./paths.js";
 import { SystemdService } from "./service.js";
+import { SnapshotStore } from "./snapshots.js";
 import { loadTemplates, type Templates } from "./templates.js";
 import { TlsFileStore } from "./tls-files.js";
 
@@ -49,6 +50,8 @@ export interface Machine {
     | "readEtcdctlEnv"
     | "writeEtcdctlEnv"
   >;
+  /** Verified snapshots kept on this machine (the backups storage). */
+  readonly snapshots: Pick<SnapshotStore, "take" | "prune">;
   /** The machine's host name, named in the member certificate. */
   hostname(): string;
   templates(): Promise<Templates>;
@@ -62,6 +65,7 @@ export function hostMachine(paths: EtcdPaths, charmDir: string, log: Logger): Ma
     service,
     packages: { present: etcdBinariesPresent, install: () => installEtcd(files, service, log), version: etcdVersion },
     tls: new TlsFileStore(paths),
+    snapshots: new SnapshotStore(paths.snapshotsDir),
     hostname: () => hostname(),
     templates: () => loadTemplates(charmDir),
   };

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
@@ -27,6 +27,8 @@ export interface SnapshotFacts {
   readonly takenAt: string;
   /** The member it was taken from. */
   readonly member: string;
+  /** Taken by the schedule (snapshot-interval): only those are pruned to snapshot-retention. */
+  readonly scheduled: boolean;
 }
 
 const Status = z.object({ hash: z.number(), revision: z.number(), totalKey: z.number(), totalSize: z.number() });
@@ -53,13 +55,15 @@ const Description = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   takenAt: z.string(),
   member: z.string(),
+  // Descriptions written before schedules existed are the snapshot action's.
+  scheduled: z.boolean().optional().default(false),
 });
 
 export class SnapshotStore {
   constructor(readonly dir: string) {}
 
   /** Takes a snapshot with `save` (into the file it is given), verifies it and keeps it; throws, keeping nothing, if it is not sound. */
-  async take(save: (file: string) => Promise<void>, member: string, now: Date): Promise<SnapshotFacts> {
+  async take(save: (file: string) => Promise<void>, member: string, now: Date, scheduled = false): Promise<SnapshotFacts> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await chmod(this.dir, 0o700);
     const taking = path.join(this.dir, `.taking-${process.pid}.db`);
@@ -77,6 +81,7 @@ export class SnapshotStore {
         sha256: await sha256Of(taking),
         takenAt: now.toISOString(),
         member,
+        scheduled,
       };
       await chmod(taking, 0o600);
       await rename(taking, facts.path);
@@ -103,6 +108,28 @@ export class SnapshotStore {
     }
     const sha256 = await sha256Of(facts.path);
     return sha256 === facts.sha256 ? undefined : `its sha256 is ${sha256}, not the ${facts.sha256} it was taken with`;
+  }
+
+  /**
+   * Keeps a copy of a snapshot file from elsewhere (the `snapshot` resource an operator attached), once etcd
+   * verifies it, as `take` keeps one it saved: the copy is what is restored and listed from then on.
+   */
+  importFile(file: string, source: string, now: Date): Promise<SnapshotFacts> {
+    return this.take((target) => copyFile(file, target), source, now);
+  }
+
+  /**
+   * Deletes scheduled snapshots (file and description) beyond the newest `keep`, and returns their names. The
+   * snapshot action's are never pruned: an operator took those on purpose.
+   */
+  async prune(keep: number): Promise<string[]> {
+    const scheduled = (await this.list()).filter((s) => s.scheduled);
+    const old = scheduled.slice(0, Math.max(0, scheduled.length - keep));
+    for (const snapshot of old) {
+      await rm(`${snapshot.path}.json`, { force: true });
+      await rm(snapshot.path, { force: true });
+    }
+    return old.map((s) => s.name);
   }
 
   /** Verified snapshots, oldest first; a description that does not parse is skipped. */

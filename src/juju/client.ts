@@ -225,6 +225,21 @@ export class HookTools {
     await this.run("secret-remove", [id]);
   }
 
+  // --- resources ---------------------------------------------------------------------------------------------
+
+  /**
+   * The path of the resource's current file on this machine, copied from the controller (interfaces §9);
+   * undefined when nothing was uploaded (the controller's "not found").
+   */
+  async resourceGet(name: string): Promise<string | undefined> {
+    try {
+      return (await this.run("resource-get", [name])).trim();
+    } catch (error) {
+      if (error instanceof HookToolError && /not found/.test(error.jujuMessage)) return undefined;
+      throw error;
+    }
+  }
+
   // --- status, version, logs ----------------------------------------------------------------------------------
 
   /** Applied at once and not rolled back (§3.9). `application: true` needs leadership. */

@@ -37,6 +37,8 @@ describe("the charm config", () => {
         logLevel: "info",
         tls: true,
         tlsExtraSans: [],
+        snapshotIntervalMs: undefined,
+        snapshotRetention: 7,
       },
     });
   });
@@ -63,8 +65,15 @@ describe("the charm config", () => {
     ["enable-v2", false],
     ["log-level", "debug"],
     ["log-level", "fatal"],
+    ["snapshot-interval", "6h"],
+    ["snapshot-interval", "10s"],
+    ["snapshot-retention", 1],
   ])("accepts %s %j", (option, value) => {
     expect(problemsOf(withOptions({ [option]: value }))).toEqual([]);
+  });
+
+  it("reads snapshot-interval as off or a duration in milliseconds", () => {
+    expect(parseCharmConfig(withOptions({ "snapshot-interval": "1h30m" }))).toMatchObject({ ok: true, settings: { snapshotIntervalMs: 5_400_000 } });
   });
 
   it("accepts a revision count as retention when auto-compaction-mode is revision", () => {
@@ -103,6 +112,10 @@ describe("the charm config", () => {
         "etcd.example.com,$(reboot)",
         'tls-extra-sans "etcd.example.com,$(reboot)" must list DNS names or IP addresses ("$(reboot)" is neither)',
       ],
+      ["snapshot-interval", "9s", 'snapshot-interval "9s" must be at least 10s'],
+      ["snapshot-interval", "daily", 'snapshot-interval "daily" must be off, or a duration such as 6h, 30m or 1h30m'],
+      ["snapshot-interval", "0", 'snapshot-interval "0" must be at least 10s'],
+      ["snapshot-retention", 0, "snapshot-retention 0 must be between 1 and 1000"],
       ["tls-extra-sans", "-bad-.example.com", 'tls-extra-sans "-bad-.example.com" must list DNS names or IP addresses ("-bad-.example.com" is neither)'],
     ])("%s %j", (option, value, message) => {
       expect(problemsOf(withOptions({ [option]: value }))).toEqual([{ option, message }]);

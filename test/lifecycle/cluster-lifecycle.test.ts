@@ -130,13 +130,15 @@ describe("an etcd cluster through its whole life, on the packed 24.04 charm and 
     await write(status, "after-three");
   });
 
-  it("add-unit -n 2 again: five voting members, each new unit joining in its own install hook", async () => {
+  // A machine charm's deploy-time storage is attached before install (juju-hook-contract.md §6, deploy order), so
+  // a new unit's first hook is data-storage-attached: it converges there, like in every other hook.
+  it("add-unit -n 2 again: five voting members, each new unit joining in its own first hook", async () => {
     const runsBefore = (await model.debugLog()).length;
     await model.ok("add-unit", "etcd", "-n", "2");
     await write(await expectConvergedCluster(model, keys), "after-five");
     // The cluster was there before the units: each finds it through the client URLs in leader settings.
     const added = (await model.debugLog()).slice(runsBefore).filter((entry) => entry.logs.some((log) => / as a learner$/.test(log.message)));
-    expect(added.map((entry) => `${entry.unit} ${entry.name}`).sort()).toEqual(["etcd/3 install", "etcd/4 install"]);
+    expect(added.map((entry) => `${entry.unit} ${entry.name}`).sort()).toEqual(["etcd/3 data-storage-attached", "etcd/4 data-storage-attached"]);
   });
 
   it("remove-unit of the Juju leader: it leaves the member list, another unit leads, nothing restarts", async () => {

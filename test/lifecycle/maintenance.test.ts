@@ -1,6 +1,6 @@
 import { execa } from "execa";
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tlsFlags } from "../../src/etcd/etcdctl.js";
@@ -121,5 +121,24 @@ describe("maintenance: NOSPACE, compact, defrag, alarms, snapshots", { timeout: 
     const unknownParam = await m.run("run", "etcd/0", "snapshot", "member=etcd9");
     expect(unknownParam.exitCode).not.toBe(0);
     expect(String(unknownParam.stderr)).toContain("validation failed");
+  });
+
+  it("scheduled snapshots come every snapshot-interval, only scheduled ones are pruned to snapshot-retention, and the status gives the newest's age", async () => {
+    await m.ok("config", "etcd", "snapshot-interval=10s", "snapshot-retention=2");
+    const pruned = async () =>
+      (await m.debugLog()).some((entry) => entry.logs.some((line) => /took and verified scheduled snapshot \S+ .*; pruned etcd-snapshot-/.test(line.message)));
+    for (let i = 0; i < 90 && !(await pruned()); i++) await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await pruned()).toBe(true);
+    const listed = Object.values((await run("list-snapshots")).results?.snapshots as Record<string, Record<string, string>>);
+    // The schedule's newest two, and the one the snapshot action took (the test before this one).
+    expect(listed.map((snapshot) => snapshot.scheduled).sort()).toEqual(["false", "true", "true"]);
+    const dir = path.join(unitRoot(m.dir, "etcd/0"), "var", "lib", "etcd-snapshots");
+    expect((await readdir(dir)).filter((name) => name.endsWith(".db")).sort()).toEqual(listed.map((snapshot) => snapshot.name).sort());
+    const message = (await m.status()).applications.etcd?.units?.["etcd/0"]?.["workload-status"]?.message ?? "";
+    expect(message).toMatch(/^1 member, healthy, raft leader etcd\/0; last snapshot [0-9]+s ago$/);
+
+    await m.ok("config", "etcd", "snapshot-interval=off");
+    await m.ok("wait");
+    expect((await m.status()).applications.etcd?.units?.["etcd/0"]?.["workload-status"]?.message).toBe("1 member, healthy, raft leader etcd/0");
   });
 });

@@ -35,6 +35,9 @@ describe("the shell tests reach every action decide can choose", () => {
     await everyUnit(6);
     world.juju.relations.delete("db:2");
     await run("etcd/0", "update-status"); // drop-client-credentials
+    world.juju.config["snapshot-interval"] = "1h";
+    await run("etcd/0", "update-status"); // take-scheduled-snapshot
+    world.juju.config["snapshot-interval"] = "off";
     world.cluster.leaderId = undefined;
     world.clock.sleep = async (ms) => {
       world.clock.current += ms;

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { memberUrl, schemeOf } from "../../../src/domain/address.js";
 import type { RunningFiles } from "../../../src/etcd/files.js";
+import type { SnapshotFacts } from "../../../src/etcd/snapshots.js";
 import type { Machine } from "../../../src/etcd/machine.js";
 import { etcdPaths } from "../../../src/etcd/paths.js";
 import { parseRenderedConfig } from "../../../src/etcd/render.js";
@@ -34,6 +35,43 @@ export class FakeMachine implements Machine {
   /** The client URL the running etcd serves (what a stop takes out of the cluster, whatever the files say now). */
   servingClientUrl: string | undefined;
   readonly tls: FakeTlsStore;
+  /** Snapshots kept on this machine, oldest first; `snapshotError` makes the next take fail (once). */
+  readonly kept: SnapshotFacts[] = [];
+  snapshotError: string | undefined;
+  readonly snapshots: Machine["snapshots"] = {
+    take: async (save, member, now, scheduled = false) => {
+      const name = `etcd-snapshot-${now
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z")}-rev${this.kept.length + 1}.db`;
+      await save(`/var/lib/etcd-snapshots/.taking-1.db`);
+      const error = this.snapshotError;
+      this.snapshotError = undefined;
+      if (error) throw new Error(error);
+      const facts: SnapshotFacts = {
+        name,
+        path: `/var/lib/etcd-snapshots/${name}`,
+        revision: this.kept.length + 1,
+        keys: 1,
+        sizeBytes: 20480,
+        hash: 1,
+        sha256: "0".repeat(64),
+        takenAt: now.toISOString(),
+        member,
+        scheduled,
+      };
+      this.kept.push(facts);
+      this.note(`snapshot ${name}`);
+      return facts;
+    },
+    prune: async (keep) => {
+      const scheduled = this.kept.filter((s) => s.scheduled);
+      const old = scheduled.slice(0, Math.max(0, scheduled.length - keep));
+      for (const snapshot of old) this.kept.splice(this.kept.indexOf(snapshot), 1);
+      if (old.length > 0) this.note(`prune ${old.map((s) => s.name).join(",")}`);
+      return old.map((s) => s.name);
+    },
+  };
 
   constructor(
     private readonly address: string,

@@ -35,6 +35,8 @@ const DEFAULT_CONFIG = {
   "log-level": "info",
   tls: true,
   "tls-extra-sans": "",
+  "snapshot-interval": "off",
+  "snapshot-retention": 7,
 };
 
 /** What one hook or action run did: the outcome and everything it touched, in order. */

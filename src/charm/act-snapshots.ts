@@ -1,0 +1,31 @@
+import { errorReason } from "../etcd/etcdctl.js";
+import type { ActWorld } from "./act.js";
+import type { Action } from "./actions.js";
+import { LEADER_KEYS, latestSnapshotValue, snapshotFailureValue } from "./cluster-data.js";
+
+type TakeScheduledSnapshot = Extract<Action, { kind: "take-scheduled-snapshot" }>;
+
+/**
+ * The leader's scheduled snapshot: taken from its own member and verified (etcd/snapshots.ts keeps nothing that
+ * does not verify), older scheduled ones pruned only once the new one is kept. A failure is recorded in leader
+ * data (the status says so, and the schedule waits before trying again) and logged, never thrown: a full disk
+ * must not fail every hook of the leader.
+ */
+export async function takeScheduledSnapshot(action: TakeScheduledSnapshot, world: ActWorld): Promise<void> {
+  const { etcd, machine, juju, clock, log } = world;
+  const now = clock.now();
+  try {
+    const facts = await machine.snapshots.take((file) => etcd.snapshotSave(action.url, file), action.memberName, new Date(now), true);
+    const pruned = await machine.snapshots.prune(action.retention);
+    await juju.leaderSet({ [LEADER_KEYS.latestSnapshot]: latestSnapshotValue(facts.name, now), [LEADER_KEYS.snapshotFailure]: "" });
+    await juju.tools.jujuLog(
+      `took and verified scheduled snapshot ${facts.name} (revision ${facts.revision}, ${facts.sizeBytes} bytes)` +
+        (pruned.length > 0 ? `; pruned ${pruned.join(", ")}` : ""),
+    );
+  } catch (error) {
+    const reason = errorReason(error);
+    log.warn({ error: reason }, "scheduled snapshot failed");
+    await juju.leaderSet({ [LEADER_KEYS.snapshotFailure]: snapshotFailureValue(now, reason) });
+    await juju.tools.jujuLog(`scheduled snapshot failed, nothing was kept: ${reason}`, "WARNING");
+  }
+}
