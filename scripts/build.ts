@@ -14,7 +14,9 @@ export const bundlePath = path.join(repoRoot, "dist", "charm.mjs");
 export const mainBundlePath = path.join(repoRoot, "dist", "charm-main.mjs");
 /** Certificate issuing (@peculiar/x509 and its polyfill): a file of its own, loaded only by hooks that issue. */
 export const pkiBundlePath = path.join(repoRoot, "dist", "charm-pki.mjs");
-export const BUNDLE_PATHS = [bundlePath, mainBundlePath, pkiBundlePath] as const;
+/** Snapshot backups to S3 (the AWS SDK): a file of its own, loaded only by hooks that talk to the bucket (src/s3/load.ts). */
+export const s3BundlePath = path.join(repoRoot, "dist", "charm-s3.mjs");
+export const BUNDLE_PATHS = [bundlePath, mainBundlePath, pkiBundlePath, s3BundlePath] as const;
 
 /**
  * Two files: dist/charm.mjs, a small entry that lets ignored events exit before anything else loads, and
@@ -31,12 +33,22 @@ export async function buildCharmBundle(): Promise<string> {
     // CommonJS dependencies (commander, pino) call require(); give the ESM bundle a real one.
     banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
     // Imported at run time from the file next to it, never bundled in.
-    plugins: [{ name: "pki-bundle", setup: (b) => b.onResolve({ filter: /\/tls\/pki\.js$/ }, () => ({ path: "./charm-pki.mjs", external: true })) }],
+    plugins: [
+      { name: "pki-bundle", setup: (b) => b.onResolve({ filter: /\/tls\/pki\.js$/ }, () => ({ path: "./charm-pki.mjs", external: true })) },
+      { name: "s3-bundle", setup: (b) => b.onResolve({ filter: /\/s3\/object-store\.js$/ }, () => ({ path: "./charm-s3.mjs", external: true })) },
+    ],
   });
   await build({
     ...common,
     entryPoints: [path.join(repoRoot, "src", "tls", "pki.ts")],
     outfile: pkiBundlePath,
+    legalComments: "none",
+    banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
+  });
+  await build({
+    ...common,
+    entryPoints: [path.join(repoRoot, "src", "s3", "object-store.ts")],
+    outfile: s3BundlePath,
     legalComments: "none",
     banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
   });

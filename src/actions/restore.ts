@@ -46,10 +46,10 @@ export async function restoreAction(runtime: CharmRuntime): Promise<void> {
     return;
   }
   const store = new SnapshotStore(paths.snapshotsDir);
-  const snapshot = params.snapshot === FROM_RESOURCE ? await fromResource(runtime, store) : (await store.list()).find((s) => s.name === params.snapshot);
+  const snapshot = params.snapshot === FROM_RESOURCE ? await fromResource(runtime, store) : await byName(runtime, store, params.snapshot);
   if (snapshot === null) return;
   if (!snapshot) {
-    await tools.actionFail(`no snapshot named ${params.snapshot} on this unit (list-snapshots lists them); nothing was changed`);
+    await tools.actionFail(`no snapshot named ${params.snapshot} on this unit or in S3 (list-snapshots lists them); nothing was changed`);
     return;
   }
   const problem = await store.verify(snapshot);
@@ -133,6 +133,34 @@ async function fromResource({ tools, clock }: CharmRuntime, store: SnapshotStore
     return kept;
   } catch (error) {
     await tools.actionFail(`the attached snapshot resource does not verify (${errorReason(error)}); nothing was changed`);
+    return null;
+  }
+}
+
+/**
+ * A snapshot of this unit's by name, else the bucket's (s3-credentials), fetched and verified into this unit's
+ * snapshots first; undefined when neither has it, null after failing the action.
+ */
+async function byName({ tools, offsite, log }: CharmRuntime, store: SnapshotStore, name: string): Promise<SnapshotFacts | null | undefined> {
+  const local = (await store.list()).find((s) => s.name === name);
+  if (local || !(await offsite.connection())) return local;
+  let remote: Awaited<ReturnType<typeof offsite.list>>;
+  try {
+    remote = await offsite.list();
+  } catch (error) {
+    log.warn({ error: errorReason(error) }, "could not list the snapshots in S3");
+    await tools.actionFail(`no snapshot named ${name} on this unit, and the ones in S3 could not be listed (${errorReason(error)}); nothing was changed`);
+    return null;
+  }
+  const described = remote.find((s) => s.name === name);
+  if (!described) return undefined;
+  try {
+    const { objectBytes: _bytes, ...facts } = described;
+    const kept = await store.adopt((file) => offsite.download(name, file).then(() => undefined), facts);
+    await tools.jujuLog(`fetched snapshot ${name} from S3 and verified it`);
+    return kept;
+  } catch (error) {
+    await tools.actionFail(`snapshot ${name} could not be fetched from S3 (${errorReason(error)}); nothing was changed`);
     return null;
   }
 }

@@ -6,6 +6,7 @@ import { clientUrlOf } from "../domain/member.js";
 import { EtcdctlError, errorReason } from "../etcd/etcdctl.js";
 import { localClientUrls } from "./action-input.js";
 import { type SnapshotFacts, SnapshotStore } from "../etcd/snapshots.js";
+import type { OffsiteCopies } from "../charm/offsite.js";
 import type { ActionResults } from "../juju/client.js";
 import { resultKey } from "./health.js";
 
@@ -32,7 +33,7 @@ function describe(facts: SnapshotFacts, root: string): ActionResults {
   };
 }
 
-export async function snapshotAction({ event, tools, machine, etcd, paths, clock }: CharmRuntime): Promise<void> {
+export async function snapshotAction({ event, tools, machine, etcd, paths, clock, offsite }: CharmRuntime): Promise<void> {
   if (!NoParams.safeParse(await tools.actionGet()).success) {
     await tools.actionFail("invalid parameters: snapshot takes none");
     return;
@@ -55,26 +56,62 @@ export async function snapshotAction({ event, tools, machine, etcd, paths, clock
     return;
   }
   const { url, member } = source;
+  let taken: SnapshotFacts;
   try {
     const facts = await new SnapshotStore(paths.snapshotsDir).take((file) => etcd.snapshotSave(url, file), member, new Date(clock.now()));
     // On the leader, the newest snapshot the cluster has: what scheduled snapshots count their interval from.
     if (await tools.isLeader()) await tools.leaderSet({ [LEADER_KEYS.latestSnapshot]: latestSnapshotValue(facts.name, clock.now()) });
     await tools.actionSet(describe(facts, paths.root));
     await tools.jujuLog(`took and verified snapshot ${facts.name} of ${member} at revision ${facts.revision}`);
+    taken = facts;
   } catch (error) {
     await tools.actionFail(`the snapshot of ${member} failed or did not verify, and nothing was kept: ${errorReason(error)}`);
+    return;
+  }
+  // A copy off the machine when the s3-credentials relation gives a bucket; the snapshot is kept here either way.
+  if (!(await offsite.connection())) return;
+  try {
+    const where = await offsite.upload(taken);
+    await tools.actionSet({ s3: where });
+    await tools.jujuLog(`copied snapshot ${taken.name} to ${where}`);
+  } catch (error) {
+    await tools.actionFail(`snapshot ${taken.name} is kept on this unit, but its copy to S3 failed: ${errorReason(error)}`);
   }
 }
 
-export async function listSnapshotsAction({ tools, paths }: CharmRuntime): Promise<void> {
+export async function listSnapshotsAction({ tools, paths, offsite }: CharmRuntime): Promise<void> {
   if (!NoParams.safeParse(await tools.actionGet()).success) {
     await tools.actionFail("invalid parameters: list-snapshots takes none");
     return;
   }
   const snapshots = await new SnapshotStore(paths.snapshotsDir).list();
-  if (snapshots.length === 0) {
-    await tools.actionSet({ count: 0, snapshots: "none" });
-    return;
+  await tools.actionSet(
+    snapshots.length === 0
+      ? { count: 0, snapshots: "none" }
+      : { count: snapshots.length, snapshots: Object.fromEntries(snapshots.map((s) => [resultKey(s.name), describe(s, paths.root)])) },
+  );
+  if (await offsite.connection()) await tools.actionSet({ s3: await listOffsite(offsite) });
+}
+
+/** The bucket's snapshots as results, or why they cannot be listed (the local ones are listed all the same). */
+async function listOffsite(offsite: OffsiteCopies): Promise<ActionResults> {
+  try {
+    const remote = await offsite.list();
+    const entries = remote.map((s) => [
+      resultKey(s.name),
+      {
+        name: s.name,
+        revision: s.revision,
+        keys: s.keys,
+        "size-bytes": s.sizeBytes,
+        sha256: s.sha256,
+        "taken-at": s.takenAt,
+        member: s.member,
+        scheduled: s.scheduled,
+      },
+    ]);
+    return { count: remote.length, snapshots: remote.length === 0 ? "none" : Object.fromEntries(entries) };
+  } catch (error) {
+    return { error: errorReason(error) };
   }
-  await tools.actionSet({ count: snapshots.length, snapshots: Object.fromEntries(snapshots.map((s) => [resultKey(s.name), describe(s, paths.root)])) });
 }

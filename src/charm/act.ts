@@ -11,6 +11,8 @@ import { actTls } from "./act-tls.js";
 import { actCredentials, publishConsumers } from "./act-credentials.js";
 import { removeMember } from "./act-membership.js";
 import { takeScheduledSnapshot } from "./act-snapshots.js";
+import type { OffsiteCopies } from "./offsite.js";
+import { S3_BUCKET_KEY } from "./s3-relation.js";
 import { CLUSTER_LOCK, RECONFIGURATION_WAIT_MS, retry, startingService, waitHealthy, waitServing } from "./waits.js";
 
 /** What act reaches the world through: Juju (written through), the cluster, the machine, a log and a clock. */
@@ -20,6 +22,7 @@ export interface ActWorld {
   readonly machine: Machine;
   readonly log: Logger;
   readonly clock: Clock;
+  readonly offsite: OffsiteCopies;
 }
 
 /** How long a (re)started member may take to serve again. */
@@ -192,6 +195,9 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
       return;
     case "take-scheduled-snapshot":
       await takeScheduledSnapshot(action, world);
+      return;
+    case "request-s3-bucket":
+      await juju.relationSet(action.relationId, { [S3_BUCKET_KEY]: action.bucket }, { app: true });
       return;
     case "await-election":
       await clock.sleep(action.delayMs);

@@ -142,7 +142,16 @@ export type Action =
    * The leader's scheduled snapshot (snapshot-interval): taken from its own member, verified and kept, older
    * scheduled ones pruned to `retention`; recorded in leader data, or its failure (a hook never fails for it).
    */
-  | { readonly kind: "take-scheduled-snapshot"; readonly url: string; readonly memberName: string; readonly retention: number }
+  | {
+      readonly kind: "take-scheduled-snapshot";
+      readonly url: string;
+      readonly memberName: string;
+      readonly retention: number;
+      /** Copy it to the s3-credentials relation's bucket too. */
+      readonly upload: boolean;
+    }
+  /** The bucket this application asks the s3-credentials provider for, in its application databag. */
+  | { readonly kind: "request-s3-bucket"; readonly relationId: string; readonly bucket: string }
   /** ETCDCTL_* for operators on this unit. */
   | { readonly kind: "write-etcdctl-env"; readonly text: string }
   /** Members answer but name no raft leader: usually mid-election (right after a restart); look again shortly. */
@@ -185,6 +194,7 @@ export const ACTION_KINDS = [
   "drop-client-credentials",
   "write-etcdctl-env",
   "take-scheduled-snapshot",
+  "request-s3-bucket",
 ] as const satisfies readonly ActionKind[];
 type Missing = Exclude<ActionKind, (typeof ACTION_KINDS)[number]>;
 /** A compile error here names an action kind missing from ACTION_KINDS. */

@@ -9,6 +9,7 @@ import { blockedMessage, type EtcdSettings } from "./config.js";
 import { decideDeparture, memberDataOfNoMember, nextMembershipChange, recordedMembers, votingMajority } from "./membership.js";
 import type { Observed } from "./observed.js";
 import { consumerBags, reportedStatus } from "./report.js";
+import { requestedBucket } from "./s3-data.js";
 import { scheduledSnapshotDue } from "./schedule.js";
 import { decideClientCredentials, etcdctlEnvironment } from "./credentials.js";
 import { memberScheme, tlsFiles } from "./tls.js";
@@ -206,9 +207,15 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
 
   // 5. The leader's scheduled snapshot, from its own voting member while the cluster has a majority and a leader.
   const clusterServes = o.cluster !== undefined && o.cluster.raftLeaderId !== undefined && votingMajority(o.cluster).held;
+  // The bucket this application asks the s3-credentials provider for (interfaces §3.1): it answers with its settings.
+  if (o.isLeader && o.s3 && o.s3.askedBucket !== requestedBucket(o.s3.id)) {
+    const bucket = requestedBucket(o.s3.id);
+    return decision({ kind: "request-s3-bucket", relationId: o.s3.id, bucket }, "maintenance", "asking the s3-credentials provider for a bucket");
+  }
   if (o.isLeader && liveSelf && !selfMember?.isLearner && clusterServes && settings && scheduledSnapshotDue(o, settings)) {
+    const upload = o.s3 !== undefined && o.s3.problems === undefined;
     return decision(
-      { kind: "take-scheduled-snapshot", url: localUrl, memberName: o.memberName, retention: settings.snapshotRetention },
+      { kind: "take-scheduled-snapshot", url: localUrl, memberName: o.memberName, retention: settings.snapshotRetention, upload },
       "maintenance",
       "taking a scheduled snapshot",
     );

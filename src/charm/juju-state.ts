@@ -30,6 +30,7 @@ import {
 } from "./certificates-data.js";
 import { type ConsumerEndpoint, ENDPOINTS } from "../names.js";
 import type { CertificatesRelation, JujuFacts, Peer } from "./observed.js";
+import { readS3Relation, S3_BUCKET_KEY } from "./s3-relation.js";
 
 export type { JujuFacts };
 
@@ -102,9 +103,11 @@ export class JujuState {
     });
     const certificatesId = certificateIds[0];
     const certificateBags = certificatesId ? await readCertificateBags(tools, certificatesId, unit, log) : undefined;
+    const appName = unit.split("/")[0] ?? unit;
+    const s3 = (await readS3Relation(tools, isLeader, appName, log))?.view;
     const facts: JujuFacts = {
       unit,
-      appName: unit.split("/")[0] ?? unit,
+      appName,
       address,
       isLeader,
       config: parseCharmConfig(configRaw),
@@ -118,6 +121,7 @@ export class JujuState {
       consumers,
       committedClientIssuers: issuersIn(unitState),
       certificates: certificatesView(certificateBags, unitState),
+      s3,
     };
     return new JujuState(tools, facts, leaderRaw, unitState, certificateBags);
   }
@@ -168,6 +172,10 @@ export class JujuState {
   /** relation-set of this unit's own bag in the peer relation or a consumer relation. */
   async relationSet(relationId: string, values: Bag, options: { app?: boolean } = {}): Promise<void> {
     await this.tools.relationSet(relationId, values, options);
+    const s3 = this.current.s3;
+    if (options.app && s3?.id === relationId && values[S3_BUCKET_KEY] !== undefined) {
+      this.current = { ...this.current, s3: { ...s3, askedBucket: values[S3_BUCKET_KEY] || undefined } };
+    }
     if (options.app) return;
     if (this.certificateBags?.id === relationId) {
       this.certificateBags.own = merged(this.certificateBags.own, values);

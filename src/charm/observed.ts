@@ -1,3 +1,4 @@
+import type { S3RelationView } from "./s3-data.js";
 import type { Member } from "../domain/member.js";
 import type { CertificateFacts } from "../tls/inspect.js";
 import type { ConsumerEndpoint } from "../names.js";
@@ -152,6 +153,8 @@ export interface JujuFacts {
   readonly appName: string;
   /** The certificates relation, when there is one. */
   readonly certificates: CertificatesRelation | undefined;
+  /** The s3-credentials relation (snapshot copies), when there is one; no credentials in it. */
+  readonly s3: S3RelationView | undefined;
 }
 
 /** Everything the decisions need: Juju's facts plus the machine and the cluster, gathered fresh at each step of a hook. */

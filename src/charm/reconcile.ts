@@ -16,10 +16,10 @@ const MAX_STEPS = 25 + ELECTION_WAITS;
  * does nothing. Every choice is decide's; this loop only carries state between the world and it.
  */
 export async function reconcile(charm: CharmRuntime): Promise<Decision> {
-  const { tools, log, paths, event, machine, etcd, clock } = charm;
+  const { tools, log, paths, event, machine, etcd, clock, offsite } = charm;
   const hook = hookIntent(event);
   const [juju, templates] = await Promise.all([JujuState.read(tools, event.unit, log), machine.templates()]);
-  const world = { juju, etcd, machine, log, clock };
+  const world = { juju, etcd, machine, log, clock, offsite };
   let lastStatus: string | undefined;
   let lastAction = "none";
   let electionWaits = 0;

@@ -5,6 +5,7 @@ import { type EtcdPaths, etcdPaths } from "../etcd/paths.js";
 import { HookTools } from "../juju/client.js";
 import type { EventContext } from "../juju/context.js";
 import type { Logger } from "../log.js";
+import { type OffsiteCopies, s3Offsite } from "./offsite.js";
 
 /** Time, injected so that the shell's waits and retries run instantly against a fake world in tests. */
 export interface Clock {
@@ -24,6 +25,8 @@ export interface CharmRuntime {
   readonly paths: EtcdPaths;
   readonly log: Logger;
   readonly clock: Clock;
+  /** Copies of snapshots off the machines (the s3-credentials relation's bucket). */
+  readonly offsite: OffsiteCopies;
 }
 
 export type Handler = (charm: CharmRuntime) => Promise<void>;
@@ -33,13 +36,15 @@ export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(
 /** The runtime of a hook on a real unit: hook tools on PATH, etcdctl, systemd, apt and the charm's templates. */
 export function hostRuntime(event: EventContext, log: Logger): CharmRuntime {
   const paths = etcdPaths();
+  const tools = new HookTools();
   return {
     event,
-    tools: new HookTools(),
+    tools,
     etcd: etcdctlCluster({ caFile: paths.caFile, certFile: paths.certFile, keyFile: paths.keyFile }),
     machine: hostMachine(paths, event.charmDir, log),
     paths,
     log,
     clock: systemClock,
+    offsite: s3Offsite(tools, event.unit.split("/")[0] ?? event.unit, log),
   };
 }

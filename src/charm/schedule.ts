@@ -26,7 +26,7 @@ export function snapshotNotes(o: Pick<Observed, "leaderData" | "now" | "config">
   if (interval === undefined) return [];
   const { latestSnapshot, snapshotFailure } = o.leaderData;
   const notes: string[] = [];
-  if (snapshotFailure && (!latestSnapshot || snapshotFailure.atMs > latestSnapshot.takenAtMs)) {
+  if (snapshotFailure && (!latestSnapshot || snapshotFailure.atMs >= latestSnapshot.takenAtMs)) {
     notes.push(`the last scheduled snapshot failed ${ago(o.now - snapshotFailure.atMs)} ago: ${snapshotFailure.reason}`);
   }
   if (!latestSnapshot) return [...notes, "no snapshot yet"];
@@ -37,6 +37,15 @@ export function snapshotNotes(o: Pick<Observed, "leaderData" | "now" | "config">
       : `last snapshot ${ago(age)} ago`,
   );
   return notes;
+}
+
+/**
+ * What the status line adds while the s3-credentials relation cannot take copies: its provider's settings are
+ * missing or wrong (snapshots are still kept on the units, so nothing is blocked).
+ */
+export function offsiteNotes(o: Pick<Observed, "s3">): string[] {
+  const problems = o.s3?.problems;
+  return problems ? [`no snapshot copies to S3: ${problems.join("; ")}`] : [];
 }
 
 /** A duration as an operator reads it at a glance: 45s, 20m, 7h, 3d. */

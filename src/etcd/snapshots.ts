@@ -119,6 +119,29 @@ export class SnapshotStore {
   }
 
   /**
+   * Keeps a snapshot fetched from elsewhere (the S3 bucket) under its own name, once etcd reads it as the one its
+   * description names (same hash and revision) with the same sha256: the copy is what is restored from then on.
+   */
+  async adopt(fetch: (file: string) => Promise<void>, described: Omit<SnapshotFacts, "path">): Promise<SnapshotFacts> {
+    if (!SNAPSHOT_NAME.test(described.name)) throw new Error(`${JSON.stringify(described.name)} is not a snapshot name`);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const fetching = path.join(this.dir, `.fetching-${process.pid}.db`);
+    try {
+      await fetch(fetching);
+      const facts: SnapshotFacts = { ...described, path: path.join(this.dir, described.name) };
+      const problem = await this.verify({ ...facts, path: fetching });
+      if (problem) throw new Error(`${described.name} is not the snapshot its description names: ${problem}`);
+      await chmod(fetching, 0o600);
+      await rename(fetching, facts.path);
+      const { path: _where, ...description } = facts;
+      await writeFile(`${facts.path}.json`, `${JSON.stringify(description, null, 1)}\n`, { mode: 0o600 });
+      return facts;
+    } finally {
+      await rm(fetching, { force: true });
+    }
+  }
+
+  /**
    * Deletes scheduled snapshots (file and description) beyond the newest `keep`, and returns their names. The
    * snapshot action's are never pruned: an operator took those on purpose.
    */

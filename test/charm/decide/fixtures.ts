@@ -222,6 +222,7 @@ export function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     clientSecretsToRecord: {},
     appName: "etcd",
     certificates: undefined,
+    s3: undefined,
     tls: tlsInPlace(n),
     hostname: hostname(n),
     ...overrides,

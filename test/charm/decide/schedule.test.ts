@@ -17,7 +17,7 @@ const HEALTHY = "3 members, healthy, raft leader etcd/0";
 describe("scheduled snapshots", () => {
   it("the leader takes one from its own member as soon as scheduling is on and none was taken", () => {
     expect(run(scheduled(0))).toEqual({
-      action: { kind: "take-scheduled-snapshot", url: clientUrl(0), memberName: "etcd0", retention: 3 },
+      action: { kind: "take-scheduled-snapshot", url: clientUrl(0), memberName: "etcd0", retention: 3, upload: false },
       status: { kind: "maintenance", message: "taking a scheduled snapshot" },
     });
   });
@@ -65,5 +65,31 @@ describe("scheduled snapshots", () => {
 
   it("ages read at a glance", () => {
     expect([ago(4000), ago(89_000), ago(45 * 60_000), ago(7 * HOUR), ago(72 * HOUR)]).toEqual(["4s", "89s", "45m", "7h", "3d"]);
+  });
+});
+
+describe("copies to S3 (the s3-credentials relation, interfaces §3.1)", () => {
+  const ready = { id: "s3-credentials:9", askedBucket: "relation-9", problems: undefined, where: 'bucket "b" at http://10.0.0.99:9000' };
+
+  it("the leader asks for bucket relation-<id> until its databag holds it; other units never do", () => {
+    expect(run(scheduled(0, { latestSnapshot: { name: SNAPSHOT, takenAtMs: NOW } }, { s3: { ...ready, askedBucket: undefined } }))).toEqual({
+      action: { kind: "request-s3-bucket", relationId: "s3-credentials:9", bucket: "relation-9" },
+      status: { kind: "maintenance", message: "asking the s3-credentials provider for a bucket" },
+    });
+    expect(run(scheduled(1, {}, { s3: { ...ready, askedBucket: undefined } })).action).toBeUndefined();
+  });
+
+  it("a scheduled snapshot is copied only when the provider's settings are ready", () => {
+    expect(run(scheduled(0, {}, { s3: ready })).action).toMatchObject({ kind: "take-scheduled-snapshot", upload: true });
+    const waiting = { ...ready, problems: ["secret-key is missing"], where: undefined };
+    expect(run(scheduled(0, {}, { s3: waiting })).action).toMatchObject({ kind: "take-scheduled-snapshot", upload: false });
+  });
+
+  it("settings with problems are named in every unit's status, which stays active", () => {
+    const waiting = { ...ready, problems: ["secret-key is missing", "bucket is missing"], where: undefined };
+    expect(run(converged(2, { s3: waiting })).status).toEqual({
+      kind: "active",
+      message: `${HEALTHY}; no snapshot copies to S3: secret-key is missing; bucket is missing`,
+    });
   });
 });

@@ -38,6 +38,9 @@ describe("the shell tests reach every action decide can choose", () => {
     world.juju.config["snapshot-interval"] = "1h";
     await run("etcd/0", "update-status"); // take-scheduled-snapshot
     world.juju.config["snapshot-interval"] = "off";
+    const s3 = world.juju.addRelation("s3-credentials", ["s3-integrator/0"]);
+    await run("etcd/0", "update-status"); // request-s3-bucket
+    world.juju.relations.delete(s3);
     world.cluster.leaderId = undefined;
     world.clock.sleep = async (ms) => {
       world.clock.current += ms;

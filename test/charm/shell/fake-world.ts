@@ -9,6 +9,7 @@ import { repoRoot } from "../../../scripts/build.js";
 import { FakeCluster } from "./fake-cluster.js";
 import { FakeJuju, type ToolCall } from "./fake-juju.js";
 import { FakeMachine } from "./fake-machine.js";
+import { FakeBucket } from "./fake-offsite.js";
 
 /** Time that passes only when the charm sleeps: retries and waits run in microseconds. */
 export class FakeClock implements Clock {
@@ -64,6 +65,8 @@ export class FakeWorld {
   readonly cluster = new FakeCluster();
   readonly machines = new Map<string, FakeMachine>();
   readonly clock = new FakeClock();
+  /** The s3-credentials relation's bucket, when a test relates one. */
+  readonly bucket = new FakeBucket();
   readonly peerRelation: string;
   /** Every structured log line the charm wrote, parsed. */
   readonly logLines: Record<string, unknown>[] = [];
@@ -92,14 +95,17 @@ export class FakeWorld {
 
   runtime(unit: string, dispatchPath: string, env: Record<string, string> = {}): CharmRuntime {
     const event = readEventContext({ JUJU_DISPATCH_PATH: dispatchPath, JUJU_UNIT_NAME: unit, JUJU_CHARM_DIR: repoRoot, JUJU_VERSION: "3.6.0", ...env });
+    const tools = new HookTools(this.juju.runner(unit));
+    const log = pino({ level: "info", base: { unit } }, { write: (line: string) => this.logLines.push(JSON.parse(line) as Record<string, unknown>) });
     return {
       event,
-      tools: new HookTools(this.juju.runner(unit)),
+      tools,
       etcd: this.cluster,
       machine: this.machine(unit),
       paths: etcdPaths("/"),
-      log: pino({ level: "info", base: { unit } }, { write: (line: string) => this.logLines.push(JSON.parse(line) as Record<string, unknown>) }),
+      log,
       clock: this.clock,
+      offsite: this.bucket.offsite(tools, "etcd", log),
     };
   }
 

@@ -68,11 +68,18 @@ describe("consumers", () => {
 });
 
 describe("every hook the charm handles converges the same way", () => {
-  // The certificates relation's hooks have their own tests (certificates.test.ts): that relation changes what a unit does.
+  // The certificates and s3-credentials relations' hooks have their own tests (certificates.test.ts,
+  // s3-copies.test.ts): those relations change what a unit does.
   // Teardown (stop, remove, data-storage-detaching: the unit leaves the cluster) is tested in departures.test.ts.
   it.each(
     HANDLED_HOOKS.filter(
-      (hook) => hook !== "stop" && hook !== "remove" && hook !== "data-storage-detaching" && !hook.endsWith("-departed") && !hook.startsWith("certificates-"),
+      (hook) =>
+        hook !== "stop" &&
+        hook !== "remove" &&
+        hook !== "data-storage-detaching" &&
+        !hook.endsWith("-departed") &&
+        !hook.startsWith("certificates-") &&
+        !hook.startsWith("s3-credentials-"),
     ),
   )("%s on a converged unit writes nothing, restarts nothing and reports the cluster", async (hook) => {
     const { world, db, proxy } = await converged();
