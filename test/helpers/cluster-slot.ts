@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 
 /**
  * Test files that run whole etcd clusters of the packed charm (test/cluster-files.ts names them) take turns: two
@@ -41,9 +41,20 @@ async function take(): Promise<void> {
 
 /** Call at a cluster test file's top level: the file's tests run while it holds the slot. */
 export function oneClusterFileAtATime(): void {
-  beforeAll(take, 3_600_000);
+  let asked = 0;
+  let taken = 0;
+  beforeAll(async () => {
+    asked = Date.now();
+    await take();
+    taken = Date.now();
+  }, 3_600_000);
   afterAll(async () => {
     const holder = Number(await readFile(path.join(SLOT, "pid"), "utf8").catch(() => ""));
     if (holder === process.pid) await rm(SLOT, { recursive: true, force: true });
+    // The files that hold the slot longest are the suite's critical path: its duration is about their sum.
+    const file = path.relative(process.cwd(), expect.getState().testPath ?? "");
+    console.log(`cluster slot: ${file} held it ${seconds(Date.now() - taken)} s after waiting ${seconds(taken - asked)} s`);
   });
 }
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
