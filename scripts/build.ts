@@ -19,39 +19,36 @@ export const s3BundlePath = path.join(repoRoot, "dist", "charm-s3.mjs");
 export const BUNDLE_PATHS = [bundlePath, mainBundlePath, pkiBundlePath, s3BundlePath] as const;
 
 /**
- * Two files: dist/charm.mjs, a small entry that lets ignored events exit before anything else loads, and
- * dist/charm-main.mjs, the whole program in one bundle (no node_modules on the unit).
+ * dist/charm.mjs, a small entry that lets ignored events exit before anything else loads; dist/charm-main.mjs,
+ * the program in one bundle (no node_modules on the unit); and the bundles of the heavy libraries beside it
+ * (certificate issuing, the S3 client), imported only by the hooks that use them.
  */
 export async function buildCharmBundle(): Promise<string> {
   const common = { bundle: true, platform: "node", format: "esm", target: "node20", minify: true, logLevel: "warning" } as const;
-  await build({
+  // CommonJS dependencies (commander, pino, the AWS SDK) call require(); give each ESM bundle a real one.
+  const withRequire = {
     ...common,
+    legalComments: "none",
+    banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
+  } as const;
+  await build({
+    ...withRequire,
     entryPoints: [path.join(repoRoot, "src", "main.ts")],
     outfile: mainBundlePath,
     keepNames: true,
-    legalComments: "none",
-    // CommonJS dependencies (commander, pino) call require(); give the ESM bundle a real one.
-    banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
     // Imported at run time from the file next to it, never bundled in.
     plugins: [
       { name: "pki-bundle", setup: (b) => b.onResolve({ filter: /\/tls\/pki\.js$/ }, () => ({ path: "./charm-pki.mjs", external: true })) },
       { name: "s3-bundle", setup: (b) => b.onResolve({ filter: /\/s3\/object-store\.js$/ }, () => ({ path: "./charm-s3.mjs", external: true })) },
     ],
   });
-  await build({
-    ...common,
-    entryPoints: [path.join(repoRoot, "src", "tls", "pki.ts")],
-    outfile: pkiBundlePath,
-    legalComments: "none",
-    banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
-  });
-  await build({
-    ...common,
-    entryPoints: [path.join(repoRoot, "src", "s3", "object-store.ts")],
-    outfile: s3BundlePath,
-    legalComments: "none",
-    banner: { js: 'import { createRequire as __charmCreateRequire } from "node:module"; const require = __charmCreateRequire(import.meta.url);' },
-  });
+  // The heavy libraries, each a bundle of its own that only the hooks needing it load.
+  for (const [entry, outfile] of [
+    [["tls", "pki.ts"], pkiBundlePath],
+    [["s3", "object-store.ts"], s3BundlePath],
+  ] as const) {
+    await build({ ...withRequire, entryPoints: [path.join(repoRoot, "src", ...entry)], outfile });
+  }
   await build({
     ...common,
     entryPoints: [path.join(repoRoot, "src", "entry.ts")],

@@ -4,7 +4,7 @@ import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from
 import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
-import { SNAPSHOT_NAME } from "../domain/snapshot-name.js";
+import { SNAPSHOT_NAME, SnapshotDescription } from "../domain/snapshot-name.js";
 import { utcStamp } from "../domain/utc-stamp.js";
 import { EtcdctlError, firstErrorLine } from "./etcdctl.js";
 
@@ -46,19 +46,6 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-const Description = z.object({
-  name: z.string().regex(SNAPSHOT_NAME),
-  revision: z.number().int().nonnegative(),
-  keys: z.number().int().nonnegative(),
-  sizeBytes: z.number().int().nonnegative(),
-  hash: z.number(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  takenAt: z.string(),
-  member: z.string(),
-  // Descriptions written before schedules existed are the snapshot action's.
-  scheduled: z.boolean().optional().default(false),
-});
-
 export class SnapshotStore {
   constructor(readonly dir: string) {}
 
@@ -83,15 +70,20 @@ export class SnapshotStore {
         member,
         scheduled,
       };
-      await chmod(taking, 0o600);
-      await rename(taking, facts.path);
-      const { path: _where, ...description } = facts;
-      await writeFile(`${facts.path}.json`, `${JSON.stringify(description, null, 1)}\n`, { mode: 0o600 });
-      return facts;
+      return await this.keep(taking, facts);
     } finally {
       // A snapshot that failed half-way or did not verify is a partial copy, never data anyone relies on.
       await rm(taking, { force: true });
     }
+  }
+
+  /** Gives a verified file its name, root's alone, and writes its description beside it (after it: a described snapshot is whole). */
+  private async keep(file: string, facts: SnapshotFacts): Promise<SnapshotFacts> {
+    await chmod(file, 0o600);
+    await rename(file, facts.path);
+    const { path: _where, ...description } = facts;
+    await writeFile(`${facts.path}.json`, `${JSON.stringify(description, null, 1)}\n`, { mode: 0o600 });
+    return facts;
   }
 
   /**
@@ -131,11 +123,7 @@ export class SnapshotStore {
       const facts: SnapshotFacts = { ...described, path: path.join(this.dir, described.name) };
       const problem = await this.verify({ ...facts, path: fetching });
       if (problem) throw new Error(`${described.name} is not the snapshot its description names: ${problem}`);
-      await chmod(fetching, 0o600);
-      await rename(fetching, facts.path);
-      const { path: _where, ...description } = facts;
-      await writeFile(`${facts.path}.json`, `${JSON.stringify(description, null, 1)}\n`, { mode: 0o600 });
-      return facts;
+      return await this.keep(fetching, facts);
     } finally {
       await rm(fetching, { force: true });
     }
@@ -160,7 +148,7 @@ export class SnapshotStore {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const found: SnapshotFacts[] = [];
     for (const entry of names.filter((n) => n.endsWith(".db.json")).sort()) {
-      const parsed = Description.safeParse(parseJson(await readFile(path.join(this.dir, entry), "utf8").catch(() => "")));
+      const parsed = SnapshotDescription.safeParse(parseJson(await readFile(path.join(this.dir, entry), "utf8").catch(() => "")));
       if (parsed.success) found.push({ ...parsed.data, path: path.join(this.dir, parsed.data.name) });
     }
     return found;

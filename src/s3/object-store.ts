@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-s3";
 // The namespace import lets esbuild drop the unused parts of zod (its locales): 90 kB in this bundle, not 450 kB.
 import * as z from "zod";
-import { SNAPSHOT_NAME } from "../domain/snapshot-name.js";
+import { SNAPSHOT_NAME, SnapshotDescription } from "../domain/snapshot-name.js";
 import type { SnapshotFacts } from "../etcd/snapshots.js";
 import { S3StoreError, describeFailure } from "./errors.js";
 import type { S3Settings } from "./s3-settings.js";
@@ -35,18 +35,7 @@ import type { S3Settings } from "./s3-settings.js";
 export { S3StoreError, type S3FailureKind } from "./errors.js";
 
 /** What lies beside a snapshot in the bucket: its facts, and the length of the file as uploaded. */
-export const RemoteSnapshot = z.object({
-  name: z.string().regex(SNAPSHOT_NAME),
-  revision: z.number().int().nonnegative(),
-  keys: z.number().int().nonnegative(),
-  /** etcd's size of the database, which is not the file's: `snapshot save` appends a 32-byte sha256. */
-  sizeBytes: z.number().int().nonnegative(),
-  hash: z.number(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  takenAt: z.string(),
-  member: z.string(),
-  /** Taken by the schedule (pruned by snapshot-retention) rather than by an operator. */
-  scheduled: z.boolean().default(false),
+export const RemoteSnapshot = SnapshotDescription.extend({
   /** The snapshot file's length in bytes: what a download must have. */
   objectBytes: z.number().int().nonnegative(),
 });
