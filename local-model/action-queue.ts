@@ -26,7 +26,7 @@ export class ActionQueue {
 
   /** `juju run`: the `key=value` arguments are validated against the charm's actions.yaml before anything is queued. */
   async enqueueAction(unitName: string, actionName: string, args: readonly string[]): Promise<ActionRecord> {
-    const unit = this.model.unit(unitName);
+    const unit = this.model.unitOrLeader(unitName);
     const charm = await this.model.charmOf(unit.app);
     const params = validateActionParams(unit.name, actionName, charm.actions[actionName], parseActionArguments(args));
     return this.enqueue(unit, "action", actionName, params);
@@ -36,7 +36,7 @@ export class ActionQueue {
   enqueueExec(unitName: string, command: string, relation: string | undefined, remoteUnit: string | undefined): ActionRecord {
     const relationId = relation === undefined ? undefined : Number(relation.split(":").pop());
     if (relationId !== undefined && !Number.isInteger(relationId)) throw new ModelError(`invalid relation id "${relation}"`);
-    const unit = this.model.unit(unitName);
+    const unit = this.model.unitOrLeader(unitName);
     if (relationId !== undefined && !this.state.relations[String(relationId)]?.endpoints.some((end) => end.app === unit.app)) {
       throw new ModelError(`unit "${unitName}" is not in relation ${relationId}`);
     }

@@ -75,6 +75,15 @@ export class Model {
     return unit;
   }
 
+  /** A unit, or `<application>/leader` for that application's leader, as `juju run` and `juju exec` take it. */
+  unitOrLeader(name: string): UnitState {
+    const [appName = "", which] = name.split("/");
+    if (which !== "leader") return this.unit(name);
+    const leader = this.app(appName).leader;
+    if (!leader) throw new ModelError(`application "${appName}" has no leader`);
+    return this.unit(leader);
+  }
+
   async deploy(
     source: string,
     appName: string | undefined,

@@ -50,7 +50,7 @@ export const run = defineVerb({
   result: ActionRecord,
   handle: (host, request) => host.controller.runAction(request.unit, request.action, request.args, host.waitMs),
   command: {
-    usage: "run <unit> <action> [params...]",
+    usage: "run <unit or app/leader> <action> [params...]",
     description: "run an action on a unit and wait for its result",
     configure: (command) => command.addOption(new Option("--format <format>", "output format").choices(["yaml", "json", "plain"]).default("plain")),
     toRequest: (input) => ({ unit: input.string("unit"), action: input.string("action"), args: input.strings("params") }),
@@ -84,7 +84,7 @@ export const exec = defineVerb({
     description: "run a shell command on a unit in a hook context, as `juju exec` does",
     configure: (command) =>
       command
-        .requiredOption("-u, --unit <unit>", "the unit to run on")
+        .requiredOption("-u, --unit <unit>", "the unit to run on (or <app>/leader)")
         .option("-r, --relation <id>", "relation context (e.g. db:3)")
         .option("--remote-unit <unit>", "remote unit of the relation context")
         .addOption(new Option("--format <format>", "output format").choices(["plain", "json"]).default("plain"))

@@ -31,6 +31,15 @@ describe("local-model run: actions as `juju run` (contract §1.4, §3.13, §6.5)
     });
   });
 
+  it("<application>/leader runs on the application's leader, and the results name that unit", async () => {
+    const out = JSON.parse(await model.ok("run", "recorder/leader", "echo", "text=leader", "--format=json"));
+    expect(Object.keys(out)).toEqual(["recorder/0"]);
+    expect(out["recorder/0"]).toMatchObject({ status: "completed", unit: "recorder/0", results: { echoed: "leader" } });
+    const unknown = await model.run("run", "nothing/leader", "echo", "text=x");
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain('application "nothing" not found');
+  });
+
   it("the plain form prints the results as YAML", async () => {
     const out = await model.ok("run", "recorder/0", "echo", "text=plain", "times=2");
     expect(out).toMatch(/\nstdout:plain$/);
