@@ -50,8 +50,8 @@ export const run = defineVerb({
   result: ActionRecord,
   handle: (host, request) => host.controller.runAction(request.unit, request.action, request.args, host.waitMs),
   command: {
-    usage: "run <unit or app/leader> <action> [params...]",
-    description: "run an action on a unit and wait for its result",
+    usage: "run <unit> <action> [params...]",
+    description: "run an action on a unit (or <app>/leader) and wait for its result",
     configure: (command) => command.addOption(new Option("--format <format>", "output format").choices(["yaml", "json", "plain"]).default("plain")),
     toRequest: (input) => ({ unit: input.string("unit"), action: input.string("action"), args: input.strings("params") }),
     print: (record, input) => {
