@@ -30,7 +30,12 @@ export const QUORUM_LOSS_MS = 3000;
  * etcdctl's words for "no endpoint of this call could be reached" (the wrong scheme, a stopped member): the
  * balancer had no connection to send the request on. Anything else means a member answered.
  */
-const UNREACHABLE = /all SubConns are in TransientFailure|connection refused|authentication handshake failed|first record does not look like a TLS handshake/;
+/**
+ * The other scheme may work: the member does not serve this one (or not yet), or the client has no credentials
+ * for https yet (a consumer of a cluster that is still on plaintext has none).
+ */
+const UNREACHABLE =
+  /all SubConns are in TransientFailure|connection refused|authentication handshake failed|first record does not look like a TLS handshake|open \S+: no such file or directory/;
 /** Pause after each attempt: with etcdctl's own time that is a write round trip every ~250-400 ms. */
 const PAUSE_MS = 200;
 
