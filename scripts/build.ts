@@ -3,7 +3,7 @@
  * node_modules, behind a 1 kB entry (dist/charm.mjs) that ends ignored events before the program loads.
  * Runs on the host's Node 20 and on the Node packed into the charm.
  */
-import { build } from "esbuild";
+import { build, stop as stopEsbuild } from "esbuild";
 import { chmod } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,4 +66,5 @@ export async function buildCharmBundle(): Promise<string> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const file = await buildCharmBundle();
   console.log(`built ${path.relative(repoRoot, file)}`);
+  await stopEsbuild();
 }

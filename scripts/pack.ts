@@ -8,6 +8,7 @@ import { createWriteStream } from "node:fs";
 import { access, cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { stop as stopEsbuild } from "esbuild";
 import { stringify as toYaml } from "yaml";
 import yazl from "yazl";
 import { buildCharmBundle, mainBundlePath, pkiBundlePath, repoRoot, s3BundlePath } from "./build.js";
@@ -99,4 +100,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const { size } = await stat(file);
     console.log(`${path.relative(repoRoot, file)}  ${(size / 1024 / 1024).toFixed(1)} MiB`);
   }
+  // esbuild's service process (`esbuild --service --ping`) is left to end with Node; run with its output on
+  // pipes, pack was seen idle after printing both charms with that child alive. Stop it outright.
+  await stopEsbuild();
 }
