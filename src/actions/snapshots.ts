@@ -18,11 +18,14 @@ import { resultKey } from "./health.js";
 
 const NoParams = z.object({}).strict();
 
-/** A snapshot as results; its path as seen on the machine (the local model roots each machine in a directory). */
-function describe(facts: SnapshotFacts, root: string): ActionResults {
+/**
+ * A snapshot as results; for one on this machine, its path as seen there (the local model roots each machine in
+ * a directory), given `root`.
+ */
+function describe(facts: Omit<SnapshotFacts, "path"> & { readonly path?: string }, root?: string): ActionResults {
   return {
     name: facts.name,
-    path: path.join("/", path.relative(root, facts.path)),
+    ...(facts.path !== undefined && root !== undefined ? { path: path.join("/", path.relative(root, facts.path)) } : {}),
     revision: facts.revision,
     keys: facts.keys,
     "size-bytes": facts.sizeBytes,
@@ -97,19 +100,7 @@ export async function listSnapshotsAction({ tools, paths, offsite }: CharmRuntim
 async function listOffsite(offsite: OffsiteCopies): Promise<ActionResults> {
   try {
     const remote = await offsite.list();
-    const entries = remote.map((s) => [
-      resultKey(s.name),
-      {
-        name: s.name,
-        revision: s.revision,
-        keys: s.keys,
-        "size-bytes": s.sizeBytes,
-        sha256: s.sha256,
-        "taken-at": s.takenAt,
-        member: s.member,
-        scheduled: s.scheduled,
-      },
-    ]);
+    const entries = remote.map((s) => [resultKey(s.name), describe(s)]);
     return { count: remote.length, snapshots: remote.length === 0 ? "none" : Object.fromEntries(entries) };
   } catch (error) {
     return { error: errorReason(error) };

@@ -205,13 +205,14 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     if (env !== o.tls.etcdctlEnv) return decision({ kind: "write-etcdctl-env", text: env }, "maintenance", "writing etcdctl's environment for operators");
   }
 
-  // 5. The leader's scheduled snapshot, from its own voting member while the cluster has a majority and a leader.
-  const clusterServes = o.cluster !== undefined && o.cluster.raftLeaderId !== undefined && votingMajority(o.cluster).held;
-  // The bucket this application asks the s3-credentials provider for (interfaces §3.1): it answers with its settings.
+  // 5. The bucket this application asks the s3-credentials provider for (interfaces §3.1): it answers with its
+  //    settings. Then the leader's scheduled snapshot, from its own voting member while the cluster has a majority
+  //    and a leader.
   if (o.isLeader && o.s3 && o.s3.askedBucket !== requestedBucket(o.s3.id)) {
     const bucket = requestedBucket(o.s3.id);
     return decision({ kind: "request-s3-bucket", relationId: o.s3.id, bucket }, "maintenance", "asking the s3-credentials provider for a bucket");
   }
+  const clusterServes = o.cluster !== undefined && o.cluster.raftLeaderId !== undefined && votingMajority(o.cluster).held;
   if (o.isLeader && liveSelf && !selfMember?.isLearner && clusterServes && settings && scheduledSnapshotDue(o, settings)) {
     const upload = o.s3 !== undefined && o.s3.problems === undefined;
     return decision(

@@ -1,7 +1,7 @@
 import type { HookTools } from "../juju/client.js";
 import type { Logger } from "../log.js";
 import { S3_ENDPOINT } from "../names.js";
-import { parseS3Settings, type S3Settings } from "../s3/s3-settings.js";
+import { describeLocation, parseS3Settings, type S3Settings } from "../s3/s3-settings.js";
 import { S3_BUCKET_KEY, type S3RelationView } from "./s3-data.js";
 
 export { requestedBucket, S3_BUCKET_KEY, type S3RelationView } from "./s3-data.js";
@@ -17,11 +17,6 @@ export interface S3Connection {
   readonly view: S3RelationView;
   /** Present exactly when the view has no problems. */
   readonly settings: S3Settings | undefined;
-}
-
-/** Where a bucket's snapshots are, for people: no credentials in it. */
-export function describeLocation({ bucket, path, endpoint }: S3Settings): string {
-  return `bucket "${bucket}"${path ? ` path "${path}"` : ""} at ${endpoint}`;
 }
 
 /** The relation, when there is one, read with the hook tools; problems in the provider's data are logged. */

@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { z } from "zod";
+import { fileSha256 } from "../domain/file-sha256.js";
 import { SNAPSHOT_NAME, SnapshotDescription } from "../domain/snapshot-name.js";
 import { utcStamp } from "../domain/utc-stamp.js";
 import { EtcdctlError, firstErrorLine } from "./etcdctl.js";
@@ -40,12 +39,6 @@ export async function snapshotStatus(file: string): Promise<z.output<typeof Stat
   return Status.parse(JSON.parse(String(result.stdout)));
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 export class SnapshotStore {
   constructor(readonly dir: string) {}
 
@@ -65,7 +58,7 @@ export class SnapshotStore {
         keys: status.totalKey,
         sizeBytes: status.totalSize,
         hash: status.hash,
-        sha256: await sha256Of(taking),
+        sha256: await fileSha256(taking),
         takenAt: now.toISOString(),
         member,
         scheduled,
@@ -98,7 +91,7 @@ export class SnapshotStore {
     } catch (error) {
       return error instanceof EtcdctlError ? `etcdctl snapshot status: ${firstErrorLine(error.stderr)}` : String(error);
     }
-    const sha256 = await sha256Of(facts.path);
+    const sha256 = await fileSha256(facts.path);
     return sha256 === facts.sha256 ? undefined : `its sha256 is ${sha256}, not the ${facts.sha256} it was taken with`;
   }
 

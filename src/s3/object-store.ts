@@ -20,10 +20,11 @@ import {
 } from "@aws-sdk/client-s3";
 // The namespace import lets esbuild drop the unused parts of zod (its locales): 90 kB in this bundle, not 450 kB.
 import * as z from "zod";
+import { fileSha256 } from "../domain/file-sha256.js";
 import { SNAPSHOT_NAME, SnapshotDescription } from "../domain/snapshot-name.js";
 import type { SnapshotFacts } from "../etcd/snapshots.js";
 import { S3StoreError, describeFailure } from "./errors.js";
-import type { S3Settings } from "./s3-settings.js";
+import { describeLocation, type S3Settings } from "./s3-settings.js";
 
 /**
  * Snapshots in an S3 bucket: each as `<path>/<name>` with a JSON description beside it, `<path>/<name>.json`,
@@ -104,8 +105,7 @@ export class S3SnapshotStore {
 
   /** Where the snapshots are, for messages: `s3://bucket/path at endpoint`. */
   get where(): string {
-    const { bucket, path: prefix, endpoint } = this.settings;
-    return `bucket "${bucket}"${prefix ? ` path "${prefix}"` : ""} at ${endpoint}`;
+    return describeLocation(this.settings);
   }
 
   /** Creates the bucket when it is missing; one that exists (and is ours) is fine. */
@@ -131,7 +131,7 @@ export class S3SnapshotStore {
   /** Uploads a snapshot file and then its description; refuses a file that is not the one its facts describe. */
   async upload(localPath: string, facts: SnapshotFacts): Promise<RemoteSnapshot> {
     const { size } = await stat(localPath);
-    const sha256 = await sha256Of(localPath);
+    const sha256 = await fileSha256(localPath);
     if (sha256 !== facts.sha256)
       throw new S3StoreError("integrity", `refusing to upload ${localPath}: its sha256 is ${sha256}, not the ${facts.sha256} it was taken with`);
     const parsed = RemoteSnapshot.safeParse({ ...facts, objectBytes: size });
@@ -288,10 +288,4 @@ export class S3SnapshotStore {
   private failure(what: string, error: unknown): S3StoreError {
     return describeFailure(what, this.where, error, this.settings.secretKey);
   }
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }

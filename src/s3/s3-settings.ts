@@ -114,6 +114,11 @@ export function parseS3Settings(appBag: Record<string, string>): S3SettingsResul
   return { ok: true, settings: { bucket, accessKey, secretKey, endpoint, region, path, uriStyle, tlsCaChain, storageClass, attributes } };
 }
 
+/** Where a bucket's snapshots are, for people (status lines, results, errors): no credentials in it. */
+export function describeLocation({ bucket, path, endpoint }: Pick<S3Settings, "bucket" | "path" | "endpoint">): string {
+  return `bucket "${bucket}"${path ? ` path "${path}"` : ""} at ${endpoint}`;
+}
+
 /** Whether an endpoint is AWS's own (where host-style addressing is the norm). */
 export const isAwsEndpoint = (endpoint: string) => /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
 
