@@ -31,6 +31,8 @@ export const DebugLogEntry = z.object({
   tools: z.array(z.string()),
   /** A fault the model injected into the run (model-config fault-injection, faults.ts). */
   injected: z.enum(FAULT_KINDS).optional(),
+  /** The unit was removed at once (remove-unit --force --no-wait) while this ran: it was killed, not failed. */
+  removedWhileRunning: z.literal(true).optional(),
 });
 export type DebugLogEntry = z.infer<typeof DebugLogEntry>;
 
@@ -42,6 +44,7 @@ export function debugLogEntry(
   operation: { readonly hook: HookSpec } | { readonly action: ActionRecord },
   context: HookContext,
   result: HookProcessResult,
+  removedWhileRunning = false,
 ): DebugLogEntry {
   const hook = "hook" in operation ? operation.hook : undefined;
   const action = "action" in operation ? operation.action : undefined;
@@ -61,6 +64,7 @@ export function debugLogEntry(
     logs: context.logLines,
     tools: context.toolCalls,
     ...(result.injected ? { injected: result.injected } : {}),
+    ...(removedWhileRunning ? { removedWhileRunning: true as const } : {}),
   };
 }
 

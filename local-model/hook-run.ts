@@ -124,6 +124,7 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
   };
   const finish = async (result: HookProcessResult) => {
     deps.contexts.delete(contextId);
+    const removedWhileRunning = state.units[unit.name] !== unit;
     // Removed while it ran (remove-unit --force --no-wait): nothing of the run is committed.
     if (state.units[unit.name] !== unit) {
       if (record) deps.actions.abandon(record, result);
@@ -132,7 +133,10 @@ export async function prepareRun(deps: RunDependencies, unit: UnitState, op: Ope
     // A unit that went (its remove hook, a forced removal) needs its relation cache no more.
     if (state.units[unit.name] !== unit) deps.relationCaches.delete(unit.name);
     if (skipped) return;
-    await appendDebugLog(model.dir, debugLogEntry(unit, target.kind === "hook" ? { hook: target.hook } : { action: target.record }, context, result));
+    await appendDebugLog(
+      model.dir,
+      debugLogEntry(unit, target.kind === "hook" ? { hook: target.hook } : { action: target.record }, context, result, removedWhileRunning),
+    );
   };
   return { run, finish };
 }

@@ -63,10 +63,13 @@ export interface RunReport {
 export const runFailed = (report: RunReport): boolean =>
   !report.converged || report.lostKeys.length > 0 || report.quorumLosses.length > 0 || report.problems.length > 0;
 
-/** The hook runs in the debug log that failed, told apart by whether the model injected the failure. */
+/**
+ * The hook runs in the debug log that failed, told apart by whether the model injected the failure. A run killed
+ * because its unit was removed at once (remove-unit --force --no-wait) did not fail: Juju reports no error for it.
+ */
 export function hookErrors(entries: readonly DebugLogEntry[]): HookErrors {
   const hooks = entries.filter((entry) => entry.kind === "hook");
-  const failed = hooks.filter((entry) => entry.exitCode !== 0 || entry.signal !== null);
+  const failed = hooks.filter((entry) => (entry.exitCode !== 0 || entry.signal !== null) && !entry.removedWhileRunning);
   const genuine = failed
     .filter((entry) => !entry.injected)
     .map((entry) => ({

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hookErrors } from "../../soak/report.js";
 import { LocalModelFixture, testCharm } from "./harness.js";
 
 /** remove-unit --force: a unit whose teardown hooks fail is removed anyway, and the others see it depart. */
@@ -99,7 +100,11 @@ describe("remove-unit --force --no-wait", { timeout: 120_000 }, () => {
     expect(Object.keys(status.machines)).toEqual(machines.filter((id) => id !== "1"));
     const log = (await model.debugLog()).slice(since);
     // Its hanging hook was killed and nothing more ran on it: no departed, stop or remove.
-    expect(log.filter((e) => e.unit === "recorder/1").map((e) => `${e.kind} ${e.name} ${e.signal}`)).toEqual(["hook config-changed SIGKILL"]);
+    expect(log.filter((e) => e.unit === "recorder/1").map((e) => `${e.kind} ${e.name} ${e.signal} ${e.removedWhileRunning}`)).toEqual([
+      "hook config-changed SIGKILL true",
+    ]);
+    // Killed by the removal, not failed: Juju reports no hook error for it.
+    expect(hookErrors(log).genuine).toEqual([]);
     const departed = log.filter((e) => e.unit === "recorder/0" && e.name === "ring-relation-departed");
     expect(departed.map((e) => e.remoteUnit)).toEqual(["recorder/1"]);
     expect(departed[0]!.stdout).toContain("env:JUJU_DEPARTING_UNIT=recorder/1");
