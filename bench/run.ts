@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../scripts/build.js";
-import { BASES, charmFileName, packCharms } from "../scripts/pack.js";
+import { charmFileName, packCharms } from "../scripts/pack.js";
 import { convergeBenchmark } from "./converge.js";
 import { hookBenchmark } from "./hooks.js";
 import { joinBenchmark } from "./join.js";
@@ -42,7 +42,7 @@ const started = new Date();
 const outDir = path.join(repoRoot, "build", "bench");
 console.log(`packing the charm into ${path.relative(repoRoot, outDir)} …`);
 await packCharms(outDir, path.join(outDir, "stage"));
-const charm = path.join(outDir, charmFileName(BASES[BASES.length - 1]!));
+const charm = path.join(outDir, charmFileName("24.04/amd64"));
 
 const host = {
   node: process.version,

@@ -7,7 +7,7 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { repoRoot } from "./build.js";
-import { packCharms } from "./pack.js";
+import { charmFileName, packCharms } from "./pack.js";
 
 const modelDir = path.join(repoRoot, ".local-model");
 const cli = path.join(repoRoot, "local-model", "bin", "local-model.mjs");
@@ -19,7 +19,7 @@ for (const file of charms) {
   const { size } = await stat(file);
   console.log(`packed ${path.relative(repoRoot, file)} (${(size / 1024 / 1024).toFixed(1)} MiB)`);
 }
-const charm = charms.find((file) => file.includes("24.04"))!;
+const charm = charms.find((file) => path.basename(file) === charmFileName("24.04/amd64"))!;
 
 console.log(`\nreplacing any previous model in ${path.relative(repoRoot, modelDir)}`);
 await localModel("destroy");

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { Command } from "commander";
 import { repoRoot } from "../scripts/build.js";
-import { BASES, charmFileName, packCharms } from "../scripts/pack.js";
+import { charmFileName, packCharms } from "../scripts/pack.js";
 import { type RunReport, runFailed } from "./report.js";
 import { DEFAULT_FAULT_INJECTION, destroyActiveModels, soakRun } from "./soak.js";
 
@@ -40,7 +40,7 @@ const evidenceDir = path.join(repoRoot, "build", "soak");
 console.log(`soak: ${options.runs} runs from seed ${options.seed}, ${options.steps} steps each, fault-injection=${options.faults}`);
 console.log(`packing the charm into ${path.relative(repoRoot, evidenceDir)} …`);
 await packCharms(evidenceDir, path.join(evidenceDir, "stage"));
-const charm = path.join(evidenceDir, charmFileName(BASES[BASES.length - 1]!));
+const charm = path.join(evidenceDir, charmFileName("24.04/amd64"));
 
 const reports: RunReport[] = [];
 for (let r = 0; r < options.runs; r++) {

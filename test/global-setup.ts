@@ -4,12 +4,12 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { repoRoot } from "../scripts/build.js";
-import { BASES, charmFileName, packCharms } from "../scripts/pack.js";
+import { charmFileName, PLATFORMS, type Platform, packCharms } from "../scripts/pack.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** The .charm files packed once for the whole run, by base ("22.04", "24.04"). */
-    packedCharms: Record<string, string>;
+    /** The .charm files packed once for the whole run, by platform ("24.04/amd64", …, "26.04/arm64"). */
+    packedCharms: Record<Platform, string>;
   }
 }
 
@@ -57,5 +57,8 @@ export default async function setup(project: TestProject): Promise<void> {
     await packCharms(outDir, path.join(outDir, "stage"));
     await writeFile(stamp, digest);
   }
-  project.provide("packedCharms", Object.fromEntries(BASES.map((base) => [base, path.join(outDir, charmFileName(base))])));
+  project.provide(
+    "packedCharms",
+    Object.fromEntries(PLATFORMS.map((platform) => [platform, path.join(outDir, charmFileName(platform))])) as Record<Platform, string>,
+  );
 }

@@ -20,14 +20,18 @@ const defaultConfig = Object.fromEntries(
 );
 
 describe("the packed charm (contract §6)", () => {
-  it("writes one .charm per base with the expected file names", () => {
-    expect(Object.keys(charms).sort()).toEqual(["22.04", "24.04"]);
-    expect(path.basename(charms["24.04"]!)).toBe(charmFileName("24.04"));
-    expect(path.basename(charms["24.04"]!)).toBe("etcd_ubuntu-24.04-amd64.charm");
+  it("writes one .charm per supported base and architecture, and none for 22.04 (interfaces §8.2: etcd 3.3, no learners)", () => {
+    expect(Object.keys(charms).sort()).toEqual(["24.04/amd64", "24.04/arm64", "26.04/amd64", "26.04/arm64"]);
+    expect(
+      Object.values(charms)
+        .map((file) => path.basename(file))
+        .sort(),
+    ).toEqual(["etcd_ubuntu-24.04-amd64.charm", "etcd_ubuntu-24.04-arm64.charm", "etcd_ubuntu-26.04-amd64.charm", "etcd_ubuntu-26.04-arm64.charm"]);
+    expect(path.basename(charms["26.04/arm64"])).toBe(charmFileName("26.04/arm64"));
   });
 
   it("holds metadata, manifest, config, actions, dispatch, shims, templates, runtime and bundle with their modes", async () => {
-    const entries = await listCharmArchive(charms["24.04"]!);
+    const entries = await listCharmArchive(charms["24.04/amd64"]);
     const modes = Object.fromEntries(entries.map((e) => [e.name, e.mode.toString(8)]));
     for (const file of [
       "metadata.yaml",
@@ -47,21 +51,24 @@ describe("the packed charm (contract §6)", () => {
     expect(entries.map((e) => e.name)).toEqual([...entries.map((e) => e.name)].sort());
   });
 
-  it("declares its base in manifest.yaml", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "charm-22-"));
-    await extractCharmArchive(charms["22.04"]!, dir);
-    const manifest = parseYaml(await readFile(path.join(dir, "manifest.yaml"), "utf8"));
-    expect(manifest).toEqual({ bases: [{ name: "ubuntu", channel: "22.04", architectures: ["amd64"] }] });
+  it("declares its base and architecture in manifest.yaml", async () => {
+    for (const [platform, file] of Object.entries(charms)) {
+      const [channel, arch] = platform.split("/");
+      const dir = await mkdtemp(path.join(tmpdir(), "charm-manifest-"));
+      await extractCharmArchive(file, dir);
+      const manifest = parseYaml(await readFile(path.join(dir, "manifest.yaml"), "utf8"));
+      expect(manifest, platform).toEqual({ bases: [{ name: "ubuntu", channel, architectures: [arch] }] });
+    }
   });
 
   it("same inputs give the same bytes", async () => {
     const again = await mkdtemp(path.join(tmpdir(), "repack-"));
-    const [, second24] = await packCharms(again, path.join(again, "stage"));
+    const [second24] = await packCharms(again, path.join(again, "stage"));
     const digest = async (file: string) =>
       createHash("sha256")
         .update(await readFile(file))
         .digest("hex");
-    expect(await digest(second24!)).toBe(await digest(charms["24.04"]!));
+    expect(await digest(second24!)).toBe(await digest(charms["24.04/amd64"]));
   }, 120_000);
 });
 
@@ -84,7 +91,7 @@ describe("the extracted 24.04 charm runs on its own runtime, with no usable node
 
   beforeAll(async () => {
     charmDir = await mkdtemp(path.join(tmpdir(), "unit-charm-"));
-    await extractCharmArchive(charms["24.04"]!, charmDir);
+    await extractCharmArchive(charms["24.04/amd64"], charmDir);
     // Every `node` on PATH is broken and leaves a mark if anything runs it.
     poison = await mkdtemp(path.join(tmpdir(), "no-node-"));
     await writeFile(path.join(poison, "node"), `#!/bin/sh\ntouch ${poison}/node-was-run\nexit 127\n`);
@@ -141,7 +148,7 @@ describe("the extracted 24.04 charm runs on its own runtime, with no usable node
   });
 
   it("a hook the charm does not handle exits 0 and calls no tool, as Juju treats a missing hook", async () => {
-    const result = await runEntrypoint("dispatch", { JUJU_DISPATCH_PATH: "hooks/pre-series-upgrade" });
+    const result = await runEntrypoint("dispatch", { JUJU_DISPATCH_PATH: "hooks/cluster-relation-broken" });
     expect(result.exitCode).toBe(0);
     expect(result.calls).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { oneClusterFileAtATime } from "./helpers/cluster-slot.js";
 
 oneClusterFileAtATime();
 
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 
 describe("soak: how write attempts become quorum losses and gaps", () => {
   /** Attempts from [start, end, ok] triples. */

@@ -22,7 +22,7 @@ oneClusterFileAtATime();
  */
 
 const SUBNET = "127.0.67";
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 const STEP_LIMIT_MS = 120_000;
 
 describe("changing a live cluster's transport security while a consumer writes", { timeout: 1_200_000 }, () => {

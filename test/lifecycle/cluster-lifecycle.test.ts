@@ -13,7 +13,7 @@ import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
 oneClusterFileAtATime();
 
 const SUBNET = "127.0.50";
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 
 /** etcdctl with the credentials of the charm's client-credentials action (set once the cluster exists). */
 let credentials: ClientCredentialFiles | undefined;

@@ -7,7 +7,7 @@ import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
 
 oneClusterFileAtATime();
 
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 const UNITS = ["etcd/0", "etcd/1", "etcd/2"];
 
 async function serviceLog(model: LocalModelFixture, unit: string): Promise<string[]> {

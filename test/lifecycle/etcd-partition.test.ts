@@ -16,7 +16,7 @@ oneClusterFileAtATime();
  */
 
 const SUBNET = "127.0.31";
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 const endpoint = (unit: number) => `https://${SUBNET}.${11 + unit}:2379`;
 /** The client-credentials action's identity, once the cluster exists. */
 let credentials: ClientCredentialFiles;

@@ -9,7 +9,7 @@ import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
 
 oneClusterFileAtATime();
 
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 const SUBNET = "127.0.53";
 const endpoints = [11, 12, 13].map((host) => `https://${SUBNET}.${host}:2379`).join(",");
 /** The client-credentials action's identity, once the cluster exists. */

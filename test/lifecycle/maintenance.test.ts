@@ -18,7 +18,7 @@ oneClusterFileAtATime();
  */
 
 const SUBNET = "127.0.68";
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 const QUOTA = 104_857_600;
 
 describe("maintenance: NOSPACE, compact, defrag, alarms, snapshots, S3 copies", { timeout: 600_000 }, () => {

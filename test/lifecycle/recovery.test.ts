@@ -19,7 +19,7 @@ oneClusterFileAtATime();
  */
 
 const SUBNET = "127.0.75";
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 const address = (unit: string) => `${SUBNET}.${11 + Number(unit.split("/")[1])}`;
 
 describe("recovery: restore from a snapshot, rebuild after a lost majority", { timeout: 900_000 }, () => {

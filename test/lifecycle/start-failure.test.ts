@@ -6,7 +6,7 @@ import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
 
 oneClusterFileAtATime();
 
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 const SUBNET = "127.0.57";
 
 describe("an etcd that cannot start is reported with its cause, not after the health timeout", { timeout: 300_000 }, () => {

@@ -20,7 +20,7 @@ oneClusterFileAtATime();
  */
 
 const SUBNET = "127.0.54";
-const charm = inject("packedCharms")["24.04"]!;
+const charm = inject("packedCharms")["24.04/amd64"];
 const member = (n: number) => `${SUBNET}.${11 + n}`;
 
 describe("mutual TLS on a three-member cluster of the packed charm", { timeout: 300_000 }, () => {
