@@ -12,6 +12,11 @@ export interface Base {
 
 export const DEFAULT_BASE: Base = { name: "ubuntu", channel: "24.04" };
 
+/** A unit's machine's base: its own once upgrade-machine moved it, else the one its application gave it. */
+export function machineBase(state: { applications: Record<string, { base?: Base }> }, unit: { app: string; base?: Base }): Base {
+  return unit.base ?? state.applications[unit.app]?.base ?? DEFAULT_BASE;
+}
+
 export const formatBase = (base: Base): string => `${base.name}@${base.channel}`;
 
 export function parseBase(text: string): Base {

@@ -4,7 +4,10 @@ import path from "node:path";
 import { Controller } from "./controller.js";
 import { localModelHome } from "./home.js";
 import { Model } from "./model.js";
-import { CliEnvelope, SystemctlRequest, ToolRequest, controllerSocketPath, type CliResponse } from "./protocol.js";
+import { CliEnvelope, PackagesRequest, SystemctlRequest, ToolRequest, controllerSocketPath, type CliResponse } from "./protocol.js";
+import { aptGet, dpkgQuery } from "./package-commands.js";
+import { MachinePackages } from "./packages.js";
+import { machineBase } from "./base.js";
 import { loadModelState, newModelState, type ModelState, type Scheduling } from "./state.js";
 import { ServiceManager } from "./systemd/service-manager.js";
 import type { VerbHost } from "./verb.js";
@@ -84,6 +87,17 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           const unit = state.units[call.unit];
           if (!unit) return replyFramed(res, { code: 1, stdout: "", stderr: `Unit machine ${call.unit} is gone.\n` });
           replyFramed(res, await services.systemctl(machineOf(unit), call.args));
+        } else if (req.url === "/packages") {
+          const call = PackagesRequest.parse(body);
+          const unit = state.units[call.unit];
+          if (!unit) return replyFramed(res, { code: 1, stdout: "", stderr: `E: machine of ${call.unit} is gone\n` });
+          const machine = new MachinePackages(model.archive, machineOf(unit).root);
+          replyFramed(
+            res,
+            call.command === "apt-get"
+              ? await aptGet(model.archive, machine, machineBase(state, unit), call.args)
+              : await dpkgQuery(model.archive, machine, call.args),
+          );
         } else if (req.url === "/cli") {
           await answerCli(body, res);
         } else {

@@ -19,7 +19,7 @@ export interface ControllerPaths {
 }
 
 /** Marks a complete tools dir; named after the client, so a model created by an older controller gets its wrappers rewritten. */
-const TOOLS_DIR_MARKER = ".complete-jujuc-pl";
+const TOOLS_DIR_MARKER = ".complete-jujuc-pl-packages";
 
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
@@ -32,11 +32,14 @@ async function unitToolsDir(unit: UnitState, paths: ControllerPaths): Promise<st
   await mkdir(dir, { recursive: true });
   // Like Juju's: every hook tool is a symlink to the one client, which reads the tool's name from argv[0].
   for (const tool of HOOK_TOOL_NAMES) await symlink(paths.jujuc, path.join(dir, tool));
-  await writeFile(
-    path.join(dir, "systemctl"),
-    `#!/bin/sh\nLOCAL_MODEL_SOCKET=${quote(paths.socket)} exec ${quote(paths.jujuc)} systemctl ${quote(unit.name)} "$@"\n`,
-  );
-  await chmod(path.join(dir, "systemctl"), 0o755);
+  // The machine's service manager and package tools (packages.ts), served by the controller like the hook tools.
+  for (const command of ["systemctl", "apt-get", "dpkg-query"]) {
+    await writeFile(
+      path.join(dir, command),
+      `#!/bin/sh\nLOCAL_MODEL_SOCKET=${quote(paths.socket)} exec ${quote(paths.jujuc)} ${command} ${quote(unit.name)} "$@"\n`,
+    );
+    await chmod(path.join(dir, command), 0o755);
+  }
   await writeFile(path.join(dir, TOOLS_DIR_MARKER), "");
   return dir;
 }

@@ -38,8 +38,8 @@ sub wants_stdin {
     return 0;
 }
 
-# Hook tools are symlinks to this file, named after the tool (as Juju's are to jujuc); `systemctl` runs it as
-# `jujuc systemctl <unit> [args...]`.
+# Hook tools are symlinks to this file, named after the tool (as Juju's are to jujuc); the machine's `systemctl`,
+# `apt-get` and `dpkg-query` run it as `jujuc systemctl|apt-get|dpkg-query <unit> [args...]`.
 my ($invoked_as) = $0 =~ m{([^/]+)\z};
 my ($mode, $name, @args) = $invoked_as eq 'jujuc' ? @ARGV : ('tool', $invoked_as, @ARGV);
 my ($socket_path, $route, @fields, $unreachable);
@@ -63,8 +63,14 @@ if (defined $mode && $mode eq 'tool' && defined $name) {
     $route = '/systemctl';
     push @fields, '"unit":' . json_string($name);
     $unreachable = 'Failed to connect to bus';
+} elsif (defined $mode && ($mode eq 'apt-get' || $mode eq 'dpkg-query') && defined $name) {
+    $socket_path = $ENV{LOCAL_MODEL_SOCKET};
+    fail('LOCAL_MODEL_SOCKET not set') unless defined $socket_path && $socket_path ne '';
+    $route = '/packages';
+    push @fields, '"unit":' . json_string($name), '"command":' . json_string($mode);
+    $unreachable = "$mode: cannot reach the machine's package manager";
 } else {
-    fail('usage: jujuc tool <name> [args...] | jujuc systemctl <unit> [args...]');
+    fail('usage: jujuc tool <name> [args...] | jujuc systemctl|apt-get|dpkg-query <unit> [args...]');
 }
 push @fields, '"args":[' . join(',', map { json_string($_) } @args) . ']';
 my $body = '{' . join(',', @fields) . '}';

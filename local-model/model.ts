@@ -11,6 +11,7 @@ import { addRelation, describeRelation, findRelation, matchEndpoints, onlyPair }
 import { allocateMachineId, machineAddress, statusRecord, type AppState, type ModelState, type RelationState, type UnitState } from "./state.js";
 import { statusJson, statusTable } from "./status.js";
 import { localEndpoint } from "./topology.js";
+import { PackageArchive } from "./packages.js";
 import { chooseBase, DEFAULT_BASE, manifestBases, osRelease, parseBase } from "./base.js";
 import { parseResourceArguments, uploadResource } from "./resources.js";
 import { checkReusable, provisionUnitStorage, requestDetach, unitStorage } from "./storage.js";
@@ -40,6 +41,8 @@ export class Model {
     readonly state: ModelState,
     /** Each machine's network namespace and the partitions between them (network/). */
     readonly network: MachineNetwork,
+    /** Where the machines' packages come from, per base (packages.ts). */
+    readonly archive: PackageArchive = new PackageArchive(),
   ) {}
 
   unitDir(unit: string): string {
@@ -161,7 +164,8 @@ export class Model {
       await rm(dir, { recursive: true, force: true });
       await mkdir(path.join(dir, "root", "etc"), { recursive: true });
       // How a charm on a real machine learns its base.
-      await writeFile(path.join(dir, "root", "etc", "os-release"), osRelease(app.base ?? DEFAULT_BASE));
+      const base = { ...(app.base ?? DEFAULT_BASE) };
+      await writeFile(path.join(dir, "root", "etc", "os-release"), osRelease(base));
       await makeUnitCharm(dir, app.charmDir);
       const address = machineAddress(this.state.subnet, this.state.nextAddress++);
       const namespace = await this.network.addMachine(address);
@@ -170,6 +174,7 @@ export class Model {
         charmModifiedVersion: app.charmModifiedVersion ?? 0,
         machine: allocateMachineId(this.state),
         namespace,
+        base,
       };
       this.state.units[name] = unit;
       // The machine's storage is there before its first hook (interfaces §7.3).

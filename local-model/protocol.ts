@@ -26,6 +26,8 @@ export const ToolRequest = z.object({
 });
 
 export const SystemctlRequest = z.object({ unit: z.string(), args: z.array(z.string()) });
+/** A machine's apt-get or dpkg-query (package-commands.ts). */
+export const PackagesRequest = z.object({ unit: z.string(), command: z.enum(["apt-get", "dpkg-query"]), args: z.array(z.string()) });
 
 /** The controller's socket: in the model dir, or in /tmp when that path is too long for a Unix socket. */
 export function controllerSocketPath(modelDir: string): string {

@@ -74,6 +74,13 @@ export interface UnitState {
   forceRemoval?: boolean;
   /** The machine's network namespace (network/model-network.ts); set when the controller opens the model's network. */
   namespace?: string;
+  /**
+   * The machine's base when it is not its application's: set when the unit's machine is created (from the
+   * application's base then) and by upgrade-machine; absent in older states (the application's).
+   */
+  base?: { name: string; channel: string };
+  /** upgrade-machine prepare ran: the target base; no hook but post-series-upgrade runs until complete. */
+  upgradingTo?: { name: string; channel: string };
   /** The machine's id as Juju numbers machines in a model ("0", "1", … never reused); absent in older states. */
   machine?: string;
   charmRevision: number;

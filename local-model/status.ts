@@ -1,5 +1,5 @@
 import { textTable } from "./text-table.js";
-import { DEFAULT_BASE } from "./base.js";
+import { DEFAULT_BASE, formatBase, machineBase } from "./base.js";
 import type { CharmSpec } from "./charm.js";
 import { SIMULATED_JUJU_VERSION } from "./hook-environment.js";
 import { applicationStatus, unitStatuses } from "./application-status.js";
@@ -38,7 +38,9 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
         "ip-addresses": [unit.address],
         "instance-id": `juju-${state.uuid.slice(-6)}-${machine}`,
         "machine-status": { current: "running", since: jujuTime(unit.agent.since) },
-        base: { ...(app.base ?? DEFAULT_BASE) },
+        base: { ...machineBase(state, unit) },
+        // Juju shows a machine between upgrade-machine prepare and complete this way.
+        ...(unit.upgradingTo ? { "upgrade-series-status": { target: formatBase(unit.upgradingTo), status: "prepare completed" } } : {}),
       };
       units[name] = {
         "workload-status": { ...workload, since: jujuTime(workload.since) },

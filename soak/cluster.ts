@@ -39,7 +39,7 @@ export interface ClusterView {
  * unit under the scheme its member advertises (asking the wrong scheme costs a whole dial timeout).
  */
 export async function clusterView(units: readonly SoakUnit[], tls: ClientTls): Promise<ClusterView> {
-  const cluster = etcdctlCluster(tls);
+  const cluster = etcdctlCluster(tls, "etcdctl");
   const members = await cluster.members(underBothSchemes(units.map(clientUrl)), "report");
   const urls = new Map(
     units.map((unit) => {

@@ -40,7 +40,7 @@ export function hostRuntime(event: EventContext, log: Logger): CharmRuntime {
   return {
     event,
     tools,
-    etcd: etcdctlCluster({ caFile: paths.caFile, certFile: paths.certFile, keyFile: paths.keyFile }),
+    etcd: etcdctlCluster({ caFile: paths.caFile, certFile: paths.certFile, keyFile: paths.keyFile }, paths.tools.etcdctl),
     machine: hostMachine(paths, event.charmDir, log),
     paths,
     log,

@@ -94,12 +94,12 @@ async function firstAnswer<T>(groups: readonly string[][], ask: (group: string[]
 }
 
 /** The real cluster, through etcdctl; `tls` names this member's files, used for https endpoints once they exist. */
-export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
+export function etcdctlCluster(tls: ClientTls | undefined, etcdctl: string): EtcdCluster {
   const tlsFor = (group: readonly string[]): ClientTls | undefined =>
     tls && schemeOf(group[0]) === "https" && existsSync(tls.caFile) && existsSync(tls.certFile) && existsSync(tls.keyFile) ? tls : undefined;
   const client = (endpoints: readonly string[], timeouts: EtcdctlTimeouts, signal?: AbortSignal) => {
     const clientTls = tlsFor(endpoints);
-    return new Etcdctl({ endpoints, timeouts, ...(clientTls ? { tls: clientTls } : {}), ...(binary ? { binary } : {}), ...(signal ? { signal } : {}) });
+    return new Etcdctl({ endpoints, timeouts, binary: etcdctl, ...(clientTls ? { tls: clientTls } : {}), ...(signal ? { signal } : {}) });
   };
   // https members cannot be asked before this unit has its certificate: a TLS handshake without one fails only
   // after the dial timeout, which every observation of a joining unit would wait out.
@@ -160,7 +160,7 @@ export function etcdctlCluster(tls?: ClientTls, binary?: string): EtcdCluster {
         async () => {
           const answering = await cluster.answering(endpoints);
           const group = bySchemes(answering)[0] ?? bySchemes(endpoints)[0] ?? [];
-          return { endpoints: group, tls: tlsFor(group) };
+          return { endpoints: group, tls: tlsFor(group), etcdctl };
         },
         name,
         acquireTimeoutMs,

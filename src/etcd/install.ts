@@ -2,6 +2,7 @@ import { access, constants } from "node:fs/promises";
 import { execa } from "execa";
 import type { Logger } from "../log.js";
 import type { EtcdFiles } from "./files.js";
+import type { EtcdTools } from "./paths.js";
 import type { SystemdService } from "./service.js";
 
 export const ETCD_PACKAGES = ["etcd-server", "etcd-client"] as const;
@@ -43,17 +44,17 @@ export async function installEtcd(files: EtcdFiles, service: SystemdService, log
 }
 
 /** "3.4.23" from `etcd --version`. */
-export async function etcdVersion(): Promise<string | undefined> {
-  const result = await execa("etcd", ["--version"], { reject: false });
+export async function etcdVersion(tools: EtcdTools): Promise<string | undefined> {
+  const result = await execa(tools.etcd, ["--version"], { reject: false });
   return /etcd Version:\s*(\S+)/.exec(result.stdout)?.[1];
 }
 
-export async function etcdBinariesPresent(): Promise<boolean> {
+export async function etcdBinariesPresent(tools: EtcdTools): Promise<boolean> {
   const executable = (file: string) =>
     access(file, constants.X_OK).then(
       () => true,
       () => false,
     );
-  const present = await Promise.all(["/usr/bin/etcd", "/usr/bin/etcdctl"].map(executable));
+  const present = await Promise.all([tools.etcd, tools.etcdctl].map(executable));
   return present.every(Boolean);
 }

@@ -63,7 +63,7 @@ export function hostMachine(paths: EtcdPaths, charmDir: string, log: Logger): Ma
   return {
     files,
     service,
-    packages: { present: etcdBinariesPresent, install: () => installEtcd(files, service, log), version: etcdVersion },
+    packages: { present: () => etcdBinariesPresent(paths.tools), install: () => installEtcd(files, service, log), version: () => etcdVersion(paths.tools) },
     tls: new TlsFileStore(paths),
     snapshots: new SnapshotStore(paths.snapshotsDir),
     hostname: () => hostname(),

@@ -1,6 +1,16 @@
 import path from "node:path";
 
 /**
+ * etcd's programs, from the distribution's packages: etcd-server gives etcd, etcd-client gives etcdctl and, from
+ * etcd 3.5 on, etcdutl (interfaces §8.3: snapshot restore and status moved there; 3.4 has none).
+ */
+export interface EtcdTools {
+  readonly etcd: string;
+  readonly etcdctl: string;
+  readonly etcdutl: string;
+}
+
+/**
  * Where etcd's files live on a unit. Everything the charm writes is under one root, "/" on a real machine.
  * UNIT_FS_ROOT moves that root (the local model gives each simulated machine its own); the charm's
  * logic never branches on it, it only prefixes paths.
@@ -25,6 +35,8 @@ export interface EtcdPaths {
   readonly profileScript: string;
   /** Verified snapshots the snapshot action takes (root-only, 0700), each with a JSON description beside it. */
   readonly snapshotsDir: string;
+  /** The packaged programs, under the same root: the local model installs a machine's packages there. */
+  readonly tools: EtcdTools;
 }
 
 export function etcdPaths(root: string = process.env.UNIT_FS_ROOT || "/"): EtcdPaths {
@@ -43,5 +55,6 @@ export function etcdPaths(root: string = process.env.UNIT_FS_ROOT || "/"): EtcdP
     etcdctlEnvFile: at("etc", "etcd", "etcdctl.env"),
     profileScript: at("etc", "profile.d", "etcdctl.sh"),
     snapshotsDir: at("var", "lib", "etcd-snapshots"),
+    tools: { etcd: at("usr", "bin", "etcd"), etcdctl: at("usr", "bin", "etcdctl"), etcdutl: at("usr", "bin", "etcdutl") },
   };
 }

@@ -11,8 +11,6 @@ import type { EtcdPaths } from "./paths.js";
  * out. The files are written elsewhere; the templates are read from the charm directory by templates.ts.
  */
 
-/** The etcd binary the Debian/Ubuntu etcd-server package installs. */
-export const ETCD_BINARY = "/usr/bin/etcd";
 
 /** Who this member is in its cluster: decided by the charm once and persisted, never re-derived. */
 export interface MemberIdentity {
@@ -126,16 +124,15 @@ export function renderEtcdConfig(input: EtcdConfigInput, template: string): stri
 
 export interface ServiceUnitInput {
   readonly memberName: string;
-  readonly paths: Pick<EtcdPaths, "configFile" | "dataDir">;
-  /** Absolute path of the etcd binary; ETCD_BINARY unless told. */
-  readonly etcdBinary?: string;
+  /** tools.etcd: the etcd the machine's package installed (/usr/bin/etcd on a real machine). */
+  readonly paths: Pick<EtcdPaths, "configFile" | "dataDir" | "tools">;
 }
 
 /** The text of our etcd.service from its template; every substituted value is checked safe for systemd. */
 export function renderServiceUnit(input: ServiceUnitInput, template: string): string {
   return fillTemplate(template, {
     name: checked("member name", input.memberName, isMemberName),
-    etcdBinary: safePath("etcd binary", input.etcdBinary ?? ETCD_BINARY),
+    etcdBinary: safePath("etcd binary", input.paths.tools.etcd),
     configFile: safePath("config file", input.paths.configFile),
     dataDir: safePath("data dir", input.paths.dataDir),
   });

@@ -24,6 +24,8 @@ export interface LockAttempt {
   /** The members to ask now, all under one scheme, and the client identity for https. */
   readonly endpoints: readonly string[];
   readonly tls: ClientTls | undefined;
+  /** The etcdctl program (the one the machine's etcd-client package installed). */
+  readonly etcdctl: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface LockAttempt {
  * for ours as it would for its own kind.
  */
 async function tryTake(attempt: LockAttempt, name: string): Promise<string | undefined> {
-  const etcd = new Etcdctl({ endpoints: attempt.endpoints, timeouts: ETCDCTL_TIMEOUTS.change, ...(attempt.tls ? { tls: attempt.tls } : {}) });
+  const etcd = new Etcdctl({ endpoints: attempt.endpoints, timeouts: ETCDCTL_TIMEOUTS.change, binary: attempt.etcdctl, ...(attempt.tls ? { tls: attempt.tls } : {}) });
   const key = `${name}/charm-lock`;
   const lease = await etcd.leaseGrant(LOCK_TTL_SECONDS);
   if (await etcd.createIfAbsent(key, holderName(), lease)) {
@@ -66,7 +68,7 @@ export async function withRestartLock<T>(where: () => Promise<LockAttempt>, name
 }
 
 async function holding<T>(attempt: LockAttempt, lease: string, work: () => Promise<T>): Promise<T> {
-  const keepAlive = execa("etcdctl", [`--endpoints=${attempt.endpoints.join(",")}`, ...tlsFlags(attempt.tls), "lease", "keep-alive", lease], {
+  const keepAlive = execa(attempt.etcdctl, [`--endpoints=${attempt.endpoints.join(",")}`, ...tlsFlags(attempt.tls), "lease", "keep-alive", lease], {
     reject: false,
     stdin: "ignore",
     stdout: "ignore",
@@ -79,7 +81,7 @@ async function holding<T>(attempt: LockAttempt, lease: string, work: () => Promi
     keepAlive.kill("SIGTERM");
     await keepAlive;
     // Revoking deletes the key; if the members cannot be reached now, it goes when the lease expires.
-    const etcd = new Etcdctl({ endpoints: attempt.endpoints, timeouts: ETCDCTL_TIMEOUTS.change, ...(attempt.tls ? { tls: attempt.tls } : {}) });
+    const etcd = new Etcdctl({ endpoints: attempt.endpoints, timeouts: ETCDCTL_TIMEOUTS.change, binary: attempt.etcdctl, ...(attempt.tls ? { tls: attempt.tls } : {}) });
     await etcd.leaseRevoke(lease).catch(() => undefined);
   }
 }

@@ -1,5 +1,7 @@
 import { execa } from "execa";
 import { EtcdctlError } from "./etcdctl.js";
+import { type EtcdTools, etcdPaths } from "./paths.js";
+import { snapshotTool } from "./snapshot-tool.js";
 
 /** Who the restored member is: its name and peer URL, alone in a new cluster with a new token. */
 export interface RestoredMember {
@@ -9,11 +11,11 @@ export interface RestoredMember {
 }
 
 /**
- * Writes a data dir from a snapshot file: `etcdctl snapshot restore` (etcd 3.4; 3.5 moved it to etcdutl), which
+ * Writes a data dir from a snapshot file: `snapshot restore` (etcdctl in 3.4, etcdutl in 3.5: snapshot-tool.ts), which
  * checks the snapshot's hash, into `dataDir` (which must not exist), as the only member of a new cluster whose
  * token differs from the old one's, so that no member of the old cluster can ever talk to it.
  */
-export async function restoreSnapshot(file: string, member: RestoredMember, dataDir: string): Promise<void> {
+export async function restoreSnapshot(file: string, member: RestoredMember, dataDir: string, tools: EtcdTools = etcdPaths().tools): Promise<void> {
   const args = [
     "snapshot",
     "restore",
@@ -24,6 +26,6 @@ export async function restoreSnapshot(file: string, member: RestoredMember, data
     `--initial-advertise-peer-urls=${member.peerUrl}`,
     `--data-dir=${dataDir}`,
   ];
-  const result = await execa("etcdctl", args, { env: { ETCDCTL_API: "3" }, reject: false, timeout: 600_000 });
+  const result = await execa(await snapshotTool(tools), args, { env: { ETCDCTL_API: "3" }, reject: false, timeout: 600_000 });
   if (result.exitCode !== 0) throw new EtcdctlError(args, result.exitCode, String(result.stderr ?? ""));
 }

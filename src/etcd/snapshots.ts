@@ -6,6 +6,8 @@ import { fileSha256 } from "../domain/file-sha256.js";
 import { SNAPSHOT_NAME, SnapshotDescription } from "../domain/snapshot-name.js";
 import { utcStamp } from "../domain/utc-stamp.js";
 import { EtcdctlError, firstErrorLine } from "./etcdctl.js";
+import { type EtcdTools, etcdPaths } from "./paths.js";
+import { snapshotTool } from "./snapshot-tool.js";
 
 /**
  * Snapshots on this machine: each taken into a temporary file, verified with `etcdctl snapshot status` (it reads
@@ -32,9 +34,9 @@ export interface SnapshotFacts {
 
 const Status = z.object({ hash: z.number(), revision: z.number(), totalKey: z.number(), totalSize: z.number() });
 
-/** etcdctl's verdict on a snapshot file: it fails on a truncated or corrupted one. */
-export async function snapshotStatus(file: string): Promise<z.output<typeof Status>> {
-  const result = await execa("etcdctl", ["snapshot", "status", file, "-w", "json"], { env: { ETCDCTL_API: "3" }, reject: false, timeout: 600_000 });
+/** etcd's verdict on a snapshot file (`snapshot status`, same JSON from etcdctl 3.4 and etcdutl 3.5): it fails on a truncated or corrupted one. */
+export async function snapshotStatus(file: string, tools: EtcdTools = etcdPaths().tools): Promise<z.output<typeof Status>> {
+  const result = await execa(await snapshotTool(tools), ["snapshot", "status", file, "-w", "json"], { env: { ETCDCTL_API: "3" }, reject: false, timeout: 600_000 });
   if (result.exitCode !== 0) throw new EtcdctlError(["snapshot", "status", file], result.exitCode, String(result.stderr ?? ""));
   return Status.parse(JSON.parse(String(result.stdout)));
 }

@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { etcdPaths } from "../../src/etcd/paths.js";
-import { ETCD_BINARY, parseRenderedConfig, renderEtcdConfig, renderServiceUnit, UnsafeValueError, type MemberIdentity } from "../../src/etcd/render.js";
+import { parseRenderedConfig, renderEtcdConfig, renderServiceUnit, UnsafeValueError, type MemberIdentity } from "../../src/etcd/render.js";
 
 import { configTemplate, input, paths, render, settings, unitTemplate } from "./render-fixtures.js";
 
@@ -46,14 +46,14 @@ describe("etcd's config file", () => {
   });
 
   it("uses only keys etcd 3.4 knows (it ignores unknown keys in a config file silently)", async () => {
-    const help = await execa(ETCD_BINARY, ["--help"], { reject: false, all: true });
+    const help = await execa(paths.tools.etcd, ["--help"], { reject: false, all: true });
     const flags = new Set([...(help.all ?? "").matchAll(/^\s+--([a-z0-9-]+)/gm)].map((match) => match[1]));
     const undocumented = Object.keys(parseYaml(render()) as object).filter((key) => !flags.has(key));
     // --help leaves out a few flags etcd defines (enable-grpc-gateway): etcd's own flag parser decides,
     // refusing an unknown one with "flag provided but not defined".
     const unknown: string[] = [];
     for (const key of undocumented) {
-      const parsed = await execa(ETCD_BINARY, [`--${key}=true`, "--version"], { reject: false, all: true });
+      const parsed = await execa(paths.tools.etcd, [`--${key}=true`, "--version"], { reject: false, all: true });
       if (parsed.exitCode !== 0) unknown.push(`${key}: ${parsed.all?.split("\n")[0] ?? ""}`);
     }
     expect(unknown).toEqual([]);
@@ -175,8 +175,11 @@ describe("the etcd.service unit", () => {
     renderServiceUnit(
       {
         memberName: changes.memberName ?? "etcd0",
-        ...(changes.etcdBinary === undefined ? {} : { etcdBinary: changes.etcdBinary }),
-        paths: { configFile: changes.configFile ?? paths.configFile, dataDir: changes.dataDir ?? paths.dataDir },
+        paths: {
+          configFile: changes.configFile ?? paths.configFile,
+          dataDir: changes.dataDir ?? paths.dataDir,
+          tools: { ...paths.tools, ...(changes.etcdBinary === undefined ? {} : { etcd: changes.etcdBinary }) },
+        },
       },
       unitTemplate,
     );
@@ -184,7 +187,7 @@ describe("the etcd.service unit", () => {
   it("runs etcd from its config file as the etcd user, always restarting", () => {
     const unit = renderUnit();
     const lines = unit.split("\n");
-    expect(lines).toContain(`ExecStart=${ETCD_BINARY} --config-file /etc/etcd/etcd.conf.yml`);
+    expect(lines).toContain(`ExecStart=${paths.tools.etcd} --config-file /etc/etcd/etcd.conf.yml`);
     expect(lines).toContain("ReadWritePaths=/var/lib/etcd/member-data");
     expect(lines).toEqual(expect.arrayContaining(["Type=notify", "User=etcd", "Group=etcd", "Restart=always", "StartLimitIntervalSec=0"]));
     expect(lines).toContain("Description=etcd key-value store (member etcd0, managed by Juju)");
@@ -245,7 +248,7 @@ describe("a rendered config on a real etcd 3.4", () => {
     await mkdir(unitPaths.configDir, { recursive: true });
     await writeFile(unitPaths.configFile, config);
 
-    const etcd = spawn(ETCD_BINARY, ["--config-file", unitPaths.configFile], { stdio: ["ignore", "ignore", "pipe"] });
+    const etcd = spawn(paths.tools.etcd, ["--config-file", unitPaths.configFile], { stdio: ["ignore", "ignore", "pipe"] });
     let log = "";
     etcd.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
     const exited = new Promise<void>((resolve) => etcd.once("exit", () => resolve()));

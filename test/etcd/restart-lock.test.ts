@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const NAME = "etcd-charm/restart";
-const here = () => Promise.resolve({ endpoints: [member.clientUrl], tls: undefined });
+const here = () => Promise.resolve({ endpoints: [member.clientUrl], tls: undefined, etcdctl: "etcdctl" });
 
 describe("the restart lock", () => {
   it("three units asking at once each get it, one at a time, and leave no key behind", async () => {
@@ -66,7 +66,7 @@ describe("the restart lock", () => {
 
   it("gives up at its deadline, with why, when no member answers; `work` never runs", async () => {
     let ran = false;
-    const nowhere = () => Promise.resolve({ endpoints: ["http://127.0.0.207:2379"], tls: undefined });
+    const nowhere = () => Promise.resolve({ endpoints: ["http://127.0.0.207:2379"], tls: undefined, etcdctl: "etcdctl" });
     const error = await withRestartLock(nowhere, NAME, 2000, async () => {
       ran = true;
     }).catch((e: unknown) => e);
