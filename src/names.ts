@@ -29,6 +29,13 @@ export const STORAGE_NAMES = ["data", "backups"] as const;
 export const DATA_DETACHING_HOOK = "data-storage-detaching";
 export const DATA_ATTACHED_HOOK = "data-storage-attached";
 
+/**
+ * `juju upgrade-machine <m> prepare <base>` runs the first on every unit of the machine, `complete` the second,
+ * after the operator upgraded the OS (interfaces §8.1; Juju 3.x, removed in Juju 4).
+ */
+export const PRE_MACHINE_UPGRADE_HOOK = "pre-series-upgrade";
+export const POST_MACHINE_UPGRADE_HOOK = "post-series-upgrade";
+
 /** Hooks that only report: installing is the install hook's job, never update-status's. */
 export const REPORT_ONLY_HOOKS = ["update-status"] as const;
 
@@ -39,6 +46,8 @@ export const HANDLED_HOOKS: readonly string[] = [
   "start",
   ...TEARDOWN_HOOKS,
   "upgrade-charm",
+  PRE_MACHINE_UPGRADE_HOOK,
+  POST_MACHINE_UPGRADE_HOOK,
   ...REPORT_ONLY_HOOKS,
   "leader-elected",
   "leader-settings-changed",

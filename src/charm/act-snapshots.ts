@@ -48,3 +48,14 @@ export async function takeScheduledSnapshot(action: TakeScheduledSnapshot, world
     await juju.tools.jujuLog(`scheduled snapshot failed, nothing was kept: ${reason}`, "WARNING");
   }
 }
+
+/**
+ * A verified snapshot before a change of etcd version (a machine's upgrade, the first member of a newer minor
+ * version joining): kept among this unit's snapshots, with the action's (never pruned by the schedule). A
+ * snapshot that fails or does not verify fails the step, so the change does not go ahead without one.
+ */
+export async function takeSnapshotBefore(url: string, memberName: string, why: string, world: ActWorld): Promise<void> {
+  const { etcd, machine, juju, clock } = world;
+  const facts = await machine.snapshots.take((file) => etcd.snapshotSave(url, file), memberName, new Date(clock.now()));
+  await juju.tools.jujuLog(`took and verified snapshot ${facts.name} (revision ${facts.revision}, ${facts.keys} keys) ${why}`);
+}

@@ -10,7 +10,7 @@ import type { Clock } from "./runtime.js";
 import { actTls } from "./act-tls.js";
 import { actCredentials, publishConsumers } from "./act-credentials.js";
 import { removeMember } from "./act-membership.js";
-import { takeScheduledSnapshot } from "./act-snapshots.js";
+import { takeScheduledSnapshot, takeSnapshotBefore } from "./act-snapshots.js";
 import type { OffsiteCopies } from "./offsite.js";
 import { S3_BUCKET_KEY } from "./s3-relation.js";
 import { CLUSTER_LOCK, RECONFIGURATION_WAIT_MS, retry, startingService, waitHealthy, waitServing } from "./waits.js";
@@ -144,6 +144,8 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
       // etcd refuses a reconfiguration until its leader has been connected to every voter for 5 s
       // ("unhealthy cluster" right after the previous change): wait for it rather than fail the hook. Units
       // joining at once (deploy -n 7) each wait for the promotions before theirs, 5 s apiece.
+      if (action.snapshotFrom)
+        await takeSnapshotBefore(action.snapshotFrom, action.memberName, "before the cluster's first member of a newer etcd joins", world);
       const added = await retry(clock, RECONFIGURATION_WAIT_MS, 500, () => etcd.addLearner(action.endpoints, action.memberName, action.peerUrl));
       if (added === "added") await tools.jujuLog(`added ${action.memberName} (${action.peerUrl}) as a learner`);
       return;
@@ -202,5 +204,17 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
     case "await-election":
       await clock.sleep(action.delayMs);
       return;
+    case "pause-for-machine-upgrade": {
+      if (action.handOver) {
+        await etcd.moveLeader(action.handOver.endpoints, action.handOver.toMemberId);
+        await tools.jujuLog(`moved raft leadership to member ${action.handOver.toMemberId} before this machine's upgrade`);
+      }
+      await takeSnapshotBefore(action.snapshotUrl, action.memberName, `before this machine's upgrade to ${action.target}`, world);
+      await service.stopAndDisable();
+      await tools.jujuLog(`stopped etcd for this machine's upgrade to ${action.target}; post-series-upgrade starts it again`);
+      return;
+    }
+    case "refuse":
+      throw new Error(action.reason);
   }
 }

@@ -57,7 +57,24 @@ export type Action =
   /** This unit's data belongs to a member the cluster no longer has: stop etcd, move the data dir aside (never delete it). */
   | { readonly kind: "set-aside-member-data"; readonly memberName: string }
   | { readonly kind: "publish-peer"; readonly relationId: string; readonly values: Readonly<Record<string, string>> }
-  | { readonly kind: "add-learner"; readonly memberName: string; readonly peerUrl: string; readonly endpoints: Endpoints }
+  | {
+      readonly kind: "add-learner";
+      readonly memberName: string;
+      readonly peerUrl: string;
+      readonly endpoints: Endpoints;
+      /** The first member of a newer etcd minor version (etcd-version.ts): a verified snapshot from this voter first. */
+      readonly snapshotFrom?: string;
+    }
+  /** pre-series-upgrade (machine-upgrade.ts): leadership handed over, a verified snapshot taken, etcd stopped and disabled. */
+  | {
+      readonly kind: "pause-for-machine-upgrade";
+      readonly target: string;
+      readonly snapshotUrl: string;
+      readonly memberName: string;
+      readonly handOver: { readonly toMemberId: string; readonly endpoints: Endpoints } | undefined;
+    }
+  /** What the hook was asked cannot be done safely: it fails with the reason (Juju shows the unit in error). */
+  | { readonly kind: "refuse"; readonly reason: string }
   | { readonly kind: "note-unclaimed-learners"; readonly since: Readonly<Record<string, number>> }
   | { readonly kind: "promote"; readonly memberId: string; readonly memberName: string; readonly endpoints: Endpoints }
   | { readonly kind: "move-leader"; readonly toMemberId: string; readonly endpoints: Endpoints; readonly reason: string }
@@ -195,6 +212,8 @@ export const ACTION_KINDS = [
   "write-etcdctl-env",
   "take-scheduled-snapshot",
   "request-s3-bucket",
+  "pause-for-machine-upgrade",
+  "refuse",
 ] as const satisfies readonly ActionKind[];
 type Missing = Exclude<ActionKind, (typeof ACTION_KINDS)[number]>;
 /** A compile error here names an action kind missing from ACTION_KINDS. */

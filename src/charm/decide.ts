@@ -12,6 +12,8 @@ import { consumerBags, reportedStatus } from "./report.js";
 import { requestedBucket } from "./s3-data.js";
 import { scheduledSnapshotDue } from "./schedule.js";
 import { decideClientCredentials, etcdctlEnvironment } from "./credentials.js";
+import { firstOfNewerVersion, joinRefusal, unsupportedEtcd } from "./etcd-version.js";
+import { decideMachineUpgrade } from "./machine-upgrade.js";
 import { memberScheme, tlsFiles } from "./tls.js";
 import { decideTlsMaterial } from "./trust.js";
 import { answeringOthers, answeringVoters, findMember, initialClusterWith, localClientUrl, raftSuccessor } from "./topology.js";
@@ -55,6 +57,9 @@ export function decide(input: DecideInput): Decision {
       ? decision({ kind: "install" }, "maintenance", "installing etcd")
       : decision(undefined, "waiting", "waiting for etcd to be installed");
   }
+  // An etcd this charm cannot run (3.3 on 22.04): nothing is configured or started (interfaces §8.2).
+  const unsupported = unsupportedEtcd(o.localEtcdVersion);
+  if (unsupported) return decision(undefined, "blocked", unsupported);
   // A restore action on the leader replaces the cluster: no unit joins, moves its data or restarts meanwhile.
   const restoring = o.leaderData.restoring;
   if (restoring && o.isLeader) {
@@ -95,6 +100,7 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
   const scheme = settings ? memberScheme(o, settings, selfMember, files) : (schemeOf(localUrl) ?? "http");
   const selfPeerUrl = memberUrl(o.address, ports.peerPort, scheme);
   const selfClientUrl = memberUrl(o.address, ports.clientPort, scheme);
+  if (o.hook.machineUpgradeTo) return decideMachineUpgrade(o, selfMember, localUrl, o.hook.machineUpgradeTo);
   if (settings?.tls && !files && !selfMember && !o.hasMemberData) {
     return decision(undefined, "waiting", "waiting for the leader to create the cluster's certificate authority");
   }
@@ -166,10 +172,14 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     // A unit without a member joins by itself as soon as it sees a bootstrapped cluster with a raft leader
     // (through its peers or the client URLs the leader recorded): as a learner, a non-voter that changes no
     // quorum. etcd refuses a reconfiguration that would endanger quorum, so concurrent joiners are safe.
+    const refusal = joinRefusal(o.localEtcdVersion, o.cluster);
+    if (refusal) return decision(undefined, "blocked", refusal);
+    const voters = answeringVoters(o.cluster, localUrl);
+    const snapshotFirst = firstOfNewerVersion(o.localEtcdVersion, o.cluster) ? voters[0] : undefined;
     return decision(
-      { kind: "add-learner", memberName: o.memberName, peerUrl: selfPeerUrl, endpoints: answeringVoters(o.cluster, localUrl) },
+      { kind: "add-learner", memberName: o.memberName, peerUrl: selfPeerUrl, endpoints: voters, ...(snapshotFirst ? { snapshotFrom: snapshotFirst } : {}) },
       "maintenance",
-      "joining the cluster as a learner",
+      snapshotFirst ? `taking a snapshot, then joining as the cluster's first etcd ${o.localEtcdVersion} member` : "joining the cluster as a learner",
     );
   }
 

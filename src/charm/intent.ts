@@ -1,5 +1,5 @@
 import type { EventContext } from "../juju/context.js";
-import { CLUSTER_ENDPOINT, DATA_ATTACHED_HOOK, DATA_DETACHING_HOOK, REPORT_ONLY_HOOKS, TEARDOWN_HOOKS } from "../names.js";
+import { CLUSTER_ENDPOINT, DATA_ATTACHED_HOOK, DATA_DETACHING_HOOK, PRE_MACHINE_UPGRADE_HOOK, REPORT_ONLY_HOOKS, TEARDOWN_HOOKS } from "../names.js";
 import type { HookIntent } from "./observed.js";
 
 /**
@@ -26,5 +26,6 @@ export function hookIntent(event: EventContext): HookIntent {
     // A unit being removed runs relation-broken hooks, and relation-departed hooks naming itself as the departing
     // unit, for every relation, in no set order: from its view relations end one by one while they live on.
     relationBroken: relation?.kind === "broken" || (relation?.kind === "departed" && relation.departingUnit === event.unit),
+    machineUpgradeTo: event.kind === "hook" && event.name === PRE_MACHINE_UPGRADE_HOOK ? (event.targetBase ?? "a newer base") : undefined,
   };
 }

@@ -34,6 +34,7 @@ export async function readClusterView(etcd: EtcdCluster, endpoints: readonly str
     // etcd reports an active alarm in every member's status errors: "memberID:… alarm:NOSPACE".
     alarms: [...new Set(statuses.flatMap((s) => s.Status.errors.flatMap((error) => /alarm:([A-Z]+)/.exec(error)?.[1] ?? [])))],
     dbSizes: Object.fromEntries(statuses.map((s) => [s.Endpoint, s.Status.dbSize])),
+    versions: Object.fromEntries(statuses.map((s) => [s.Endpoint, s.Status.version])),
   };
 }
 
@@ -75,13 +76,17 @@ export async function observe(juju: JujuFacts, world: ObserveWorld, hook: HookIn
     endpoints.length > 0 ? readClusterView(world.etcd, endpoints, world.log) : undefined,
     world.machine.tls.fingerprintsOf(runningConfig?.trustedCaFile),
   ]);
+  // The running member's version is in its status; `etcd --version` is asked only when it runs none.
+  const runningVersion = servingClientUrl ? cluster?.versions[servingClientUrl] : undefined;
+  const localEtcdVersion = runningVersion ?? (binaries ? await packages.version() : undefined);
   return {
     ...juju,
     memberName: memberNameOf(juju.unit),
     hook,
     electionWaits,
     installed: binaries && unitPathTaken,
-    etcdVersion: cluster?.version ?? (binaries ? await packages.version() : undefined),
+    etcdVersion: cluster?.version ?? localEtcdVersion,
+    localEtcdVersion,
     rendered: {
       configText,
       unitText,

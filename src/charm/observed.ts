@@ -60,6 +60,8 @@ export interface ClusterView {
   readonly alarms: readonly string[];
   /** Database size in bytes of each member that answered, by client URL. */
   readonly dbSizes: Readonly<Record<string, number>>;
+  /** The etcd version each member that answered runs ("3.4.23"), by client URL. */
+  readonly versions: Readonly<Record<string, string>>;
 }
 
 /** The etcd config currently rendered on this unit, as far as the charm reads it back. */
@@ -118,6 +120,8 @@ export interface HookIntent {
    * client identity) is dropped in one.
    */
   readonly relationBroken: boolean;
+  /** pre-series-upgrade: the machine is about to be upgraded to this base; this member stops for it (etcd-version.ts). */
+  readonly machineUpgradeTo: string | undefined;
 }
 
 /** What Juju tells this hook, parsed and validated (JujuState reads it and keeps it current through its writes). */
@@ -165,6 +169,8 @@ export interface Observed extends JujuFacts {
   readonly electionWaits: number;
   readonly installed: boolean;
   readonly etcdVersion: string | undefined;
+  /** The etcd this unit runs (its member's status) or, when it runs none, the one installed: "3.5.16". */
+  readonly localEtcdVersion: string | undefined;
   readonly rendered: RenderedState;
   readonly serviceActive: boolean;
   /** Times systemd restarted etcd by itself (after a crash or a kill) since the charm last started it. */

@@ -1,3 +1,4 @@
+import { versionMoveStatus } from "./etcd-version.js";
 import { votingMajority } from "./membership.js";
 import { offsiteNotes, snapshotNotes } from "./schedule.js";
 import { tlsNotes } from "./tls.js";
@@ -87,7 +88,8 @@ export function reportedStatus(o: Observed, self: Member | undefined, hasIdentit
   }
   if (cluster.alarms.length > 0)
     return ["blocked", `etcd raised a ${cluster.alarms.join(" and ")} alarm: see etcd's log on the member that raised it (alarm-list names it)`];
-  const tls = [...quotaNotes(o, self), ...tlsNotes(o), ...snapshotNotes(o), ...offsiteNotes(o)].map((note) => `; ${note}`).join("");
+  const move = versionMoveStatus(cluster);
+  const tls = [...(move ? [move] : []), ...quotaNotes(o, self), ...tlsNotes(o), ...snapshotNotes(o), ...offsiteNotes(o)].map((note) => `; ${note}`).join("");
   if (silent.length > 0) {
     const names = silent.map((m) => (m.name ? unitOfMember(o, m.name) : "an unstarted learner")).join(", ");
     return ["active", `${count}, degraded: ${names} not answering, ${leaderText}${restarted}${tls}`];

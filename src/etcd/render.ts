@@ -11,7 +11,6 @@ import type { EtcdPaths } from "./paths.js";
  * out. The files are written elsewhere; the templates are read from the charm directory by templates.ts.
  */
 
-
 /** Who this member is in its cluster: decided by the charm once and persisted, never re-derived. */
 export interface MemberIdentity {
   /** etcd member name, e.g. "etcd0". */
@@ -96,15 +95,19 @@ export function renderEtcdConfig(input: EtcdConfigInput, template: string): stri
     "quota-backend-bytes": settings.quotaBackendBytes,
     "auto-compaction-mode": settings.autoCompactionMode,
     "auto-compaction-retention": settings.autoCompactionRetention,
+    // The v2 API (the v2 proxy of `proxy` consumers needs it): etcd 3.5 still serves it but logs "Flag `enable-v2`
+    // is deprecated and will get removed in etcd 3.6" (interfaces §8.3); both read the same key.
     "enable-v2": settings.enableV2,
     "log-level": settings.logLevel,
+    // zap to stderr (journald keeps it) on both: 3.4's default logger capnslog is deprecated in 3.5, and 3.5
+    // refuses `log-outputs: default` (interfaces §8.3).
     logger: "zap",
     "log-outputs": ["stderr"],
     "strict-reconfig-check": true,
     "max-snapshots": 5,
     "max-wals": 5,
     // etcd 3.4 started from a config file serves the v3 JSON gateway (/v3/...) only when asked; with flags it
-    // is on. Patroni, APISIX and curl-based tools speak it.
+    // is on. Patroni, APISIX and curl-based tools speak it. 3.5 serves /v3 alike (it dropped only /v3beta).
     "enable-grpc-gateway": true,
     ...(tls
       ? {

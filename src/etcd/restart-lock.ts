@@ -35,7 +35,12 @@ export interface LockAttempt {
  * for ours as it would for its own kind.
  */
 async function tryTake(attempt: LockAttempt, name: string): Promise<string | undefined> {
-  const etcd = new Etcdctl({ endpoints: attempt.endpoints, timeouts: ETCDCTL_TIMEOUTS.change, binary: attempt.etcdctl, ...(attempt.tls ? { tls: attempt.tls } : {}) });
+  const etcd = new Etcdctl({
+    endpoints: attempt.endpoints,
+    timeouts: ETCDCTL_TIMEOUTS.change,
+    binary: attempt.etcdctl,
+    ...(attempt.tls ? { tls: attempt.tls } : {}),
+  });
   const key = `${name}/charm-lock`;
   const lease = await etcd.leaseGrant(LOCK_TTL_SECONDS);
   if (await etcd.createIfAbsent(key, holderName(), lease)) {
@@ -81,7 +86,12 @@ async function holding<T>(attempt: LockAttempt, lease: string, work: () => Promi
     keepAlive.kill("SIGTERM");
     await keepAlive;
     // Revoking deletes the key; if the members cannot be reached now, it goes when the lease expires.
-    const etcd = new Etcdctl({ endpoints: attempt.endpoints, timeouts: ETCDCTL_TIMEOUTS.change, binary: attempt.etcdctl, ...(attempt.tls ? { tls: attempt.tls } : {}) });
+    const etcd = new Etcdctl({
+      endpoints: attempt.endpoints,
+      timeouts: ETCDCTL_TIMEOUTS.change,
+      binary: attempt.etcdctl,
+      ...(attempt.tls ? { tls: attempt.tls } : {}),
+    });
     await etcd.leaseRevoke(lease).catch(() => undefined);
   }
 }

@@ -36,7 +36,11 @@ const Status = z.object({ hash: z.number(), revision: z.number(), totalKey: z.nu
 
 /** etcd's verdict on a snapshot file (`snapshot status`, same JSON from etcdctl 3.4 and etcdutl 3.5): it fails on a truncated or corrupted one. */
 export async function snapshotStatus(file: string, tools: EtcdTools = etcdPaths().tools): Promise<z.output<typeof Status>> {
-  const result = await execa(await snapshotTool(tools), ["snapshot", "status", file, "-w", "json"], { env: { ETCDCTL_API: "3" }, reject: false, timeout: 600_000 });
+  const result = await execa(await snapshotTool(tools), ["snapshot", "status", file, "-w", "json"], {
+    env: { ETCDCTL_API: "3" },
+    reject: false,
+    timeout: 600_000,
+  });
   if (result.exitCode !== 0) throw new EtcdctlError(["snapshot", "status", file], result.exitCode, String(result.stderr ?? ""));
   return Status.parse(JSON.parse(String(result.stdout)));
 }

@@ -33,6 +33,8 @@ export interface HookEvent extends EventBase {
   readonly kind: "hook";
   readonly name: string;
   readonly relation: RelationEvent | undefined;
+  /** pre/post-series-upgrade: the base the machine moves to (`ubuntu@26.04`, JUJU_TARGET_BASE; interfaces §8.1). */
+  readonly targetBase?: string;
 }
 
 export interface ActionEvent extends EventBase {
@@ -63,6 +65,7 @@ const Env = z.object({
   JUJU_DEPARTING_UNIT: optional,
   JUJU_ACTION_NAME: optional,
   JUJU_ACTION_UUID: optional,
+  JUJU_TARGET_BASE: optional,
 });
 
 /**
@@ -92,7 +95,7 @@ export function readEventContext(env: NodeJS.ProcessEnv, cwd: string = process.c
   if (location === "actions") {
     return { ...base, kind: "action", name, actionId: vars.JUJU_ACTION_UUID ?? "" };
   }
-  return { ...base, kind: "hook", name, relation: readRelation(name, vars) };
+  return { ...base, kind: "hook", name, relation: readRelation(name, vars), ...(vars.JUJU_TARGET_BASE ? { targetBase: vars.JUJU_TARGET_BASE } : {}) };
 }
 
 function readRelation(hook: string, vars: z.output<typeof Env>): RelationEvent | undefined {

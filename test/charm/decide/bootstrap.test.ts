@@ -22,7 +22,14 @@ describe("install and bootstrap, on the Juju leader only", () => {
   });
 
   it("update-status never installs: it only says the unit waits for its install hook", () => {
-    const reportOnly = { departing: false, departedPeer: undefined, mayInstall: false, dataAttached: false, relationBroken: false };
+    const reportOnly = {
+      departing: false,
+      departedPeer: undefined,
+      mayInstall: false,
+      dataAttached: false,
+      relationBroken: false,
+      machineUpgradeTo: undefined,
+    };
     expect(run(fresh({ installed: false, hook: reportOnly }))).toEqual({
       action: undefined,
       status: { kind: "waiting", message: "waiting for etcd to be installed" },

@@ -4,7 +4,7 @@ import { action, clientUrl, cluster, converged, LEAVING, member, peer, run } fro
 
 describe("departures", () => {
   it("a peer's departure is remembered in unit state first, once", () => {
-    const departed = { departing: false, departedPeer: "etcd/2", mayInstall: true, dataAttached: false, relationBroken: false };
+    const departed = { departing: false, departedPeer: "etcd/2", mayInstall: true, dataAttached: false, relationBroken: false, machineUpgradeTo: undefined };
     expect(run(converged(1, { hook: departed }))).toEqual({
       action: { kind: "record-departed", units: ["etcd/2"] },
       status: { kind: "maintenance", message: "noting that etcd/2 left" },

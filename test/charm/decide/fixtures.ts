@@ -23,9 +23,23 @@ export const templates = {
 };
 export const paths = etcdPaths("/");
 /** An ordinary hook on a unit that stays. */
-export const STAYING: HookIntent = { departing: false, departedPeer: undefined, mayInstall: true, dataAttached: false, relationBroken: false };
+export const STAYING: HookIntent = {
+  departing: false,
+  departedPeer: undefined,
+  mayInstall: true,
+  dataAttached: false,
+  relationBroken: false,
+  machineUpgradeTo: undefined,
+};
 /** This unit's own departure (stop, remove, or its own cluster-relation-departed). */
-export const LEAVING: HookIntent = { departing: true, departedPeer: undefined, mayInstall: true, dataAttached: false, relationBroken: false };
+export const LEAVING: HookIntent = {
+  departing: true,
+  departedPeer: undefined,
+  mayInstall: true,
+  dataAttached: false,
+  relationBroken: false,
+  machineUpgradeTo: undefined,
+};
 export const NOTHING_RENDERED: Observed["rendered"] = {
   configText: undefined,
   unitText: undefined,
@@ -142,6 +156,7 @@ export const cluster = (members: Member[], leader = members[0]!.id): ClusterView
   version: "3.4.23",
   alarms: [],
   dbSizes: {},
+  versions: Object.fromEntries(members.filter((m) => m.name !== "").map((m) => [m.clientUrls[0]!, "3.4.23"])),
 });
 
 /** The config this unit would have rendered for a member with the given identity. */
@@ -196,6 +211,7 @@ export function converged(n = 0, overrides: Partial<Observed> = {}): Observed {
     config: parseCharmConfig(defaults),
     installed: true,
     etcdVersion: "3.4.23",
+    localEtcdVersion: "3.4.23",
     rendered: rendered(n, `etcd0=${peerUrl(0)}`),
     serviceActive: true,
     serviceRestarts: 0,

@@ -60,6 +60,10 @@ describe("the shell tests reach every action decide can choose", () => {
     await run("etcd/0", "update-status"); // end-restore
     world.addUnit();
     await run("etcd/2", "install");
+    await run("etcd/1", "pre-series-upgrade", { JUJU_TARGET_BASE: "ubuntu@26.04" }); // pause-for-machine-upgrade
+    // refuse: a second member stopping now would cost the cluster its majority.
+    expect((await world.hook("etcd/2", "pre-series-upgrade", { JUJU_TARGET_BASE: "ubuntu@26.04" })).error).toMatch(/^cannot stop etcd/);
+    await run("etcd/1", "post-series-upgrade");
     const departed = { JUJU_RELATION: "cluster", JUJU_RELATION_ID: world.peerRelation, JUJU_REMOTE_APP: "etcd" };
     world.cluster.leaderId = world.cluster.snapshot().find((m) => m.name === "etcd2")?.id;
     // record-departed, move-leader (away from the departed unit's member), remove-member

@@ -70,13 +70,15 @@ describe("consumers", () => {
 describe("every hook the charm handles converges the same way", () => {
   // The certificates and s3-credentials relations' hooks have their own tests (certificates.test.ts,
   // s3-copies.test.ts): those relations change what a unit does.
-  // Teardown (stop, remove, data-storage-detaching: the unit leaves the cluster) is tested in departures.test.ts.
+  // Teardown (stop, remove, data-storage-detaching: the unit leaves the cluster) is tested in departures.test.ts,
+  // pre-series-upgrade (the member stops for its machine's upgrade) in machine-upgrade.test.ts.
   it.each(
     HANDLED_HOOKS.filter(
       (hook) =>
         hook !== "stop" &&
         hook !== "remove" &&
         hook !== "data-storage-detaching" &&
+        hook !== "pre-series-upgrade" &&
         !hook.endsWith("-departed") &&
         !hook.startsWith("certificates-") &&
         !hook.startsWith("s3-credentials-"),
