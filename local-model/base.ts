@@ -40,7 +40,7 @@ export async function manifestBases(charmDir: string): Promise<Base[]> {
 
 /** The base a deploy gets: the one asked for if the charm supports it, else the charm's first (Juju's choice). */
 export function chooseBase(requested: Base | undefined, supported: readonly Base[]): Base {
-  const allowed = (base: Base) => supported.length === 0 || supported.some((s) => s.name === base.name && s.channel === base.channel);
+  const allowed = (base: Base) => supportsBase(supported, base);
   if (requested && !allowed(requested)) {
     throw new ModelError(`base "${formatBase(requested)}" is not supported by the charm; it supports ${supported.map(formatBase).join(", ")}`);
   }
@@ -48,6 +48,20 @@ export function chooseBase(requested: Base | undefined, supported: readonly Base
 }
 
 const UBUNTU_CODENAMES: Readonly<Record<string, string>> = { "20.04": "focal", "22.04": "jammy", "24.04": "noble", "26.04": "resolute" };
+
+/** A base's series name (JUJU_TARGET_SERIES in Juju 3.x, interfaces §8.1): "noble"; the channel when unknown. */
+export const seriesOf = (base: Base): string => UBUNTU_CODENAMES[base.channel] ?? base.channel;
+
+/** Whether the charm's manifest lists the base (a charm without a manifest runs anywhere). */
+export const supportsBase = (supported: readonly Base[], base: Base): boolean =>
+  supported.length === 0 || supported.some((s) => s.name === base.name && s.channel === base.channel);
+
+/** Negative, zero or positive as `a` is older than, the same as or newer than `b` (same OS; versions compared as numbers). */
+export function compareBases(a: Base, b: Base): number {
+  const [aMajor = 0, aMinor = 0] = a.channel.split(".").map(Number);
+  const [bMajor = 0, bMinor = 0] = b.channel.split(".").map(Number);
+  return aMajor - bMajor || aMinor - bMinor;
+}
 
 /** /etc/os-release of a machine of this base, which is how a charm on a real machine learns its base. */
 export function osRelease(base: Base): string {

@@ -85,6 +85,13 @@ export function applyHookTransition(state: ModelState, unit: UnitState, hook: Ho
     case "update-status":
       unit.lastUpdateStatus = Date.now();
       return;
+    case "pre-series-upgrade":
+      // Prepared: no hook runs until upgrade-machine complete (machine-upgrade.ts).
+      if (unit.seriesUpgrade) delete unit.seriesUpgrade.hook;
+      return;
+    case "post-series-upgrade":
+      delete unit.seriesUpgrade;
+      return;
     case "remove":
       forgetUnit(state, unit);
       return;

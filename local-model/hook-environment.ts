@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises"
 import path from "node:path";
 import { type ActionRecord, type HookSpec, machineIdOf, type ModelState, type UnitState } from "./state.js";
 import { HOOK_TOOL_NAMES } from "./tools/index.js";
+import { parseBase, seriesOf } from "./base.js";
 
 /**
  * What a hook process starts with (contract §1.3): its environment, and the unit's tools dir on its PATH
@@ -105,6 +106,11 @@ export class HookEnvironment {
       env.JUJU_SECRET_ID = `secret:${hook.secretId}`;
       env.JUJU_SECRET_LABEL = hook.secretLabel ?? "";
       if ((hook.secretRevision ?? 0) > 0) env.JUJU_SECRET_REVISION = String(hook.secretRevision);
+    }
+    if (hook?.targetBase) {
+      // Interfaces §8.1: both in Juju 3.x (4.0 drops the series).
+      env.JUJU_TARGET_BASE = hook.targetBase;
+      env.JUJU_TARGET_SERIES = seriesOf(parseBase(hook.targetBase));
     }
     if (action) {
       env.JUJU_ACTION_NAME = action.name;

@@ -12,7 +12,8 @@ import { allocateMachineId, machineAddress, statusRecord, type AppState, type Mo
 import { statusJson, statusTable } from "./status.js";
 import { localEndpoint } from "./topology.js";
 import { PackageArchive } from "./packages.js";
-import { chooseBase, DEFAULT_BASE, manifestBases, osRelease, parseBase } from "./base.js";
+import { chooseBase, DEFAULT_BASE, formatBase, manifestBases, osRelease, parseBase, supportsBase } from "./base.js";
+import { leadershipPinned } from "./machine-upgrade.js";
 import { parseResourceArguments, uploadResource } from "./resources.js";
 import { checkReusable, provisionUnitStorage, requestDetach, unitStorage } from "./storage.js";
 import { addUnitStorage, attachResources, attachStorage, deployStorageDirectives, detachStorage } from "./model-storage.js";
@@ -141,6 +142,14 @@ export class Model {
     if (loaded.spec.name !== app.charmName) {
       throw new ModelError(`cannot refresh "${appName}": charm "${loaded.spec.name}" is not "${app.charmName}"`);
     }
+    // As Juju checks: the new charm must run on the application's base (set-application-base changes it).
+    const supported = await manifestBases(loaded.dir);
+    const base = app.base ?? DEFAULT_BASE;
+    if (!supportsBase(supported, base)) {
+      throw new ModelError(
+        `cannot refresh "${appName}": the charm does not support the application's base ${formatBase(base)} (it supports ${supported.map(formatBase).join(", ")})`,
+      );
+    }
     const revision = app.charmRevision + 1;
     app.charmDir = await placeCharm(this.dir, loaded.dir, staging, appName, revision);
     app.charmRevision = revision;
@@ -156,6 +165,13 @@ export class Model {
     const charm = await this.charmOf(appName);
     if (attachStorage.length > 0 && count !== 1) throw new ModelError("--attach-storage cannot be used with -n");
     checkReusable(this.state, charm, attachStorage);
+    const appBase = app.base ?? DEFAULT_BASE;
+    const supported = await manifestBases(app.charmDir);
+    if (!supportsBase(supported, appBase)) {
+      throw new ModelError(
+        `cannot add a unit of "${appName}" on ${formatBase(appBase)}: its charm supports ${supported.map(formatBase).join(", ")}; refresh it to a charm for ${formatBase(appBase)} first`,
+      );
+    }
     const added: string[] = [];
     for (let i = 0; i < count; i++) {
       const number = app.nextUnit++;
@@ -306,12 +322,24 @@ export class Model {
     const app = this.app(unit.app);
     if (unit.life !== "alive") throw new ModelError(`cannot elect unit "${name}": unit is not alive`);
     if (app.leader === name) throw new ModelError(`unit "${name}" is already the leader of "${app.name}"`);
+    if (leadershipPinned(this.state, app.name)) {
+      throw new ModelError(`leadership of "${app.name}" is pinned while one of its machines is being upgraded (upgrade-machine … complete first)`);
+    }
     app.leader = name;
     unit.leaderElectedRun = false;
     for (const other of app.units) {
       const follower = this.state.units[other];
       if (follower && other !== name && follower.life === "alive") follower.leaderSettingsSeen = -1;
     }
+  }
+
+  /**
+   * `juju set-application-base`: the base new units get; existing machines keep theirs (upgrade-machine moves
+   * them). Juju's advice applies: refresh to a charm for the new base before adding units.
+   */
+  setApplicationBase(appName: string, baseText: string): void {
+    const app = this.app(appName);
+    app.base = parseBase(baseText);
   }
 
   /** Fault injection, not a Juju verb: cuts `side` off from `from` (every other unit when empty); the pairs cut. */

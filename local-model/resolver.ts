@@ -1,3 +1,4 @@
+import { formatBase } from "./base.js";
 import { configDigest } from "./config-values.js";
 import type { CharmSpec } from "./charm.js";
 import { nextSecretHook } from "./secret-hooks.js";
@@ -39,6 +40,12 @@ export function nextOperation(input: ResolverInput): Operation | undefined {
   // Storage (contract §5.1): every storage-attached of deploy-time storage runs before install (§5.2).
   const storageHook = nextStorageHook(state, unit);
   if (!unit.installed) return hook(storageHook ?? { name: "install" });
+  // Between upgrade-machine prepare and complete only the series-upgrade hooks run, and actions (interfaces §8.1).
+  if (unit.seriesUpgrade) {
+    const { hook: pending, target } = unit.seriesUpgrade;
+    if (pending) return hook({ name: pending, targetBase: formatBase(target) });
+    return nextAction !== undefined ? { kind: "action", actionId: nextAction } : undefined;
+  }
 
   if (unit.life === "alive") {
     for (const relation of input.relationOrder) {

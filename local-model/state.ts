@@ -40,6 +40,8 @@ export interface HookSpec {
   secretId?: string;
   secretLabel?: string;
   secretRevision?: number;
+  /** For pre/post-series-upgrade: JUJU_TARGET_BASE (interfaces §8.1), e.g. "ubuntu@26.04". */
+  targetBase?: string;
 }
 
 export interface UnitRelationState {
@@ -79,8 +81,11 @@ export interface UnitState {
    * application's base then) and by upgrade-machine; absent in older states (the application's).
    */
   base?: { name: string; channel: string };
-  /** upgrade-machine prepare ran: the target base; no hook but post-series-upgrade runs until complete. */
-  upgradingTo?: { name: string; channel: string };
+  /**
+   * Between upgrade-machine prepare and complete (machine-upgrade.ts): the target base and the series-upgrade
+   * hook still to run (none: prepared, and no hook runs until complete).
+   */
+  seriesUpgrade?: { target: { name: string; channel: string }; hook?: "pre-series-upgrade" | "post-series-upgrade" };
   /** The machine's id as Juju numbers machines in a model ("0", "1", … never reused); absent in older states. */
   machine?: string;
   charmRevision: number;

@@ -40,7 +40,15 @@ export function statusJson(state: ModelState, charms: Readonly<Record<string, Ch
         "machine-status": { current: "running", since: jujuTime(unit.agent.since) },
         base: { ...machineBase(state, unit) },
         // Juju shows a machine between upgrade-machine prepare and complete this way.
-        ...(unit.upgradingTo ? { "upgrade-series-status": { target: formatBase(unit.upgradingTo), status: "prepare completed" } } : {}),
+        ...(unit.seriesUpgrade
+          ? {
+              "upgrade-series-status": {
+                target: formatBase(unit.seriesUpgrade.target),
+                status:
+                  unit.seriesUpgrade.hook === "pre-series-upgrade" ? "prepare running" : unit.seriesUpgrade.hook ? "complete running" : "prepare completed",
+              },
+            }
+          : {}),
       };
       units[name] = {
         "workload-status": { ...workload, since: jujuTime(workload.since) },

@@ -4,6 +4,7 @@ import { config, modelConfig } from "./verbs-config.js";
 import { controllerProcess, debugLog, destroy, elect, ping, resolved, status, wait } from "./verbs-model.js";
 import { addSecret, grantSecret, secrets, showSecret, updateSecret } from "./verbs-secrets.js";
 import { heal, partition } from "./verbs-network.js";
+import { setApplicationBase, upgradeMachine } from "./verbs-machines.js";
 import type { Verb } from "./verb.js";
 import { addStorageVerb, attachResource, attachStorageVerb, detachStorageVerb, storage } from "./verbs-storage.js";
 
@@ -14,6 +15,8 @@ import { addStorageVerb, attachResource, attachStorageVerb, detachStorageVerb, s
 export const verbs: readonly Verb[] = [
   deploy,
   refresh,
+  setApplicationBase,
+  upgradeMachine,
   addUnit,
   removeUnit,
   removeApplication,

@@ -81,8 +81,8 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
       return;
     case "install": {
       await machine.packages.install();
+      // Juju's application version is what the member runs, set when it publishes it (publish-peer).
       const version = await machine.packages.version();
-      if (version) await tools.applicationVersionSet(version);
       await tools.jujuLog(`installed etcd ${version ?? "(unknown version)"}`);
       return;
     }
@@ -139,6 +139,7 @@ export async function act(action: Action, world: ActWorld): Promise<void> {
     }
     case "publish-peer":
       await juju.relationSet(action.relationId, action.values);
+      if (action.applicationVersion) await tools.applicationVersionSet(action.applicationVersion);
       return;
     case "add-learner": {
       // etcd refuses a reconfiguration until its leader has been connected to every voter for 5 s

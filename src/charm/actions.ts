@@ -56,7 +56,13 @@ export type Action =
   | { readonly kind: "end-restore"; readonly snapshot: string }
   /** This unit's data belongs to a member the cluster no longer has: stop etcd, move the data dir aside (never delete it). */
   | { readonly kind: "set-aside-member-data"; readonly memberName: string }
-  | { readonly kind: "publish-peer"; readonly relationId: string; readonly values: Readonly<Record<string, string>> }
+  | {
+      readonly kind: "publish-peer";
+      readonly relationId: string;
+      readonly values: Readonly<Record<string, string>>;
+      /** The etcd version this member now runs, when it changed: Juju's application version too. */
+      readonly applicationVersion?: string;
+    }
   | {
       readonly kind: "add-learner";
       readonly memberName: string;

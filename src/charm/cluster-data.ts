@@ -207,6 +207,11 @@ export const PEER_KEYS = {
    * the leader, to look at the cluster again (their status, the members the leader records).
    */
   memberId: "member-id",
+  /**
+   * The etcd version this unit's member runs ("3.5.16"), empty while it runs none: a member restarted on a new
+   * version (its machine upgraded) tells its peers so, and they report where the move stands.
+   */
+  etcdVersion: "etcd-version",
 } as const;
 
 const PeerBag = z.object({

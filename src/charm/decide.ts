@@ -192,9 +192,16 @@ function decideMember({ observed: o, templates, paths }: DecideInput): Decision 
     [PEER_KEYS.certIssuer]: o.tls.issuer ?? "",
     [PEER_KEYS.clientIssuers]: clientIssuersValue(o.publishedCredentials),
     [PEER_KEYS.memberId]: identity && selfMember ? selfMember.id : "",
+    [PEER_KEYS.etcdVersion]: o.serviceActive && identity ? (o.localEtcdVersion ?? "") : "",
   };
   if (o.clusterRelationId && Object.entries(peerValues).some(([key, value]) => (o.publishedPeerData[key] ?? "") !== value)) {
-    return decision({ kind: "publish-peer", relationId: o.clusterRelationId, values: peerValues }, "maintenance", "publishing this unit's member details");
+    const version = peerValues[PEER_KEYS.etcdVersion];
+    const versionChanged = version !== "" && version !== o.publishedPeerData[PEER_KEYS.etcdVersion];
+    return decision(
+      { kind: "publish-peer", relationId: o.clusterRelationId, values: peerValues, ...(versionChanged ? { applicationVersion: version } : {}) },
+      "maintenance",
+      "publishing this unit's member details",
+    );
   }
 
   // 3. The Juju leader manages membership, one change at a time, and the consumers' client identities.

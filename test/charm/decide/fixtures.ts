@@ -136,6 +136,7 @@ export const peerValues = (n: number, overrides: Record<string, string> = {}): R
   "tls-cert-issuer": CA_FINGERPRINT,
   "tls-client-issuers": "none",
   "member-id": String(1000 + n),
+  "etcd-version": "3.4.23",
   ...overrides,
 });
 export const peer = (n: number, started = true, scheme: Scheme = "https"): Peer => ({

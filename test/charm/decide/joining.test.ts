@@ -22,7 +22,7 @@ import { STRANDED_LEARNER_MS } from "../../../src/charm/decide.js";
 
 /** What a unit whose member does not run publishes: no trusted CAs (its etcd runs with none). */
 const waitingPeerData = (n: number): Record<string, string> => {
-  const { "tls-trusted-cas": _running, "member-id": _member, ...values } = peerValues(n, { "member-state": "waiting" });
+  const { "tls-trusted-cas": _running, "member-id": _member, "etcd-version": _version, ...values } = peerValues(n, { "member-state": "waiting" });
   return values;
 };
 

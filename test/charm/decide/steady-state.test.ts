@@ -70,6 +70,7 @@ describe("peer data", () => {
       kind: "publish-peer",
       relationId: "cluster:1",
       values: peerValues(1),
+      applicationVersion: "3.4.23",
     });
     expect(action(converged(1, { publishedPeerData: {}, clusterRelationId: undefined }))).toBeUndefined();
   });

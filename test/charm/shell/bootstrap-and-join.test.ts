@@ -40,7 +40,7 @@ describe("the first unit bootstraps the cluster in its install hook", () => {
       "etcdctl-env",
     ]);
     // create-ca records the CA in unit state (committed with its secret), not in leader data: a later hook publishes it.
-    expect(run.jujuWrites).toEqual(["application-version-set", "state-set", "leader-set", "relation-set", "leader-set"]);
+    expect(run.jujuWrites).toEqual(["state-set", "leader-set", "relation-set", "application-version-set", "leader-set"]);
     expect(world.juju.leaderBag["tls-ca-secret"]).toBeUndefined();
     expect(world.juju.leaderBag).toMatchObject({
       "bootstrap-member": "etcd0",
