@@ -5,7 +5,7 @@ import { oneClusterFileAtATime } from "./helpers/cluster-slot.js";
 
 oneClusterFileAtATime();
 
-const charm = inject("packedCharms")["24.04/amd64"];
+const charms = inject("packedCharms");
 
 describe("soak: how write attempts become quorum losses and gaps", () => {
   /** Attempts from [start, end, ok] triples. */
@@ -27,11 +27,16 @@ describe("soak: how write attempts become quorum losses and gaps", () => {
 
 describe("soak: short runs with fault injection while a client writes", { timeout: 900_000 }, () => {
   // Seed 36 draws tls=false, then tls=true: the rolling switch in both directions under the client's writes,
-  // with hook faults injected. (One seed and two steps keep the suite within its time; `npm run soak` runs many.)
-  it.each([[36, "127.0.56", 2]])(
-    "seed %i: keeps every acknowledged write and its quorum through 2 random steps, and converges after each",
-    async (seed, subnet, tlsSwitches) => {
+  // with hook faults injected, on each base's etcd. (One seed and two steps keep the suite within its time;
+  // `npm run soak` runs many.)
+  it.each([
+    [36, "24.04", "127.0.56", 2],
+    [36, "26.04", "127.0.80", 2],
+  ] as const)(
+    "seed %i on %s: keeps every acknowledged write and its quorum through 2 random steps, and converges after each",
+    async (seed, base, subnet, tlsSwitches) => {
       const lines: string[] = [];
+      const charm = charms[`${base}/amd64`];
       const report = await soakRun({ charm, seed, subnet, steps: 2, log: (line) => lines.push(line) });
       const context = `${lines.join("\n")}\nproblems: ${report.problems.join(" | ")}`;
       expect(report.converged, context).toBe(true);

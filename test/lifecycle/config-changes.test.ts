@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { etcdctlWith } from "../helpers/etcd-client.js";
 import { LocalModelFixture, type StatusJson } from "../local-model/harness.js";
 import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+import { ETCD_BASES, type EtcdBase } from "../helpers/etcd-bases.js";
 
 oneClusterFileAtATime();
 
-const charm = inject("packedCharms")["24.04/amd64"];
+const SUBNETS: Record<EtcdBase["base"], string> = { "24.04": "127.0.51", "26.04": "127.0.79" };
 const UNITS = ["etcd/0", "etcd/1", "etcd/2"];
 
 async function serviceLog(model: LocalModelFixture, unit: string): Promise<string[]> {
@@ -45,14 +46,16 @@ async function renderedConfig(model: LocalModelFixture, unit: string): Promise<s
   return readFile(path.join(model.dir, "units", unit.replace("/", "-"), "root", "etc", "etcd", "etcd.conf.yml"), "utf8");
 }
 
-describe("config changes on a running three-member cluster", { timeout: 300_000 }, () => {
+describe.each(ETCD_BASES)("config changes on a running three-member cluster on $base (etcd $etcd)", { timeout: 300_000 }, ({ base, platform }) => {
+  const charm = inject("packedCharms")[platform];
+  const subnet = SUBNETS[base];
   let model: LocalModelFixture;
   let endpoints: string;
   let etcdctl: ReturnType<typeof etcdctlWith>;
   beforeAll(async () => {
-    model = await LocalModelFixture.create("127.0.51", 3, ["--timeout", "300"]);
+    model = await LocalModelFixture.create(subnet, 3, ["--timeout", "300"]);
     await model.ok("deploy", charm, "-n", "3");
-    endpoints = UNITS.map((_, i) => `https://127.0.51.${11 + i}:2379`).join(",");
+    endpoints = UNITS.map((_, i) => `https://${subnet}.${11 + i}:2379`).join(",");
     etcdctl = etcdctlWith(await model.etcdClientCredentials());
     await etcdctl(endpoints, "put", "kept", "across-changes");
   });

@@ -6,19 +6,21 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { tlsFlags } from "../../src/etcd/etcdctl.js";
 import { type ClientCredentialFiles, LocalModelFixture, testCharm } from "../local-model/harness.js";
 import { oneClusterFileAtATime } from "../helpers/cluster-slot.js";
+import { ETCD_BASES, type EtcdBase } from "../helpers/etcd-bases.js";
 
 oneClusterFileAtATime();
 
-const charm = inject("packedCharms")["24.04/amd64"];
-const SUBNET = "127.0.53";
-const endpoints = [11, 12, 13].map((host) => `https://${SUBNET}.${host}:2379`).join(",");
-/** The client-credentials action's identity, once the cluster exists. */
-let credentials: ClientCredentialFiles;
-const etcdctlAt = (endpoint: string, ...args: string[]) =>
-  execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", ...tlsFlags(credentials), ...args], { env: { ETCDCTL_API: "3" }, reject: false });
-const etcdctl = (...args: string[]) => etcdctlAt(endpoints, ...args);
+const SUBNETS: Record<EtcdBase["base"], string> = { "24.04": "127.0.53", "26.04": "127.0.78" };
 
-describe("faults and hostile input on a three-member cluster", { timeout: 300_000 }, () => {
+describe.each(ETCD_BASES)("faults and hostile input on a three-member cluster on $base (etcd $etcd)", { timeout: 300_000 }, ({ base, platform }) => {
+  const charm = inject("packedCharms")[platform];
+  const SUBNET = SUBNETS[base];
+  const endpoints = [11, 12, 13].map((host) => `https://${SUBNET}.${host}:2379`).join(",");
+  /** The client-credentials action's identity, once the cluster exists. */
+  let credentials: ClientCredentialFiles;
+  const etcdctlAt = (endpoint: string, ...args: string[]) =>
+    execa("etcdctl", [`--endpoints=${endpoint}`, "--dial-timeout=2s", ...tlsFlags(credentials), ...args], { env: { ETCDCTL_API: "3" }, reject: false });
+  const etcdctl = (...args: string[]) => etcdctlAt(endpoints, ...args);
   let model: LocalModelFixture;
   const unitRoot = (unit: string) => path.join(model.dir, "units", unit.replace("/", "-"), "root");
   /** Hook runs of etcd units that failed, after the first `since` debug-log entries. */
