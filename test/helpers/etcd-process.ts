@@ -17,12 +17,16 @@ export interface EtcdMember {
  * A real single-member etcd on a loopback address, for tests of code that talks to etcd. Each test file
  * uses its own 127.0.0.x so files can run in parallel.
  */
-export async function startSingleMember(address: string, name = "etcd0"): Promise<EtcdMember> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), `etcd-${name}-`));
+export async function startSingleMember(
+  address: string,
+  name = "etcd0",
+  options: { binary?: string; dataDir?: string; token?: string } = {},
+): Promise<EtcdMember> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), `etcd-${name}-`)));
   const clientUrl = `http://${address}:2379`;
   const peerUrl = `http://${address}:2380`;
   const child: ChildProcess = spawn(
-    "etcd",
+    options.binary ?? "etcd",
     [
       `--name=${name}`,
       `--data-dir=${dataDir}`,
@@ -32,6 +36,7 @@ export async function startSingleMember(address: string, name = "etcd0"): Promis
       `--initial-advertise-peer-urls=${peerUrl}`,
       `--initial-cluster=${name}=${peerUrl}`,
       "--initial-cluster-state=new",
+      ...(options.token ? [`--initial-cluster-token=${options.token}`] : []),
       "--log-level=error",
     ],
     { stdio: "ignore" },
