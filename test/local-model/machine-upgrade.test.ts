@@ -32,8 +32,11 @@ describe("machine bases: packages from the base's archive, and upgrade-machine",
   });
 
   it("apt-get install in a hook installs the base's etcd on that machine only, and dpkg-query reports it", async () => {
+    // dpkg-query's own field syntax, not template strings.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query expands ${Status}
     expect(await onUnit("rec/0", "dpkg-query -W -f='${Status}' etcd-server; echo \" exit $?\"")).toBe(" exit 1");
     await onUnit("rec/0", "apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 etcd-server etcd-client");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query expands ${Package} and the others
     expect(await onUnit("rec/0", "dpkg-query -W -f='${Package} ${Version} ${Status}\\n' etcd-server etcd-client")).toBe(
       "etcd-server 3.4.23-4+b4 install ok installed\netcd-client 3.4.23-4+b4 install ok installed",
     );
