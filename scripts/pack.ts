@@ -101,17 +101,21 @@ async function stagedFiles(stageDir: string): Promise<Map<string, { data: Buffer
 }
 
 /**
- * Packs every platform and returns the paths of the .charm files written, in PLATFORMS order (by default at
- * the repository root). Each architecture is staged in <stageRoot>/charm-<arch>.
+ * Packs every platform (or the ones asked for) and returns the paths of the .charm files written, in the order
+ * asked (by default at the repository root). Each architecture is staged in <stageRoot>/charm-<arch>.
  */
-export async function packCharms(outDir: string = repoRoot, stageRoot: string = defaultStageRoot): Promise<string[]> {
+export async function packCharms(
+  outDir: string = repoRoot,
+  stageRoot: string = defaultStageRoot,
+  platforms: readonly Platform[] = PLATFORMS,
+): Promise<string[]> {
   const bundle = await buildCharmBundle();
   const written = new Map<Platform, string>();
-  for (const arch of ARCHITECTURES) {
+  for (const arch of ARCHITECTURES.filter((a) => platforms.some((p) => splitPlatform(p).arch === a))) {
     const stageDir = path.join(stageRoot, `charm-${arch}`);
     await stage(stageDir, arch, bundle);
     const files = await stagedFiles(stageDir);
-    for (const platform of PLATFORMS.filter((p) => splitPlatform(p).arch === arch)) {
+    for (const platform of platforms.filter((p) => splitPlatform(p).arch === arch)) {
       files.set("manifest.yaml", { data: Buffer.from(manifest(platform)), mode: 0o100644 });
       const target = path.join(outDir, charmFileName(platform));
       await writeZip(target, files);
@@ -120,7 +124,7 @@ export async function packCharms(outDir: string = repoRoot, stageRoot: string = 
     // charmcraft's dump plugin packs a staged tree; give it the newest base's manifest of its architecture.
     await writeFile(path.join(stageDir, "manifest.yaml"), manifest(`${BASES[BASES.length - 1]!}/${arch}`));
   }
-  return PLATFORMS.map((platform) => written.get(platform)!);
+  return platforms.map((platform) => written.get(platform)!);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

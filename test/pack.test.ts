@@ -63,7 +63,8 @@ describe("the packed charm (contract §6)", () => {
 
   it("same inputs give the same bytes", async () => {
     const again = await mkdtemp(path.join(tmpdir(), "repack-"));
-    const [second24] = await packCharms(again, path.join(again, "stage"));
+    // One platform is enough: every charm is written by the same code from the same staged files.
+    const [second24] = await packCharms(again, path.join(again, "stage"), ["24.04/amd64"]);
     const digest = async (file: string) =>
       createHash("sha256")
         .update(await readFile(file))
