@@ -180,7 +180,7 @@ export class Model {
       await rm(dir, { recursive: true, force: true });
       await mkdir(path.join(dir, "root", "etc"), { recursive: true });
       // How a charm on a real machine learns its base.
-      const base = { ...(app.base ?? DEFAULT_BASE) };
+      const base = { ...appBase };
       await writeFile(path.join(dir, "root", "etc", "os-release"), osRelease(base));
       await makeUnitCharm(dir, app.charmDir);
       const address = machineAddress(this.state.subnet, this.state.nextAddress++);

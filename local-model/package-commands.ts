@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execa } from "execa";
 import type { Base } from "./base.js";
 import { type CommandResult, type MachinePackages, type PackageArchive, PackageNotFound } from "./packages.js";
 
@@ -11,13 +11,9 @@ import { type CommandResult, type MachinePackages, type PackageArchive, PackageN
 /** "etcd-server" of "etcd-server=3.5.16-4". */
 const packageOf = (spec: string): string => spec.split("=")[0] ?? spec;
 
-function host(command: string, args: readonly string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(command, [...args], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (error && typeof error.code !== "number" ? `${error.message}\n` : "") });
-    });
-  });
+async function host(command: string, args: readonly string[]): Promise<CommandResult> {
+  const result = await execa(command, [...args], { reject: false });
+  return { code: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr || (result.exitCode === undefined ? `${result.message}\n` : "") };
 }
 
 /** apt-get's options that take a value (`-o Dpkg::Lock::Timeout=600`). */

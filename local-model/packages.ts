@@ -1,7 +1,6 @@
-import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
+import { execa } from "execa";
 import { z } from "zod";
 import { type Base, formatBase } from "./base.js";
 
@@ -17,7 +16,6 @@ import { type Base, formatBase } from "./base.js";
 
 export const DEFAULT_ARCHIVE = "/var/cache/local-model/archive";
 const PROGRAM_DIRS = ["usr/bin", "usr/sbin", "bin", "sbin"];
-const exec = promisify(execFile);
 
 export interface CommandResult {
   readonly code: number;
@@ -81,7 +79,7 @@ export class PackageArchive {
         const temporary = `${target}.tmp-${process.pid}`;
         await rm(temporary, { recursive: true, force: true });
         await mkdir(temporary, { recursive: true });
-        await exec("dpkg-deb", ["-x", pkg.deb, temporary]);
+        await execa("dpkg-deb", ["-x", pkg.deb, temporary]);
         await rename(temporary, target);
         return target;
       })();

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, stat, writeFile, mkdir, chmod } from "node:fs/promises";
+import { mkdtemp, readFile, stat, writeFile, mkdir, chmod, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -164,6 +164,9 @@ describe("the extracted 24.04 charm runs on its own runtime, with no usable node
   it("the health action reports a real healthy member", async () => {
     member = await startSingleMember("127.0.0.203", "etcd0");
     await mkdir(path.join(unitRoot, "etc", "etcd"), { recursive: true });
+    // The unit's etcd-client package: the charm runs etcdctl from under its machine's root (EtcdPaths.tools).
+    await mkdir(path.join(unitRoot, "usr", "bin"), { recursive: true });
+    await symlink("/usr/bin/etcdctl", path.join(unitRoot, "usr", "bin", "etcdctl"));
     await writeFile(
       path.join(unitRoot, "etc", "etcd", "etcd.conf.yml"),
       `name: etcd0\nadvertise-client-urls: ${member.clientUrl}\ninitial-advertise-peer-urls: ${member.peerUrl}\n`,

@@ -45,7 +45,7 @@ export async function restoreAction(runtime: CharmRuntime): Promise<void> {
     await tools.actionFail("run restore on the leader unit (juju status marks it with *)");
     return;
   }
-  const store = new SnapshotStore(paths.snapshotsDir);
+  const store = new SnapshotStore(paths.snapshotsDir, paths.tools);
   const snapshot = params.snapshot === FROM_RESOURCE ? await fromResource(runtime, store) : await byName(runtime, store, params.snapshot);
   if (snapshot === null) return;
   if (!snapshot) {
@@ -89,7 +89,7 @@ export async function restoreAction(runtime: CharmRuntime): Promise<void> {
     let aside: string;
     try {
       aside = await machine.files.replaceMemberData(
-        (dir) => restoreSnapshot(snapshot.path, { name: self.name, peerUrl, clusterToken }, dir),
+        (dir) => restoreSnapshot(snapshot.path, { name: self.name, peerUrl, clusterToken }, dir, paths.tools),
         new Date(clock.now()),
       );
     } catch (error) {

@@ -61,7 +61,7 @@ export async function snapshotAction({ event, tools, machine, etcd, paths, clock
   const { url, member } = source;
   let taken: SnapshotFacts;
   try {
-    const facts = await new SnapshotStore(paths.snapshotsDir).take((file) => etcd.snapshotSave(url, file), member, new Date(clock.now()));
+    const facts = await new SnapshotStore(paths.snapshotsDir, paths.tools).take((file) => etcd.snapshotSave(url, file), member, new Date(clock.now()));
     // On the leader, the newest snapshot the cluster has: what scheduled snapshots count their interval from.
     if (await tools.isLeader()) await tools.leaderSet({ [LEADER_KEYS.latestSnapshot]: latestSnapshotValue(facts.name, clock.now()) });
     await tools.actionSet(describe(facts, paths.root));
@@ -87,7 +87,7 @@ export async function listSnapshotsAction({ tools, paths, offsite }: CharmRuntim
     await tools.actionFail("invalid parameters: list-snapshots takes none");
     return;
   }
-  const snapshots = await new SnapshotStore(paths.snapshotsDir).list();
+  const snapshots = await new SnapshotStore(paths.snapshotsDir, paths.tools).list();
   await tools.actionSet(
     snapshots.length === 0
       ? { count: 0, snapshots: "none" }

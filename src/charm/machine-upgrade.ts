@@ -1,7 +1,8 @@
-import { clientUrlOf, type Member } from "../domain/member.js";
+import type { Member } from "../domain/member.js";
 import { type Decision, decision } from "./actions.js";
+import { votingMajority } from "./membership.js";
 import type { Observed } from "./observed.js";
-import { answeringOthers, raftSuccessor } from "./topology.js";
+import { raftSuccessor } from "./topology.js";
 
 /**
  * `juju upgrade-machine <m> prepare <base>` (interfaces §8.1): the OS upgrade that follows replaces etcd's
@@ -17,14 +18,14 @@ export function decideMachineUpgrade(o: Observed, self: Member | undefined, loca
   const stopped = `etcd is stopped for this machine's upgrade to ${target}: upgrade the OS, then run juju upgrade-machine <machine> complete`;
   if (!o.serviceActive) return decision(undefined, "blocked", stopped);
   const cluster = o.cluster;
-  const voters = (cluster?.members ?? []).filter((m) => !m.isLearner);
-  const otherVoters = voters.filter((m) => m.id !== self?.id);
-  const othersAnswering = otherVoters.filter((m) => answeringOthers(cluster, localUrl).includes(clientUrlOf(m))).length;
-  const majority = Math.floor(voters.length / 2) + 1;
-  if (otherVoters.length > 0 && othersAnswering < majority) {
+  // The majority as it would be once this member stops: the same count as every other majority check.
+  const after = cluster ? votingMajority({ ...cluster, answering: cluster.answering.filter((url) => url !== localUrl) }) : undefined;
+  const otherVoters = (after?.voters ?? 0) - (self && !self.isLearner ? 1 : 0);
+  if (after && otherVoters > 0 && !after.held) {
+    const majority = Math.floor(after.voters / 2) + 1;
     const reason =
-      `cannot stop etcd for this machine's upgrade to ${target}: ${othersAnswering} of the other ${otherVoters.length} voting members answer, ` +
-      `and the cluster needs ${majority} of ${voters.length} to keep its majority; complete the upgrade of the machine whose member is down first`;
+      `cannot stop etcd for this machine's upgrade to ${target}: ${after.answering} of the other ${otherVoters} voting members answer, ` +
+      `and the cluster needs ${majority} of ${after.voters} to keep its majority; complete the upgrade of the machine whose member is down first`;
     return decision({ kind: "refuse", reason }, "blocked", reason);
   }
   const leading = self !== undefined && cluster?.raftLeaderId === self.id;

@@ -65,7 +65,7 @@ export function hostMachine(paths: EtcdPaths, charmDir: string, log: Logger): Ma
     service,
     packages: { present: () => etcdBinariesPresent(paths.tools), install: () => installEtcd(files, service, log), version: () => etcdVersion(paths.tools) },
     tls: new TlsFileStore(paths),
-    snapshots: new SnapshotStore(paths.snapshotsDir),
+    snapshots: new SnapshotStore(paths.snapshotsDir, paths.tools),
     hostname: () => hostname(),
     templates: () => loadTemplates(charmDir),
   };

@@ -1,6 +1,6 @@
 import { execa } from "execa";
 import { EtcdctlError } from "./etcdctl.js";
-import { type EtcdTools, etcdPaths } from "./paths.js";
+import type { EtcdTools } from "./paths.js";
 import { snapshotTool } from "./snapshot-tool.js";
 
 /** Who the restored member is: its name and peer URL, alone in a new cluster with a new token. */
@@ -15,7 +15,7 @@ export interface RestoredMember {
  * checks the snapshot's hash, into `dataDir` (which must not exist), as the only member of a new cluster whose
  * token differs from the old one's, so that no member of the old cluster can ever talk to it.
  */
-export async function restoreSnapshot(file: string, member: RestoredMember, dataDir: string, tools: EtcdTools = etcdPaths().tools): Promise<void> {
+export async function restoreSnapshot(file: string, member: RestoredMember, dataDir: string, tools: EtcdTools): Promise<void> {
   const args = [
     "snapshot",
     "restore",

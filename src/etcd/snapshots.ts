@@ -6,7 +6,7 @@ import { fileSha256 } from "../domain/file-sha256.js";
 import { SNAPSHOT_NAME, SnapshotDescription } from "../domain/snapshot-name.js";
 import { utcStamp } from "../domain/utc-stamp.js";
 import { EtcdctlError, firstErrorLine } from "./etcdctl.js";
-import { type EtcdTools, etcdPaths } from "./paths.js";
+import type { EtcdTools } from "./paths.js";
 import { snapshotTool } from "./snapshot-tool.js";
 
 /**
@@ -35,7 +35,7 @@ export interface SnapshotFacts {
 const Status = z.object({ hash: z.number(), revision: z.number(), totalKey: z.number(), totalSize: z.number() });
 
 /** etcd's verdict on a snapshot file (`snapshot status`, same JSON from etcdctl 3.4 and etcdutl 3.5): it fails on a truncated or corrupted one. */
-export async function snapshotStatus(file: string, tools: EtcdTools = etcdPaths().tools): Promise<z.output<typeof Status>> {
+export async function snapshotStatus(file: string, tools: EtcdTools): Promise<z.output<typeof Status>> {
   const result = await execa(await snapshotTool(tools), ["snapshot", "status", file, "-w", "json"], {
     env: { ETCDCTL_API: "3" },
     reject: false,
@@ -46,7 +46,11 @@ export async function snapshotStatus(file: string, tools: EtcdTools = etcdPaths(
 }
 
 export class SnapshotStore {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** The machine's etcd programs: snapshots are verified with its etcdctl or etcdutl (snapshot-tool.ts). */
+    private readonly tools: EtcdTools,
+  ) {}
 
   /** Takes a snapshot with `save` (into the file it is given), verifies it and keeps it; throws, keeping nothing, if it is not sound. */
   async take(save: (file: string) => Promise<void>, member: string, now: Date, scheduled = false): Promise<SnapshotFacts> {
@@ -55,7 +59,7 @@ export class SnapshotStore {
     const taking = path.join(this.dir, `.taking-${process.pid}.db`);
     try {
       await save(taking);
-      const status = await snapshotStatus(taking);
+      const status = await snapshotStatus(taking, this.tools);
       const name = `etcd-snapshot-${utcStamp(now)}-rev${status.revision}.db`;
       const facts: SnapshotFacts = {
         name,
@@ -91,7 +95,7 @@ export class SnapshotStore {
    */
   async verify(facts: SnapshotFacts): Promise<string | undefined> {
     try {
-      const status = await snapshotStatus(facts.path);
+      const status = await snapshotStatus(facts.path, this.tools);
       if (status.hash !== facts.hash || status.revision !== facts.revision)
         return `etcd reads hash ${status.hash} at revision ${status.revision}, not the ${facts.hash} at ${facts.revision} it was taken with`;
     } catch (error) {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Etcdctl } from "../../src/etcd/etcdctl.js";
+import { etcdPaths } from "../../src/etcd/paths.js";
 import { type SnapshotFacts, SnapshotStore } from "../../src/etcd/snapshots.js";
 import { type EtcdMember, startSingleMember } from "../helpers/etcd-process.js";
 
@@ -11,6 +12,8 @@ import { type EtcdMember, startSingleMember } from "../helpers/etcd-process.js";
  * under its own name only when etcd reads it as the one its description names and its sha256 matches.
  */
 
+/** This machine's etcd 3.4 programs, as on a real machine's root. */
+const { tools } = etcdPaths("/");
 let member: EtcdMember;
 let work: string;
 let taken: SnapshotFacts;
@@ -19,7 +22,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), "snapshot-store-"));
   const client = new Etcdctl({ endpoints: [member.clientUrl] });
   await client.put("adopted/key", "value");
-  taken = await new SnapshotStore(path.join(work, "source")).take((file) => client.snapshotSave(file), "etcd0", new Date("2026-12-01T07:00:00Z"));
+  taken = await new SnapshotStore(path.join(work, "source"), tools).take((file) => client.snapshotSave(file), "etcd0", new Date("2026-12-01T07:00:00Z"));
 });
 afterAll(async () => {
   await member?.stop();
@@ -28,7 +31,7 @@ afterAll(async () => {
 
 describe("SnapshotStore.adopt", () => {
   it("keeps a fetched snapshot under its own name, with its description, when it is the one described", async () => {
-    const store = new SnapshotStore(path.join(work, "whole"));
+    const store = new SnapshotStore(path.join(work, "whole"), tools);
     const { path: _source, ...described } = taken;
     const kept = await store.adopt((file) => copyFile(taken.path, file), described);
     expect(kept).toEqual({ ...taken, path: path.join(work, "whole", taken.name) });
@@ -37,7 +40,7 @@ describe("SnapshotStore.adopt", () => {
   });
 
   it("refuses a file that is not the one described and keeps nothing", async () => {
-    const store = new SnapshotStore(path.join(work, "changed"));
+    const store = new SnapshotStore(path.join(work, "changed"), tools);
     const { path: _source, ...described } = taken;
     const changed = path.join(work, "changed.db");
     await copyFile(taken.path, changed);
