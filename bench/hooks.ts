@@ -54,7 +54,7 @@ async function measure(options: HookOptions, work: string): Promise<BenchResult>
   // Outside any model: the charm's own runtime, bundle and dispatch, timed side by side.
   const nodeVersion = (await run(node, ["--version"])).stdout.trim();
   const caCerts = shellCaCerts; // a local const, so the closure below sees it narrowed
-  const hookEnv = { PATH, JUJU_DISPATCH_PATH: "hooks/pre-series-upgrade", JUJU_UNIT_NAME: "etcd/0", JUJU_CHARM_DIR: charmDir, JUJU_MODEL_NAME: "bench" };
+  const hookEnv = { PATH, JUJU_DISPATCH_PATH: "hooks/cluster-relation-broken", JUJU_UNIT_NAME: "etcd/0", JUJU_CHARM_DIR: charmDir, JUJU_MODEL_NAME: "bench" };
   const samples: Record<string, number[]> = await timeInterleaved(
     {
       floor: { once: inCharm(node, ["-e", "0"]) },
@@ -181,7 +181,7 @@ function report(options: HookOptions, nodeVersion: string, samples: Record<strin
       row("floor: bin/node -e 0", "floor"),
       row("bin/node dist/charm.mjs --help (program bundle loaded)", "bundle"),
       row("  same with a warm NODE_COMPILE_CACHE", "bundleCached"),
-      row("(a) ./dispatch, hooks/pre-series-upgrade (ignored)", "ignored"),
+      row("(a) ./dispatch, hooks/cluster-relation-broken (ignored)", "ignored"),
       row("./dispatch, hooks/update-status, no tools on PATH (start-up)", "startup"),
       row("(b) update-status (TLS), idle healthy 1-unit model", "updateStatus"),
       row("  update-status (plaintext): same, deployed with tls=false", "updateStatusPlain"),

@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
+import { slowestVerbs } from "../local-model/harness.js";
 
 /**
  * Test files that run whole etcd clusters of the packed charm (test/cluster-files.ts names them) take turns: two
@@ -53,7 +54,8 @@ export function oneClusterFileAtATime(): void {
     if (holder === process.pid) await rm(SLOT, { recursive: true, force: true });
     // The files that hold the slot longest are the suite's critical path: its duration is about their sum.
     const file = path.relative(process.cwd(), expect.getState().testPath ?? "");
-    console.log(`cluster slot: ${file} held it ${seconds(Date.now() - taken)} s after waiting ${seconds(taken - asked)} s`);
+    const slowest = slowestVerbs(6).map((line) => `\n  ${line}`);
+    console.log(`cluster slot: ${file} held it ${seconds(Date.now() - taken)} s after waiting ${seconds(taken - asked)} s; slowest verbs:${slowest.join("")}`);
   });
 }
 

@@ -43,8 +43,16 @@ describe("recovery: restore from a snapshot, rebuild after a lost majority", { t
     const units = Object.keys((await m.status()).applications.etcd?.units ?? {});
     return units.map((unit) => `https://${address(unit)}:2379`).join(",");
   };
-  const etcdctl = async (...args: string[]) =>
-    execa("etcdctl", [`--endpoints=${await endpoints()}`, "--command-timeout=20s", ...tlsFlags(files), ...args], { env: { ETCDCTL_API: "3" }, reject: false });
+  const etcdctlAt = (at: string, ...args: string[]) =>
+    execa("etcdctl", [`--endpoints=${at}`, "--command-timeout=20s", ...tlsFlags(files), ...args], { env: { ETCDCTL_API: "3" }, reject: false });
+  const etcdctl = async (...args: string[]) => etcdctlAt(await endpoints(), ...args);
+  /** Writes `count` keys `<prefix><i>` = `<value><i>` through the current members; how many were acknowledged. */
+  const putMany = async (count: number, prefix: string, value: string) => {
+    const at = await endpoints();
+    let acknowledged = 0;
+    for (let i = 0; i < count; i++) if ((await etcdctlAt(at, "put", `${prefix}${i}`, `${value}${i}`)).exitCode === 0) acknowledged++;
+    return acknowledged;
+  };
   const run = async (unit: string, action: string, ...params: string[]) => {
     const out = await m.run("run", unit, action, ...params, "--format=json");
     const parsed = JSON.parse(out.stdout || "{}") as Record<string, { status?: string; message?: string; results?: Record<string, unknown> }>;
@@ -61,14 +69,14 @@ describe("recovery: restore from a snapshot, rebuild after a lost majority", { t
       .sort();
 
   it("refuses a corrupted snapshot and a restore without force=true, changing nothing; with force=true restores exactly the snapshot's keys", async () => {
-    for (let i = 0; i < 30; i++) expect((await etcdctl("put", `before/${i}`, `v${i}`)).exitCode).toBe(0);
+    expect(await putMany(30, "before/", "v")).toBe(30);
     const first = await run(leader, "snapshot");
     expect(first.status, JSON.stringify(first)).toBe("completed");
     expect((await etcdctl("put", "between", "kept")).exitCode).toBe(0);
     const second = await run(leader, "snapshot");
     expect(second.status, JSON.stringify(second)).toBe("completed");
     const kept = second.results as Record<string, string>;
-    for (let i = 0; i < 20; i++) expect((await etcdctl("put", `after/${i}`, `w${i}`)).exitCode).toBe(0);
+    expect(await putMany(20, "after/", "w")).toBe(20);
     expect((await etcdctl("put", "before/0", "changed")).exitCode).toBe(0);
 
     // A byte changed in the middle of the first snapshot: etcd's hash no longer matches.
@@ -136,8 +144,9 @@ describe("recovery: restore from a snapshot, rebuild after a lost majority", { t
 
   it("after a restore, two machines lost: the survivor is blocked naming rebuild-cluster; rebuilt, it keeps every acknowledged key, takes new units; a removed unit's data storage given to a new unit", async () => {
     const acknowledged = new Map<string, string>();
+    const at = await endpoints();
     for (let i = 0; i < 20; i++) {
-      if ((await etcdctl("put", `acked/${i}`, `a${i}`)).exitCode === 0) acknowledged.set(`acked/${i}`, `a${i}`);
+      if ((await etcdctlAt(at, "put", `acked/${i}`, `a${i}`)).exitCode === 0) acknowledged.set(`acked/${i}`, `a${i}`);
     }
     expect(acknowledged.size).toBe(20);
     const units = Object.keys((await m.status()).applications.etcd?.units ?? {}).sort();

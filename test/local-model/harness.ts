@@ -30,6 +30,17 @@ export interface HookRun {
   readonly entry: DebugLogEntry;
 }
 
+/** How long each verb this test file ran took: the file's slowest verbs are where its time goes. */
+const verbTimes: Array<{ verb: string; ms: number }> = [];
+
+/** The `count` slowest verbs this file ran, as "verb: seconds" lines, slowest first. */
+export function slowestVerbs(count: number): string[] {
+  return [...verbTimes]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count)
+    .map(({ verb, ms }) => `${verb.length > 80 ? `${verb.slice(0, 77)}...` : verb}: ${(ms / 1000).toFixed(1)} s`);
+}
+
 /**
  * A throwaway model driven through the real `local-model` command, exactly as an operator runs it. Each
  * test file gives its model its own /24 of 127.0.0.0/8 so files can run in parallel.
@@ -48,7 +59,9 @@ export class LocalModelFixture {
   }
 
   async run(...args: string[]): Promise<CliResult> {
+    const started = Date.now();
     const result = await execa(process.execPath, [localModelBin, ...this.globals, ...args], { reject: false, env: { NODE_EXTRA_CA_CERTS: "" } });
+    verbTimes.push({ verb: args.join(" "), ms: Date.now() - started });
     return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1 };
   }
 
