@@ -56,12 +56,14 @@ describe("the restart lock", () => {
     // Until its key exists.
     const etcd = new Etcdctl({ endpoints: [member.clientUrl] });
     while ((await etcd.createRevisions(`${NAME}/`)).length === 0) await sleep(50);
-    const order: string[] = [];
-    void old.then(() => order.push("earlier revision released"));
-    await withRestartLock(here, NAME, 30_000, async () => {
-      order.push("this revision holds");
-    });
-    expect(order).toEqual(["earlier revision released", "this revision holds"]);
+    const earlierKeys = (await etcd.createRevisions(`${NAME}/`)).map((kv) => kv.key);
+    // While this revision holds the lock, the earlier revision's key is gone: it let go first. (Its process may
+    // exit a moment after it deleted the key, so the order of the two processes' ends proves nothing.)
+    const heldWith = await withRestartLock(here, NAME, 30_000, async () => (await etcd.createRevisions(`${NAME}/`)).map((kv) => kv.key));
+    expect(earlierKeys).toHaveLength(1);
+    expect(heldWith).not.toContain(earlierKeys[0]);
+    expect(heldWith).toHaveLength(1);
+    expect((await old).exitCode).toBe(0);
   });
 
   it("gives up at its deadline, with why, when no member answers; `work` never runs", async () => {
