@@ -141,15 +141,18 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     shuttingDown = true;
     await controller.stop();
     await services.stopAll();
-    server.close();
-    await rm(socket, { force: true });
     if (destroy) {
       // Storage mounts in the machines' roots go first: nothing of the model may stay mounted. The network
       // outlives a stopped controller (a restart finds it again), not a destroyed model.
       unmountUnder(modelDir);
       await network.destroy();
-      await rm(modelDir, { recursive: true, force: true });
-    } else await controller.persist();
+    }
+    // Only now does the controller stop answering: `destroy` in the CLI waits for that before it cleans up what
+    // a dead controller would have left, so the two never unmount or remove the same things at once.
+    server.close();
+    await rm(socket, { force: true });
+    if (destroy) await rm(modelDir, { recursive: true, force: true });
+    else await controller.persist();
     process.exit(0);
   }
 

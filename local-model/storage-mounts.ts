@@ -76,8 +76,8 @@ function unmount(point: string): void {
     try {
       execFileSync("umount", ["-l", point], { stdio: "pipe" });
     } catch (error) {
-      // Gone already is done: `destroy` unmounts in the CLI while a controller that has closed its socket may
-      // still be unmounting the same points ("umount: …: not mounted" failed a destroy in the suite).
+      // Gone already is done: something else unmounted it since mountinfo was read (a lazy umount of a
+      // parent takes its children with it).
       if (mountPoints().includes(point)) throw error;
     }
   }

@@ -22,10 +22,9 @@ export function decideMachineUpgrade(o: Observed, self: Member | undefined, loca
   const after = cluster ? votingMajority({ ...cluster, answering: cluster.answering.filter((url) => url !== localUrl) }) : undefined;
   const otherVoters = (after?.voters ?? 0) - (self && !self.isLearner ? 1 : 0);
   if (after && otherVoters > 0 && !after.held) {
-    const majority = Math.floor(after.voters / 2) + 1;
     const reason =
       `cannot stop etcd for this machine's upgrade to ${target}: ${after.answering} of the other ${otherVoters} voting members answer, ` +
-      `and the cluster needs ${majority} of ${after.voters} to keep its majority; complete the upgrade of the machine whose member is down first`;
+      `and the cluster needs ${after.needed} of ${after.voters} to keep its majority; complete the upgrade of the machine whose member is down first`;
     return decision({ kind: "refuse", reason }, "blocked", reason);
   }
   const leading = self !== undefined && cluster?.raftLeaderId === self.id;

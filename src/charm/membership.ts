@@ -91,10 +91,11 @@ export function memberDataOfNoMember(o: Observed, selfMember: Member | undefined
 }
 
 /** Whether a majority of the voting members answers: etcd changes nothing without one. */
-export function votingMajority(cluster: ClusterView): { held: boolean; answering: number; voters: number } {
+export function votingMajority(cluster: ClusterView): { held: boolean; answering: number; voters: number; needed: number } {
   const voters = cluster.members.filter((m) => !m.isLearner);
   const heard = voters.filter((m) => cluster.answering.includes(clientUrlOf(m))).length;
-  return { held: heard >= Math.floor(voters.length / 2) + 1, answering: heard, voters: voters.length };
+  const needed = Math.floor(voters.length / 2) + 1;
+  return { held: heard >= needed, answering: heard, voters: voters.length, needed };
 }
 
 /**
