@@ -1,17 +1,22 @@
-#!/usr/bin/perl
+#!/usr/bin/perl -w
 # The client half of every hook tool (and of each unit's `systemctl`): forwards argv, and stdin when the tool
 # reads it, to the model controller over its Unix socket and reproduces the answer: stdout, stderr, exit code
 # (contract §2.1).
 #
 # Perl, not Node: a hook makes a dozen tool calls, and Juju's own jujuc is a Go binary that starts in a few
-# milliseconds. This starts in about 6 ms where Node takes 20–50 ms, and perl-base is an Essential package on
-# Debian and Ubuntu, so every machine this runs on has it. It uses only perl-base modules.
+# milliseconds. perl-base is an Essential package on Debian and Ubuntu, so every machine this runs on has it.
+# It loads no module but strict: `use Socket` doubled a call's cost (measured 22.5 ms against 10.7 ms for
+# `perl -Mstrict -e 1` on a slow machine), so the socket's constants and address are spelled out (Linux's
+# values, the same on every architecture Ubuntu ships), and warnings come from -w, not warnings.pm (3 ms).
 #
 # Request: HTTP/1.0 POST of JSON ({contextId, tool, args, stdin} or {unit, args}).
 # Answer (daemon.ts, replyFramed): "<exit code> <stdout bytes> <stderr bytes>\n", then stdout, then stderr.
 use strict;
-use warnings;
-use Socket qw(PF_UNIX SOCK_STREAM pack_sockaddr_un);
+
+# <sys/socket.h> on Linux: PF_UNIX 1, SOCK_STREAM 1; a sockaddr_un is the family (a native unsigned short)
+# then the NUL-terminated path.
+my ($PF_UNIX, $SOCK_STREAM) = (1, 1);
+sub sockaddr_un { return pack('S', $PF_UNIX) . $_[0] . "\0" }
 
 sub fail {
     my ($message) = @_;
@@ -75,8 +80,8 @@ if (defined $mode && $mode eq 'tool' && defined $name) {
 push @fields, '"args":[' . join(',', map { json_string($_) } @args) . ']';
 my $body = '{' . join(',', @fields) . '}';
 
-socket(my $socket, PF_UNIX, SOCK_STREAM, 0) or fail("$unreachable: $!");
-connect($socket, pack_sockaddr_un($socket_path)) or fail("$unreachable: $!");
+socket(my $socket, $PF_UNIX, $SOCK_STREAM, 0) or fail("$unreachable: $!");
+connect($socket, sockaddr_un($socket_path)) or fail("$unreachable: $!");
 binmode $socket;
 my $request = "POST $route HTTP/1.0\r\nHost: local-model\r\nContent-Type: application/json\r\nContent-Length: "
     . length($body) . "\r\n\r\n$body";

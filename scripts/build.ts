@@ -3,7 +3,7 @@
  * node_modules, behind a 1 kB entry (dist/charm.mjs) that ends ignored events before the program loads.
  * Runs on the host's Node 20 and on the Node packed into the charm.
  */
-import { build, stop as stopEsbuild } from "esbuild";
+import { build, type Plugin, stop as stopEsbuild } from "esbuild";
 import { chmod } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,27 @@ export const pkiBundlePath = path.join(repoRoot, "dist", "charm-pki.mjs");
 /** Snapshot backups to S3 (the AWS SDK): a file of its own, loaded only by hooks that talk to the bucket (src/s3/load.ts). */
 export const s3BundlePath = path.join(repoRoot, "dist", "charm-s3.mjs");
 export const BUNDLE_PATHS = [bundlePath, mainBundlePath, pkiBundlePath, s3BundlePath] as const;
+
+/**
+ * zod's `z` namespace re-exports all of its ~45 message locales (`z.locales`), so a bundle of any schema carries
+ * them all: about 300 kB of the program's 970 kB, read, decoded and compiled by every hook. The charm speaks
+ * English only (zod configures `en` itself, from its own file), so zod's locale index becomes English alone.
+ */
+const zodEnglishOnly: Plugin = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`)
+        ? { path: path.resolve(path.dirname(args.importer), "..", "locales", "en.js"), namespace: "zod-locales" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+      loader: "js",
+    }));
+  },
+};
 
 /**
  * dist/charm.mjs, a small entry that lets ignored events exit before anything else loads; dist/charm-main.mjs,
@@ -38,6 +59,7 @@ export async function buildCharmBundle(): Promise<string> {
     keepNames: true,
     // Imported at run time from the file next to it, never bundled in.
     plugins: [
+      zodEnglishOnly,
       { name: "pki-bundle", setup: (b) => b.onResolve({ filter: /\/tls\/pki\.js$/ }, () => ({ path: "./charm-pki.mjs", external: true })) },
       { name: "s3-bundle", setup: (b) => b.onResolve({ filter: /\/s3\/object-store\.js$/ }, () => ({ path: "./charm-s3.mjs", external: true })) },
     ],
@@ -47,7 +69,7 @@ export async function buildCharmBundle(): Promise<string> {
     [["tls", "pki.ts"], pkiBundlePath],
     [["s3", "object-store.ts"], s3BundlePath],
   ] as const) {
-    await build({ ...withRequire, entryPoints: [path.join(repoRoot, "src", ...entry)], outfile });
+    await build({ ...withRequire, entryPoints: [path.join(repoRoot, "src", ...entry)], outfile, plugins: [zodEnglishOnly] });
   }
   await build({
     ...common,

@@ -66,7 +66,7 @@ describe.each(["24.04", "26.04"])("the %s arm64 charm", (base) => {
       "relation-ids": { stdout: "[]\n" },
       "state-get": { stdout: "null\n" },
     });
-    // dispatch: `cd "$(dirname "$0")"`, then `NODE_COMPILE_CACHE=.node-compile-cache exec ./bin/node dist/charm.mjs`.
+    // dispatch: `cd "${0%/*}"`, then `NODE_COMPILE_CACHE=.node-compile-cache exec ./bin/node dist/charm.mjs`.
     const dispatch = (await readFile(path.join(charmDir, "dispatch"), "utf8")).trim().split("\n");
     expect(dispatch.at(-1)).toBe("NODE_COMPILE_CACHE=.node-compile-cache exec ./bin/node dist/charm.mjs");
     const unitRoot = await mkdtemp(path.join(tmpdir(), "unit-root-arm64-"));

@@ -11,6 +11,7 @@ import {
   EtcdctlError,
   type EtcdctlTimeouts,
 } from "./etcdctl.js";
+import { EtcdGatewayError, EtcdGateway } from "./gateway.js";
 import { accepting } from "./listening.js";
 
 /** Defragmenting or compacting a large backend takes as long as copying it: minutes, not seconds. */
@@ -93,7 +94,10 @@ async function firstAnswer<T>(groups: readonly string[][], ask: (group: string[]
   throw lastError;
 }
 
-/** The real cluster, through etcdctl; `tls` names this member's files, used for https endpoints once they exist. */
+/**
+ * The real cluster: questions (members, statuses, health) through each member's JSON gateway (gateway.ts),
+ * changes through etcdctl; `tls` names this member's files, used for https endpoints once they exist.
+ */
 export function etcdctlCluster(tls: ClientTls | undefined, etcdctl: string): EtcdCluster {
   const tlsFor = (group: readonly string[]): ClientTls | undefined =>
     tls && schemeOf(group[0]) === "https" && existsSync(tls.caFile) && existsSync(tls.certFile) && existsSync(tls.keyFile) ? tls : undefined;
@@ -101,25 +105,43 @@ export function etcdctlCluster(tls: ClientTls | undefined, etcdctl: string): Etc
     const clientTls = tlsFor(endpoints);
     return new Etcdctl({ endpoints, timeouts, binary: etcdctl, ...(clientTls ? { tls: clientTls } : {}), ...(signal ? { signal } : {}) });
   };
+  const gateway = new EtcdGateway(tls);
   // https members cannot be asked before this unit has its certificate: a TLS handshake without one fails only
   // after the dial timeout, which every observation of a joining unit would wait out.
   const askable = (endpoints: readonly string[]) => bySchemes(endpoints).filter((group) => schemeOf(group[0]) !== "https" || tlsFor(group) !== undefined);
   const perGroup = async <T>(endpoints: readonly string[], ask: (group: string[]) => Promise<T[]>): Promise<T[]> =>
     (await Promise.all(askable(endpoints).map(ask))).flat();
-  const statuses = (endpoints: readonly string[], purpose: Purpose = "observe") =>
-    perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointStatus());
+  /** The status of each endpoint of a group that answers within the timeouts; the others are left out. */
+  const groupStatuses = async (group: readonly string[], purpose: Purpose, signal?: AbortSignal) =>
+    (
+      await Promise.all(group.map((url) => gateway.status(url, { timeouts: ETCDCTL_TIMEOUTS[purpose], ...(signal ? { signal } : {}) }).catch(() => undefined)))
+    ).filter((status) => status !== undefined);
+  /**
+   * Every endpoint of a group at once, the first member list wins and the others are ended: a learner (which
+   * refuses member list until it is promoted) or a stopped member answers an error or nothing, never waited for.
+   */
+  const groupMembers = async (group: readonly string[], purpose: Purpose): Promise<Member[]> => {
+    const moot = new AbortController();
+    try {
+      return await Promise.any(group.map((url) => gateway.memberList(url, { timeouts: ETCDCTL_TIMEOUTS[purpose], signal: moot.signal })));
+    } catch (error) {
+      const reasons = error instanceof AggregateError ? error.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))) : [String(error)];
+      // Unreachable as a group, so that the other scheme's members are asked next (firstAnswer).
+      throw new EtcdGatewayError(group.join(","), `no member answered the member list: ${reasons.join("; ")}`, false);
+    } finally {
+      moot.abort();
+    }
+  };
   const cluster: EtcdCluster = {
-    // One call with every endpoint of a scheme: the client fails over by itself, and a learner alone (which
-    // refuses member list until it is promoted) would spend the whole command timeout.
-    members: (endpoints, purpose = "observe") => firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).memberList()),
-    statuses,
+    members: (endpoints, purpose = "observe") => firstAnswer(askable(endpoints), (group) => groupMembers(group, purpose)),
+    statuses: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => groupStatuses(group, purpose)),
     answering: (endpoints) => {
-      // The scheme that did not answer first is not waited for, and its etcdctl is ended: left running, it kept
-      // the hook's process alive for its whole timeout after the hook was done.
+      // The scheme that did not answer first is not waited for, and its requests are ended: left open, they kept
+      // the hook's process alive for their whole timeout after the hook was done.
       const moot = new AbortController();
       return Promise.any(
         askable(endpoints).map(async (group) => {
-          const answered = (await client(group, ETCDCTL_TIMEOUTS.observe, moot.signal).endpointStatus()).map((s) => s.Endpoint);
+          const answered = (await groupStatuses(group, "observe", moot.signal)).map((s) => s.Endpoint);
           if (answered.length === 0) throw new Error("none answered");
           return answered;
         }),
@@ -127,7 +149,8 @@ export function etcdctlCluster(tls: ClientTls | undefined, etcdctl: string): Etc
         .catch(() => [])
         .finally(() => moot.abort());
     },
-    healths: (endpoints, purpose = "observe") => perGroup(endpoints, (group) => client(group, ETCDCTL_TIMEOUTS[purpose]).endpointHealth()),
+    healths: (endpoints, purpose = "observe") =>
+      perGroup(endpoints, (group) => Promise.all(group.map((url) => gateway.health(url, { timeouts: ETCDCTL_TIMEOUTS[purpose] })))),
     addLearner: (endpoints, name, peerUrl) =>
       firstAnswer(askable(endpoints), (group) => client(group, ETCDCTL_TIMEOUTS.change).addLearner(name, peerUrl)).then(
         () => "added" as const,

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { runProgram } from "../run-program.js";
 import { parse as parseLossless, isSafeNumber } from "lossless-json";
 import { z } from "zod";
 import { hexId, type Member } from "../domain/member.js";
@@ -22,7 +22,8 @@ const EtcdctlMember = z
   })
   .transform((m): Member => ({ id: m.ID, name: m.name, peerUrls: m.peerURLs, clientUrls: m.clientURLs, isLearner: m.isLearner }));
 
-const MemberList = z.object({ header: Header, members: z.array(EtcdctlMember).optional().default([]) });
+/** `member list -w json`, and the gateway's /v3/cluster/member/list (the same JSON). */
+export const MemberList = z.object({ header: Header, members: z.array(EtcdctlMember).optional().default([]) });
 
 /**
  * `endpoint status -w json`: the same fields from etcdctl 3.4 and 3.5 (measured: 3.5.16 against 3.4.23); both
@@ -138,17 +139,14 @@ export class Etcdctl {
       ...tlsFlags(this.options.tls),
       ...args,
     ];
-    const result = await execa(binary, fullArgs, {
-      reject: false,
-      shell: false,
-      ...(input === undefined ? { stdin: "ignore" as const } : { input }),
+    const result = await runProgram(binary, fullArgs, {
+      ...(input === undefined ? {} : { input }),
       env: { ETCDCTL_API: "3" },
-      timeout: dialTimeoutMs + commandTimeoutMs + 5000,
-      ...(this.options.signal ? { cancelSignal: this.options.signal } : {}),
+      timeoutMs: dialTimeoutMs + commandTimeoutMs + 5000,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     if (result.exitCode === undefined) {
-      const missing = (result as { code?: string }).code === "ENOENT";
-      throw new EtcdctlError(fullArgs, undefined, result.stderr || String(result.originalMessage ?? ""), missing);
+      throw new EtcdctlError(fullArgs, undefined, result.stderr || result.reason, result.errorCode === "ENOENT");
     }
     return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
   }

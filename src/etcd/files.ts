@@ -1,6 +1,6 @@
 import { access, chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
+import { runProgram } from "../run-program.js";
 import { z } from "zod";
 import { utcStamp } from "../domain/utc-stamp.js";
 import type { EtcdPaths } from "./paths.js";
@@ -131,11 +131,11 @@ export class EtcdFiles {
     const stamp = utcStamp(now);
     let target = `${this.paths.dataDir}.before-rebuild-${stamp}`;
     for (let n = 2; await exists(target); n++) target = `${this.paths.dataDir}.before-rebuild-${stamp}-${n}`;
-    const copied = await execa("cp", ["-a", "--", this.paths.dataDir, target], { reject: false });
+    const copied = await runProgram("cp", ["-a", "--", this.paths.dataDir, target]);
     if (copied.exitCode !== 0) {
       // A partial copy is no one's data (the original is untouched): it would only mislead an operator.
       await rm(target, { recursive: true, force: true });
-      throw new Error(`could not copy ${this.paths.dataDir} to ${target}: ${String(copied.stderr).trim() || `cp exited ${copied.exitCode}`}`);
+      throw new Error(`could not copy ${this.paths.dataDir} to ${target}: ${copied.stderr.trim() || copied.reason}`);
     }
     return target;
   }

@@ -1,5 +1,5 @@
 import { access, constants } from "node:fs/promises";
-import { execa } from "execa";
+import { runProgram } from "../run-program.js";
 import type { Logger } from "../log.js";
 import type { EtcdFiles } from "./files.js";
 import type { EtcdTools } from "./paths.js";
@@ -13,17 +13,18 @@ const LOCK_WAIT = ["-o", "DPkg::Lock::Timeout=600", "-o", "Acquire::Retries=3"];
 async function packagesInstalled(): Promise<boolean> {
   // dpkg-query's own format syntax, not a template string.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query expands ${Status} itself
-  const result = await execa("dpkg-query", ["-W", "-f=${Status}\\n", ...ETCD_PACKAGES], { reject: false });
+  const result = await runProgram("dpkg-query", ["-W", "-f=${Status}\\n", ...ETCD_PACKAGES]);
   const lines = result.stdout.split("\n").filter(Boolean);
   return result.exitCode === 0 && lines.length === ETCD_PACKAGES.length && lines.every((line) => line.endsWith("install ok installed"));
 }
 
 async function aptInstall(log: Logger): Promise<void> {
-  const install = () => execa("apt-get", ["install", "-y", "--no-install-recommends", ...LOCK_WAIT, ...ETCD_PACKAGES], { env: APT_ENV, reject: false });
+  const install = () => runProgram("apt-get", ["install", "-y", "--no-install-recommends", ...LOCK_WAIT, ...ETCD_PACKAGES], { env: APT_ENV });
   let result = await install();
   if (result.exitCode !== 0 && /Unable to locate package|has no installation candidate/.test(result.stderr)) {
     log.info("package lists are stale; running apt-get update");
-    await execa("apt-get", ["update", ...LOCK_WAIT], { env: APT_ENV });
+    const update = await runProgram("apt-get", ["update", ...LOCK_WAIT], { env: APT_ENV });
+    if (update.exitCode !== 0) throw new Error(`apt-get update failed: ${update.stderr.trim().split("\n").pop() || update.reason}`);
     result = await install();
   }
   if (result.exitCode !== 0) throw new Error(`apt-get install ${ETCD_PACKAGES.join(" ")} failed: ${result.stderr.trim().split("\n").pop()}`);
@@ -45,7 +46,7 @@ export async function installEtcd(files: EtcdFiles, service: SystemdService, log
 
 /** "3.4.23" from `etcd --version`. */
 export async function etcdVersion(tools: EtcdTools): Promise<string | undefined> {
-  const result = await execa(tools.etcd, ["--version"], { reject: false });
+  const result = await runProgram(tools.etcd, ["--version"]);
   return /etcd Version:\s*(\S+)/.exec(result.stdout)?.[1];
 }
 

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa } from "execa";
+import { startProgram } from "../run-program.js";
 import { type ClientTls, ETCDCTL_TIMEOUTS, Etcdctl, LockNotTakenError, tlsFlags } from "./etcdctl.js";
 
 /**
@@ -73,18 +73,15 @@ export async function withRestartLock<T>(where: () => Promise<LockAttempt>, name
 }
 
 async function holding<T>(attempt: LockAttempt, lease: string, work: () => Promise<T>): Promise<T> {
-  const keepAlive = execa(attempt.etcdctl, [`--endpoints=${attempt.endpoints.join(",")}`, ...tlsFlags(attempt.tls), "lease", "keep-alive", lease], {
-    reject: false,
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "ignore",
+  const keepAlive = startProgram(attempt.etcdctl, [`--endpoints=${attempt.endpoints.join(",")}`, ...tlsFlags(attempt.tls), "lease", "keep-alive", lease], {
+    output: "ignore",
     env: { ETCDCTL_API: "3" },
   });
   try {
     return await work();
   } finally {
     keepAlive.kill("SIGTERM");
-    await keepAlive;
+    await keepAlive.outcome;
     // Revoking deletes the key; if the members cannot be reached now, it goes when the lease expires.
     const etcd = new Etcdctl({
       endpoints: attempt.endpoints,

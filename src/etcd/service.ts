@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { runProgram } from "../run-program.js";
 
 /** The charm's own systemd unit. */
 export const ETCD_SERVICE = "etcd.service";
@@ -18,7 +18,7 @@ export class SystemdService {
   constructor(private readonly unit: string = ETCD_SERVICE) {}
 
   private async systemctl(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const result = await execa("systemctl", args, { reject: false, stdin: "ignore" });
+    const result = await runProgram("systemctl", args);
     return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
   }
 

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { runProgram } from "../run-program.js";
 import { EtcdctlError } from "./etcdctl.js";
 import type { EtcdTools } from "./paths.js";
 import { snapshotTool } from "./snapshot-tool.js";
@@ -26,6 +26,6 @@ export async function restoreSnapshot(file: string, member: RestoredMember, data
     `--initial-advertise-peer-urls=${member.peerUrl}`,
     `--data-dir=${dataDir}`,
   ];
-  const result = await execa(await snapshotTool(tools), args, { env: { ETCDCTL_API: "3" }, reject: false, timeout: 600_000 });
-  if (result.exitCode !== 0) throw new EtcdctlError(args, result.exitCode, String(result.stderr ?? ""));
+  const result = await runProgram(await snapshotTool(tools), args, { env: { ETCDCTL_API: "3" }, timeoutMs: 600_000 });
+  if (result.exitCode !== 0) throw new EtcdctlError(args, result.exitCode, result.stderr || result.reason);
 }

@@ -1,6 +1,6 @@
 import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
+import { runProgram } from "../run-program.js";
 import { z } from "zod";
 import { fileSha256 } from "../domain/file-sha256.js";
 import { SNAPSHOT_NAME, SnapshotDescription } from "../domain/snapshot-name.js";
@@ -36,13 +36,9 @@ const Status = z.object({ hash: z.number(), revision: z.number(), totalKey: z.nu
 
 /** etcd's verdict on a snapshot file (`snapshot status`, same JSON from etcdctl 3.4 and etcdutl 3.5): it fails on a truncated or corrupted one. */
 export async function snapshotStatus(file: string, tools: EtcdTools): Promise<z.output<typeof Status>> {
-  const result = await execa(await snapshotTool(tools), ["snapshot", "status", file, "-w", "json"], {
-    env: { ETCDCTL_API: "3" },
-    reject: false,
-    timeout: 600_000,
-  });
-  if (result.exitCode !== 0) throw new EtcdctlError(["snapshot", "status", file], result.exitCode, String(result.stderr ?? ""));
-  return Status.parse(JSON.parse(String(result.stdout)));
+  const result = await runProgram(await snapshotTool(tools), ["snapshot", "status", file, "-w", "json"], { env: { ETCDCTL_API: "3" }, timeoutMs: 600_000 });
+  if (result.exitCode !== 0) throw new EtcdctlError(["snapshot", "status", file], result.exitCode, result.stderr || result.reason);
+  return Status.parse(JSON.parse(result.stdout));
 }
 
 export class SnapshotStore {

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { runProgram } from "../run-program.js";
 
 export interface ToolOutcome {
   readonly stdout: string;
@@ -15,18 +15,10 @@ export type ToolRunner = (tool: string, args: readonly string[], stdin?: string)
 /** Spawns the tool found on PATH, without a shell, so no argument is ever interpreted. */
 export function processToolRunner(env: NodeJS.ProcessEnv = process.env): ToolRunner {
   return async (tool, args, stdin) => {
-    const result = await execa(tool, [...args], {
-      env,
-      extendEnv: false,
-      reject: false,
-      shell: false,
-      stripFinalNewline: false,
-      ...(stdin === undefined ? { stdin: "ignore" as const } : { input: stdin }),
-    });
+    const result = await runProgram(tool, args, { env, replaceEnv: true, stripFinalNewline: false, ...(stdin === undefined ? {} : { input: stdin }) });
     if (result.exitCode === undefined) {
       // Not started at all (ENOENT) or killed by a signal: report it like Juju's client would, exit 1.
-      const reason = result.signal ? `killed by ${result.signal}` : (result.originalMessage ?? result.shortMessage);
-      return { stdout: result.stdout, stderr: `ERROR ${reason}\n`, exitCode: 1 };
+      return { stdout: result.stdout, stderr: `ERROR ${result.reason}\n`, exitCode: 1 };
     }
     return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
   };
