@@ -66,11 +66,11 @@ describe.each(["24.04", "26.04"])("the %s arm64 charm", (base) => {
       "relation-ids": { stdout: "[]\n" },
       "state-get": { stdout: "null\n" },
     });
-    // dispatch: `cd "${0%/*}"`, then `NODE_COMPILE_CACHE=.node-compile-cache exec ./bin/node dist/charm.mjs`.
+    // dispatch: `cd "${0%/*}"`, then `NODE_COMPILE_CACHE=.node-compile-cache exec ./bin/node --single-threaded dist/charm.mjs`.
     const dispatch = (await readFile(path.join(charmDir, "dispatch"), "utf8")).trim().split("\n");
-    expect(dispatch.at(-1)).toBe("NODE_COMPILE_CACHE=.node-compile-cache exec ./bin/node dist/charm.mjs");
+    expect(dispatch.at(-1)).toBe("NODE_COMPILE_CACHE=.node-compile-cache exec ./bin/node --single-threaded dist/charm.mjs");
     const unitRoot = await mkdtemp(path.join(tmpdir(), "unit-root-arm64-"));
-    const result = await qemu(["./bin/node", "dist/charm.mjs"], {
+    const result = await qemu(["./bin/node", "--single-threaded", "dist/charm.mjs"], {
       cwd: charmDir,
       extendEnv: false,
       env: {
