@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import path from "node:path";
 import { Controller } from "./controller.js";
 import { localModelHome } from "./home.js";
+import { builtJujuc } from "./jujuc-build.js";
 import { Model } from "./model.js";
 import { CliEnvelope, PackagesRequest, SystemctlRequest, ToolRequest, controllerSocketPath, type CliResponse } from "./protocol.js";
 import { aptGet, dpkgQuery } from "./package-commands.js";
@@ -38,7 +39,7 @@ function reply(res: ServerResponse, body: CliResponse): void {
   res.end(JSON.stringify(body));
 }
 
-/** A tool's answer as jujuc.pl reads it: "<code> <stdout bytes> <stderr bytes>\n", stdout, stderr. */
+/** A tool's answer as jujuc.c reads it: "<code> <stdout bytes> <stderr bytes>\n", stdout, stderr. */
 function replyFramed(res: ServerResponse, answer: { code: number; stdout: string; stderr: string }): void {
   const stdout = Buffer.from(answer.stdout, "utf8");
   const stderr = Buffer.from(answer.stderr, "utf8");
@@ -56,7 +57,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   await mkdir(path.join(modelDir, "bin"), { recursive: true });
   const socket = controllerSocketPath(modelDir);
   const jujuc = path.join(modelDir, "bin", "jujuc");
-  await copyFile(path.join(here, "jujuc.pl"), jujuc);
+  await copyFile(await builtJujuc(here), jujuc);
   await chmod(jujuc, 0o755);
 
   const restored = await loadModelState(modelDir);

@@ -15,12 +15,12 @@ export const SIMULATED_JUJU_VERSION = "3.6.4";
 /** Where the controller listens and the hook-tool client it hands to units. */
 export interface ControllerPaths {
   readonly socket: string;
-  /** The hook-tool client (jujuc.pl), executable, named `jujuc`. */
+  /** The hook-tool client (jujuc.c, built), executable, named `jujuc`. */
   readonly jujuc: string;
 }
 
 /** Marks a complete tools dir; named after the client, so a model created by an older controller gets its wrappers rewritten. */
-const TOOLS_DIR_MARKER = ".complete-jujuc-pl-packages";
+const TOOLS_DIR_MARKER = ".complete-jujuc-c-packages";
 
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 

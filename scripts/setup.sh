@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs what the project needs on a fresh Debian/Ubuntu machine: etcd 3.4, the systemd tools, iproute2 and
+# Installs what the project needs on a fresh Debian/Ubuntu machine: etcd 3.4, the systemd tools, iproute2, gcc and
 # qemu-user from the distribution (as root), etcd 3.5.16 for the local model's 26.04 machines (scripts/archive.sh),
 # the development packages and the charm's pinned Node runtimes (amd64, arm64) from npm.
 # Idempotent and quick when nothing changed.
@@ -11,6 +11,8 @@ command -v etcd >/dev/null 2>&1 || missing="$missing etcd-server"
 command -v etcdctl >/dev/null 2>&1 || missing="$missing etcd-client"
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
+# The local model's hook-tool client is C (local-model/jujuc.c), compiled by its controller with cc.
+{ command -v cc >/dev/null 2>&1 && [ -e /usr/include/stdio.h ]; } || missing="$missing gcc libc6-dev"
 # The shell test charms (test/charms/) read and write relation JSON with jq.
 command -v jq >/dev/null 2>&1 || missing="$missing jq"
 # The local model puts each machine in its own network namespace: ip (iproute2); nsenter is util-linux's (Essential).
