@@ -71,6 +71,15 @@ static void append_json_string(struct buffer *b, const char *bytes, size_t n) {
     append(b, "\"", 1);
 }
 
+/* One `"key":"value"` member of the request's JSON object, after a comma unless it is the first. */
+static void append_field(struct buffer *b, const char *key, const char *value, size_t n) {
+    if (b->length > 1) append(b, ",", 1);
+    append(b, "\"", 1);
+    append_text(b, key);
+    append(b, "\":", 2);
+    append_json_string(b, value, n);
+}
+
 /* Only `--file -` (relation-set, state-set, secret-*) makes a tool read stdin; others never block on it. */
 static int wants_stdin(int argc, char **argv) {
     for (int i = 0; i < argc; i++) {
@@ -125,10 +134,8 @@ int main(int argc, char **argv) {
         const char *context = env_or_fail("JUJU_CONTEXT_ID");
         socket_path = env_or_fail("JUJU_AGENT_SOCKET_ADDRESS");
         route = "/tool";
-        append_text(&body, "\"contextId\":");
-        append_json_string(&body, context, strlen(context));
-        append_text(&body, ",\"tool\":");
-        append_json_string(&body, name, strlen(name));
+        append_field(&body, "contextId", context, strlen(context));
+        append_field(&body, "tool", name, strlen(name));
         if (wants_stdin(nargs, args)) {
             struct buffer input = {0};
             char chunk[65536];
@@ -140,23 +147,19 @@ int main(int argc, char **argv) {
                 }
                 append(&input, chunk, (size_t)n);
             }
-            append_text(&body, ",\"stdin\":");
-            append_json_string(&body, input.data ? input.data : "", input.length);
+            append_field(&body, "stdin", input.data ? input.data : "", input.length);
         }
         unreachable = "cannot reach the unit agent";
     } else if (mode && name && strcmp(mode, "systemctl") == 0) {
         socket_path = env_or_fail("LOCAL_MODEL_SOCKET");
         route = "/systemctl";
-        append_text(&body, "\"unit\":");
-        append_json_string(&body, name, strlen(name));
+        append_field(&body, "unit", name, strlen(name));
         unreachable = "Failed to connect to bus";
     } else if (mode && name && (strcmp(mode, "apt-get") == 0 || strcmp(mode, "dpkg-query") == 0)) {
         socket_path = env_or_fail("LOCAL_MODEL_SOCKET");
         route = "/packages";
-        append_text(&body, "\"unit\":");
-        append_json_string(&body, name, strlen(name));
-        append_text(&body, ",\"command\":");
-        append_json_string(&body, mode, strlen(mode));
+        append_field(&body, "unit", name, strlen(name));
+        append_field(&body, "command", mode, strlen(mode));
         snprintf(unreachable_packages, sizeof unreachable_packages, "%s: cannot reach the machine's package manager", mode);
         unreachable = unreachable_packages;
     } else {

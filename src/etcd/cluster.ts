@@ -101,9 +101,9 @@ async function firstAnswer<T>(groups: readonly string[][], ask: (group: string[]
 export function etcdctlCluster(tls: ClientTls | undefined, etcdctl: string): EtcdCluster {
   const tlsFor = (group: readonly string[]): ClientTls | undefined =>
     tls && schemeOf(group[0]) === "https" && existsSync(tls.caFile) && existsSync(tls.certFile) && existsSync(tls.keyFile) ? tls : undefined;
-  const client = (endpoints: readonly string[], timeouts: EtcdctlTimeouts, signal?: AbortSignal) => {
+  const client = (endpoints: readonly string[], timeouts: EtcdctlTimeouts) => {
     const clientTls = tlsFor(endpoints);
-    return new Etcdctl({ endpoints, timeouts, binary: etcdctl, ...(clientTls ? { tls: clientTls } : {}), ...(signal ? { signal } : {}) });
+    return new Etcdctl({ endpoints, timeouts, binary: etcdctl, ...(clientTls ? { tls: clientTls } : {}) });
   };
   const gateway = new EtcdGateway(tls);
   // https members cannot be asked before this unit has its certificate: a TLS handshake without one fails only

@@ -116,8 +116,6 @@ export interface EtcdctlOptions {
   /** ETCDCTL_TIMEOUTS.report unless told. */
   readonly timeouts?: EtcdctlTimeouts;
   readonly binary?: string;
-  /** Ends the call early (its etcdctl is killed): another scheme's answer made it moot. */
-  readonly signal?: AbortSignal;
 }
 
 /** Parses etcdctl's JSON without losing uint64 precision. */
@@ -143,7 +141,6 @@ export class Etcdctl {
       ...(input === undefined ? {} : { input }),
       env: { ETCDCTL_API: "3" },
       timeoutMs: dialTimeoutMs + commandTimeoutMs + 5000,
-      ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     if (result.exitCode === undefined) {
       throw new EtcdctlError(fullArgs, undefined, result.stderr || result.reason, result.errorCode === "ENOENT");
